@@ -1,0 +1,33 @@
+# Two commands for a fresh machine (Python 3.11+):
+#   make run   - set up .venv and build the Auto City outputs into out/
+#   make test  - set up .venv and run lint, type checks and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: run test venv geodata bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+run: venv
+	$(BIN)/autocity-gis build --out out
+
+test: venv
+	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest
+
+geodata: venv
+	$(BIN)/python scripts/make_geodata.py
+
+bench: venv
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,64 @@
+"""Atomic file output.
+
+Every file the toolkit writes goes through :func:`atomic_path`: the content is written to a
+temporary file in the destination folder and renamed over the target only when complete, so an
+interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ._errors import OutputError
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Path]:
+    """Yield a temporary path that replaces ``target`` when the block succeeds.
+
+    Parameters
+    ----------
+    target : str or Path
+        Final location of the file.
+    suffix : str, optional
+        Suffix of the temporary file; defaults to the target's (drivers choose formats by it).
+
+    Yields
+    ------
+    Path
+        Where to write. It is removed if the block raises.
+
+    Raises
+    ------
+    OutputError
+        If the destination folder cannot be created or written.
+    """
+    target = Path(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent
+        )
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot write there ({exc.strerror}).") from exc
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # writers such as GDAL refuse to overwrite an existing empty file
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def write_text(target: str | Path, text: str) -> Path:
+    """Write UTF-8 text to ``target`` atomically and return the path."""
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target
