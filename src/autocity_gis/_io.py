@@ -12,6 +12,7 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from ._errors import OutputError
 
@@ -61,4 +62,33 @@ def write_text(target: str | Path, text: str) -> Path:
     target = Path(target)
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+    return target
+
+
+def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path:
+    """Write a GeoDataFrame as RFC 7946 GeoJSON (WGS 84 lon/lat, right-hand rule) atomically.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Any CRS; it is transformed to EPSG:4326 by GDAL's RFC 7946 mode.
+    target : str or Path
+        The ``.geojson`` file.
+    precision : int
+        Decimal places of coordinates (7 = 1 cm).
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        frame.to_file(
+            tmp,
+            layer=target.stem,  # else GDAL names the layer after the temporary file
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(precision)},
+        )
     return target

@@ -9,7 +9,14 @@ reported beside them as a cross-check. Renderings (JSON, Markdown) live in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+import shapely
+
+from .area import equal_area_km2, geodesic_area_km2
+from .compose import Composition
+from .recipe import Recipe
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,8 @@ class ComponentArea:
         ``(measured - stated) / stated * 100``.
     method : str
         How the geometry was made (from the layer's ``method`` attribute).
+    role : str
+        ``part`` or ``subtract``.
     """
 
     id: str
@@ -43,6 +52,7 @@ class ComponentArea:
     stated_source: str | None
     delta_pct: float | None
     method: str = ""
+    role: str = "part"
 
 
 @dataclass(frozen=True)
@@ -103,10 +113,14 @@ class ValidationReport:
         Sum of the stated areas that are published.
     stated_unaccounted_km2 : float
         ``target_km2 - stated_sum_km2``: what the published parts leave for the rest.
+    stated_missing : tuple of str
+        Ids of parts without a stated area (the unaccounted area is theirs to explain).
     compose_method : str
         ``coverage`` when the parts formed a valid coverage, otherwise ``overlay``.
     snap_tolerance_m : float
         Vertex snapping distance used before the union.
+    boundary_parts : int
+        Number of separate polygons in the boundary (1 when the parts are contiguous).
     warnings : tuple of str
         Repairs and caveats the user should know about.
     """
@@ -129,11 +143,105 @@ class ValidationReport:
     missing: tuple[MissingComponent, ...]
     stated_sum_km2: float
     stated_unaccounted_km2: float
+    stated_missing: tuple[str, ...]
     compose_method: str
     snap_tolerance_m: float
+    boundary_parts: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def estimated(self) -> tuple[str, ...]:
         """Ids of components whose geometry is an estimate."""
         return tuple(c.id for c in self.components if c.accuracy == "estimated")
+
+
+def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
+    """Check a composition's areas against the recipe's stated figures.
+
+    Parameters
+    ----------
+    composition : Composition
+        The result of :func:`autocity_gis.compose.compose`.
+    recipe : Recipe
+        The recipe it was composed from (target, tolerance, stated areas, missing parts).
+
+    Returns
+    -------
+    ValidationReport
+        Passed when the composed geodesic area is within ``tolerance_pct`` of the target.
+    """
+    comps = composition.components
+    boundary_geom = composition.boundary.geometry.iloc[0]
+    composed = float(geodesic_area_km2(boundary_geom))
+    cross_check = float(equal_area_km2(boundary_geom))
+    delta = composed - recipe.target_km2
+    delta_pct = delta / recipe.target_km2 * 100.0
+    areas = []
+    for row in comps.itertuples(index=False):
+        stated = _finite(row.stated_area_km2)
+        measured = float(row.measured_km2)
+        areas.append(
+            ComponentArea(
+                id=row.id,
+                name_en=row.name_en,
+                name_zh=row.name_zh,
+                accuracy=row.accuracy,
+                measured_km2=measured,
+                stated_km2=stated,
+                stated_source=row.stated_area_source or None,
+                delta_pct=None if not stated else (measured - stated) / stated * 100.0,
+                method=row.method,
+                role=row.role,
+            )
+        )
+    missing = tuple(
+        MissingComponent(
+            id=spec.id,
+            name_en=spec.name_en,
+            name_zh=spec.name_zh,
+            stated_km2=spec.stated_area_km2,
+            reason=spec.missing_reason or "",
+        )
+        for spec in recipe.components
+        if spec.source is None
+    )
+    parts = [a for a in areas if a.role == "part"]
+    stated_parts = [s.stated_area_km2 for s in recipe.parts if s.stated_area_km2 is not None]
+    stated_sum = float(sum(stated_parts))
+    gaps = composition.gaps
+    return ValidationReport(
+        name_en=recipe.name_en,
+        name_zh=recipe.name_zh,
+        target_km2=recipe.target_km2,
+        target_source=recipe.target_source,
+        tolerance_pct=recipe.tolerance_pct,
+        composed_km2=composed,
+        composed_equal_area_km2=cross_check,
+        delta_km2=delta,
+        delta_pct=delta_pct,
+        passed=abs(delta_pct) <= recipe.tolerance_pct,
+        components=tuple(areas),
+        overlaps=tuple(
+            Overlap(a=o.a, b=o.b, area_km2=float(o.area_km2))
+            for o in composition.overlaps.itertuples(index=False)
+        ),
+        gaps_km2=float(gaps["area_km2"].sum()) if len(gaps) else 0.0,
+        gap_count=len(gaps),
+        sum_of_parts_km2=float(sum(a.measured_km2 for a in parts)),
+        missing=missing,
+        stated_sum_km2=stated_sum,
+        stated_unaccounted_km2=recipe.target_km2 - stated_sum,
+        stated_missing=tuple(s.id for s in recipe.parts if s.stated_area_km2 is None),
+        compose_method=composition.method,
+        snap_tolerance_m=composition.snap_tolerance_m,
+        boundary_parts=int(shapely.get_num_geometries(boundary_geom)),
+        warnings=composition.warnings,
+    )
+
+
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None

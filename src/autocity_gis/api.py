@@ -1,0 +1,206 @@
+"""The whole job in one call: recipe → composition → check → every output, written atomically.
+
+:func:`build` is what ``autocity-gis build`` runs. It writes all outputs into a fresh temporary
+folder beside the destination and swaps it into place only when everything succeeded, so the
+output folder always holds either the previous complete results or the new complete results,
+never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._errors import OutputError
+from ._io import write_geojson
+from .compose import Composition, compose
+from .recipe import Recipe, load_recipe
+from .report import write_reports
+from .validate import ValidationReport, validate
+
+#: Marks a folder as written by :func:`build`, so a rebuild may replace it.
+MARKER = ".autocity-gis"
+MAP_NAME = "autocity_map.html"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build` produced.
+
+    Attributes
+    ----------
+    out_dir : Path
+        The output folder.
+    report : ValidationReport
+        The area check.
+    files : tuple of Path
+        Every file written, inside ``out_dir``.
+    map_bytes : int
+        Size of the web map page.
+    """
+
+    out_dir: Path
+    report: ValidationReport
+    files: tuple[Path, ...]
+    map_bytes: int
+
+
+def check(
+    recipe: str | Path | Recipe | None = None, *, progress: Progress | None = None
+) -> tuple[Recipe, Composition, ValidationReport]:
+    """Load a recipe, compose it and check its areas (no files written).
+
+    Parameters
+    ----------
+    recipe : str, Path or Recipe, optional
+        A recipe file or a loaded recipe; the embedded Automobile City recipe when omitted.
+    progress : callable, optional
+        Receives one line per step.
+
+    Returns
+    -------
+    tuple
+        ``(recipe, composition, report)``.
+    """
+    loaded = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+    composition = compose(loaded, progress=progress)
+    return loaded, composition, validate(composition, loaded)
+
+
+def build(
+    recipe: str | Path | Recipe | None = None,
+    out: str | Path = "out",
+    *,
+    offline: bool = False,
+    basemap: str | None = None,
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    keep_key: bool = False,
+    formats: Sequence[str] | None = None,
+    gauss_kruger: bool = False,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Compose, check and write every output into ``out``.
+
+    Parameters
+    ----------
+    recipe : str, Path or Recipe, optional
+        The recipe; the embedded Automobile City recipe when omitted.
+    out : str or Path
+        Output folder. A folder written by an earlier build is replaced whole.
+    offline : bool
+        Make the web map a single self-contained file that loads nothing from the network.
+    basemap : str, optional
+        Basemap name (see :data:`autocity_gis.webmap.BASEMAPS`); the map's default when None.
+    lang : str
+        Label language of the map, ``en`` or ``zh``.
+    tianditu_key : str, optional
+        Key for Tianditu basemaps.
+    keep_key : bool
+        Store the Tianditu key in the page (otherwise the page asks for it).
+    formats : sequence of str, optional
+        Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all when None.
+    gauss_kruger : bool
+        Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
+    overwrite : bool
+        Replace ``out`` even when it was not written by autocity-gis.
+    progress : callable, optional
+        Receives one line per step.
+
+    Returns
+    -------
+    BuildResult
+        Paths and the report. The check's verdict is ``result.report.passed``.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        For bad recipes or layers, or an output folder that cannot be written.
+    """
+    from . import export, webmap
+
+    say = progress or (lambda _msg: None)
+    target = Path(out)
+    _check_replaceable(target, overwrite=overwrite)
+    loaded, composition, report = check(recipe, progress=say)
+    staging = _staging_dir(target)
+    try:
+        say("writing reports")
+        files = write_reports(report, staging)
+        files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
+        files.append(write_geojson(composition.components, staging / "components.geojson"))
+        say("drawing the web map" + (" (offline)" if offline else ""))
+        map_kwargs = {} if basemap is None else {"basemap": basemap}
+        page = webmap.write_map(
+            composition,
+            report,
+            staging / MAP_NAME,
+            offline=offline,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            keep_key=keep_key,
+            **map_kwargs,
+        )
+        files.append(page.path)
+        say("writing GeoPackage, QGIS project and hand-off formats")
+        files += export.export_all(
+            composition,
+            report,
+            staging,
+            formats=tuple(formats) if formats is not None else export.FORMATS,
+            gauss_kruger=gauss_kruger,
+        )
+        (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
+        _swap_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    written = tuple(target / Path(f).relative_to(staging) for f in files)
+    return BuildResult(out_dir=target, report=report, files=written, map_bytes=page.bytes)
+
+
+def _check_replaceable(target: Path, *, overwrite: bool) -> None:
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: exists and is not a folder; choose another --out.")
+    if (
+        target.is_dir()
+        and not overwrite
+        and not (target / MARKER).exists()
+        and any(target.iterdir())
+    ):
+        raise OutputError(
+            f"{target}: the folder is not empty and was not written by autocity-gis; choose "
+            "another --out or pass --overwrite to replace it."
+        )
+
+
+def _staging_dir(target: Path) -> Path:
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot write there ({exc.strerror}).") from exc
+
+
+def _swap_into_place(staging: Path, target: Path) -> None:
+    # Two renames on one file system: the old results stay whole until the new ones are.
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{staging.name}")
+        target.rename(old)
+    try:
+        staging.rename(target)
+    except OSError:
+        if old is not None:
+            old.rename(target)
+        raise
+    if old is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)

@@ -1,0 +1,366 @@
+"""Recipes: the TOML file that fully describes a composition.
+
+A recipe names the city and its stated area with a tolerance, the context layer of
+administrative units, and each component: where its geometry comes from (a layer file and an
+attribute filter), its stated area with the source of that figure, and its role (``part`` adds to
+the boundary, ``subtract`` cuts out of it). Paths are relative to the recipe's folder and may not
+escape it. Loading collects every problem in the file and reports them together, one sentence
+each, so a user fixes a recipe in one pass.
+
+Example
+-------
+.. code-block:: toml
+
+    [city]
+    name_en = "Changchun International Automobile City"
+    name_zh = "长春国际汽车城"
+    target_km2 = 471.0
+    target_source = "Jilin provincial government, 2020-07-30"
+    tolerance_pct = 1.0
+
+    [context]
+    layer = "admin_units.geojson"
+
+    [[components]]
+    id = "daling"
+    name_en = "Daling town"
+    name_zh = "大岭镇"
+    layer = "components.geojson"
+    filter = { id = "daling" }
+    stated_area_km2 = 147.3
+    stated_area_source = "town profile"
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import InputError, RecipeError
+
+#: Roles a component can play in the composition.
+ROLES: tuple[str, ...] = ("part", "subtract")
+
+_CITY_KEYS: dict[str, type] = {
+    "id": str,
+    "name_en": str,
+    "name_zh": str,
+    "target_km2": float,
+    "target_source": str,
+    "tolerance_pct": float,
+    "snap_tolerance_m": float,
+}
+_CITY_REQUIRED = ("name_en", "target_km2", "tolerance_pct")
+_LAYER_KEYS: dict[str, type] = {
+    "layer": str,
+    "layer_name": str,
+    "filter": dict,
+    "datum": str,
+    "crs": str,
+}
+_COMPONENT_KEYS: dict[str, type] = {
+    **_LAYER_KEYS,
+    "id": str,
+    "name_en": str,
+    "name_zh": str,
+    "stated_area_km2": float,
+    "stated_area_source": str,
+    "role": str,
+    "missing_reason": str,
+}
+_COMPONENT_REQUIRED = ("id", "name_en")
+_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+#: Largest area accepted anywhere in a recipe: more than China's land area is a typo.
+MAX_AREA_KM2 = 10_000_000.0
+MAX_SNAP_M = 100.0
+
+
+@dataclass(frozen=True)
+class LayerSource:
+    """Where a layer's geometry comes from.
+
+    Attributes
+    ----------
+    path : Path
+        Absolute path of the file.
+    layer_name : str or None
+        Layer inside a multi-layer file (GeoPackage); None for the first.
+    filter : dict
+        Attribute equality filter: column → value or list of accepted values.
+    datum : str or None
+        Declared datum of the coordinates (``WGS84``, ``GCJ02``, ``BD09``), when they are
+        longitude/latitude in an offset datum that no CRS can express.
+    crs : str or None
+        CRS to assume when the file declares none (e.g. ``EPSG:4547``).
+    """
+
+    path: Path
+    layer_name: str | None = None
+    filter: dict[str, Any] = field(default_factory=dict)
+    datum: str | None = None
+    crs: str | None = None
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """One component of the composition as the recipe describes it."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    role: str
+    source: LayerSource | None
+    stated_area_km2: float | None
+    stated_area_source: str | None
+    missing_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole composition recipe.
+
+    Attributes
+    ----------
+    path : Path
+        The recipe file.
+    id, name_en, name_zh : str
+        The composed area.
+    target_km2 : float
+        Officially stated area to check against.
+    target_source : str
+        Where that figure was read.
+    tolerance_pct : float
+        Allowed relative difference, in percent.
+    snap_tolerance_m : float
+        Distance within which vertices of neighbouring components are snapped together and
+        gaps narrower than this are closed.
+    context : LayerSource or None
+        Administrative units drawn for orientation.
+    components : tuple of ComponentSpec
+        In recipe order.
+    """
+
+    path: Path
+    id: str
+    name_en: str
+    name_zh: str
+    target_km2: float
+    target_source: str
+    tolerance_pct: float
+    snap_tolerance_m: float
+    context: LayerSource | None
+    components: tuple[ComponentSpec, ...]
+
+    @property
+    def parts(self) -> tuple[ComponentSpec, ...]:
+        """Components that add to the boundary."""
+        return tuple(c for c in self.components if c.role == "part")
+
+
+def default_recipe_path() -> Path:
+    """Return the recipe of the embedded Automobile City data (``geodata/autocity.toml``).
+
+    Looked up next to the source tree first (a checkout), then inside the installed package.
+    """
+    here = Path(__file__).resolve()
+    for candidate in (
+        here.parents[2] / "geodata" / "autocity.toml",
+        here.parent / "geodata" / "autocity.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    raise RecipeError(
+        "The embedded recipe geodata/autocity.toml was not found; pass --recipe with a recipe file."
+    )
+
+
+def load_recipe(path: str | Path | None = None) -> Recipe:
+    """Read and check a recipe file.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The TOML file; the embedded Automobile City recipe when omitted.
+
+    Returns
+    -------
+    Recipe
+        The checked recipe with absolute layer paths.
+
+    Raises
+    ------
+    RecipeError
+        Naming the file and every problem found (unknown or missing keys, wrong types, absurd
+        numbers, duplicate ids, layer paths that do not exist or leave the recipe's folder).
+    """
+    path = Path(path) if path is not None else default_recipe_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RecipeError(f"{path}: the recipe is not UTF-8 text (byte {exc.start}).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RecipeError(f"{path}: not valid TOML ({exc}).") from exc
+    return _Checker(path).recipe(data)
+
+
+class _Checker:
+    """Collect every problem of one recipe file, then raise once."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.folder = path.resolve().parent
+        self.problems: list[str] = []
+
+    def fail(self, where: str, what: str) -> None:
+        self.problems.append(f"{where}: {what}")
+
+    def table(
+        self, data: Any, where: str, keys: dict[str, type], required: tuple[str, ...]
+    ) -> dict:
+        if not isinstance(data, dict):
+            self.fail(where, "must be a table")
+            return {}
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in keys:
+                hint = _closest(key, keys)
+                guess = f" (did you mean '{hint}'?)" if hint else ""
+                self.fail(where, f"unknown key '{key}'{guess}")
+                continue
+            want = keys[key]
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, want) or isinstance(value, bool):
+                self.fail(where, f"'{key}' must be {_TYPE_NAMES[want]}, not {type(value).__name__}")
+                continue
+            out[key] = value
+        for key in required:
+            if key not in data:
+                self.fail(where, f"missing key '{key}'")
+        return out
+
+    def number(self, table: dict, key: str, where: str, low: float, high: float) -> float | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not math.isfinite(value) or not low < value <= high:
+            self.fail(where, f"'{key}' = {value} is out of range ({low} < value <= {high})")
+            return None
+        return float(value)
+
+    def layer(self, table: dict, where: str) -> LayerSource | None:
+        if "layer" not in table:
+            return None
+        rel = Path(table["layer"])
+        full = (self.folder / rel).resolve()
+        if rel.is_absolute() or not full.is_relative_to(self.folder):
+            self.fail(where, f"layer path '{rel}' leaves the recipe's folder; copy the file in")
+            return None
+        if not full.is_file():
+            self.fail(where, f"layer file '{rel}' does not exist")
+            return None
+        flt = table.get("filter", {})
+        for col, val in flt.items():
+            values = val if isinstance(val, list) else [val]
+            if not values or not all(isinstance(v, str | int | float) for v in values):
+                self.fail(where, f"filter '{col}' must be a string, number or list of them")
+        datum = table.get("datum")
+        if datum is not None:
+            from .datum import parse_datum
+
+            try:
+                datum = parse_datum(datum)
+            except InputError as exc:
+                self.fail(where, str(exc).rstrip("."))
+        return LayerSource(
+            path=full,
+            layer_name=table.get("layer_name"),
+            filter=dict(flt),
+            datum=datum,
+            crs=table.get("crs"),
+        )
+
+    def recipe(self, data: dict) -> Recipe:
+        top_keys: dict[str, type] = {"city": dict, "context": dict, "components": list}
+        top = self.table(data, "top level", top_keys, ("city", "components"))
+        city = self.table(top.get("city", {}), "[city]", _CITY_KEYS, _CITY_REQUIRED)
+        target = self.number(city, "target_km2", "[city]", 0.0, MAX_AREA_KM2)
+        tolerance = self.number(city, "tolerance_pct", "[city]", 0.0, 50.0)
+        snap = city.get("snap_tolerance_m", 1.0)
+        if not (math.isfinite(snap) and 0.0 <= snap <= MAX_SNAP_M):
+            self.fail("[city]", f"'snap_tolerance_m' = {snap} is out of range (0 to {MAX_SNAP_M})")
+        context = None
+        if "context" in top:
+            ctx = self.table(top["context"], "[context]", _LAYER_KEYS, ("layer",))
+            context = self.layer(ctx, "[context]")
+        components = []
+        seen: set[str] = set()
+        raw_components = top.get("components", [])
+        if "components" in top and not raw_components:
+            self.fail("[[components]]", "the recipe lists no component")
+        for i, raw in enumerate(raw_components, start=1):
+            where = f"component {i}"
+            comp = self.table(raw, where, _COMPONENT_KEYS, _COMPONENT_REQUIRED)
+            cid = comp.get("id")
+            if cid is not None:
+                where = f"component '{cid}'"
+                if not _ID_RE.match(cid):
+                    self.fail(where, "id must be a letter then letters, digits, _ or -")
+                if cid in seen:
+                    self.fail(where, "duplicate id")
+                seen.add(cid)
+            role = comp.get("role", "part")
+            if role not in ROLES:
+                self.fail(where, f"role '{role}' is not one of {', '.join(ROLES)}")
+            stated = self.number(comp, "stated_area_km2", where, 0.0, MAX_AREA_KM2)
+            source = self.layer(comp, where)
+            if "layer" not in comp and "missing_reason" not in comp:
+                self.fail(where, "give a 'layer', or a 'missing_reason' saying why there is none")
+            components.append(
+                ComponentSpec(
+                    id=cid or f"component{i}",
+                    name_en=comp.get("name_en", ""),
+                    name_zh=comp.get("name_zh", ""),
+                    role=role,
+                    source=source,
+                    stated_area_km2=stated,
+                    stated_area_source=comp.get("stated_area_source"),
+                    missing_reason=comp.get("missing_reason") if source is None else None,
+                )
+            )
+        if components and not any(c.role == "part" and c.source for c in components):
+            self.fail("[[components]]", "no component of role 'part' has a layer to compose")
+        if self.problems:
+            listed = "; ".join(self.problems)
+            raise RecipeError(f"{self.path}: {listed}.")
+        assert target is not None and tolerance is not None
+        return Recipe(
+            path=self.path.resolve(),
+            id=city.get("id", "city"),
+            name_en=city["name_en"],
+            name_zh=city.get("name_zh", ""),
+            target_km2=target,
+            target_source=city.get("target_source", ""),
+            tolerance_pct=tolerance,
+            snap_tolerance_m=float(snap),
+            context=context,
+            components=tuple(components),
+        )
+
+
+_TYPE_NAMES = {str: "text", float: "a number", dict: "a table", list: "a list", int: "an integer"}
+
+
+def _closest(key: str, keys: dict[str, type]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(key, list(keys), n=1, cutoff=0.6)
+    return match[0] if match else None

@@ -1,0 +1,176 @@
+"""Renderings of a :class:`~autocity_gis.validate.ValidationReport`: JSON, Markdown, terminal.
+
+This is the one place where a report becomes text. The JSON keeps full precision (it is what
+tools and tests read); Markdown and the terminal summary round for people and always say which
+components are estimates.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from ._io import write_text
+from .validate import ValidationReport
+
+SCHEMA_VERSION = 1
+
+
+def to_dict(report: ValidationReport) -> dict[str, Any]:
+    """Return the report as plain JSON-ready data.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        The check's result.
+
+    Returns
+    -------
+    dict
+        Every field of the report plus ``schema_version``, ``verdict`` and ``estimated``.
+    """
+    data = dataclasses.asdict(report)
+    data["schema_version"] = SCHEMA_VERSION
+    data["verdict"] = "pass" if report.passed else "fail"
+    data["estimated"] = list(report.estimated)
+    for key, value in data.items():
+        if isinstance(value, tuple):
+            data[key] = list(value)
+    return data
+
+
+def to_json(report: ValidationReport) -> str:
+    """Return the report as indented JSON (UTF-8 text, Chinese kept readable)."""
+    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def to_markdown(report: ValidationReport) -> str:
+    """Return the report as a Markdown document for people.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        The check's result.
+
+    Returns
+    -------
+    str
+        Verdict, area table, components, overlaps, gaps, missing parts, reconciliation and
+        warnings. Table cells are escaped so user text cannot break the layout.
+    """
+    verdict = "PASS" if report.passed else "FAIL"
+    lines = [
+        f"# Area check: {_md(report.name_en)} ({_md(report.name_zh)})",
+        "",
+        f"**{verdict}**: composed {report.composed_km2:.2f} km² against the stated "
+        f"{report.target_km2:g} km², {report.delta_km2:+.2f} km² ({report.delta_pct:+.2f} %); "
+        f"tolerance ±{report.tolerance_pct:g} %.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| stated area | {report.target_km2:g} km² ({_md(report.target_source)}) |",
+        f"| composed area (geodesic, WGS 84 ellipsoid) | {report.composed_km2:.3f} km² |",
+        f"| cross-check (Albers equal-area) | {report.composed_equal_area_km2:.3f} km² |",
+        f"| difference | {report.delta_km2:+.3f} km² ({report.delta_pct:+.3f} %) |",
+        f"| sum of the parts | {report.sum_of_parts_km2:.3f} km² |",
+        f"| overlaps between parts | {sum(o.area_km2 for o in report.overlaps):.3f} km² |",
+        f"| gaps inside the boundary | {report.gaps_km2:.3f} km² ({report.gap_count}) |",
+        f"| separate polygons in the boundary | {report.boundary_parts} |",
+        f"| union method | {report.compose_method}, snap {report.snap_tolerance_m:g} m |",
+        "",
+        "## Components",
+        "",
+        "| id | name | accuracy | measured km² | stated km² | Δ % |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    for c in report.components:
+        accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else c.accuracy
+        stated = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
+        delta = f"{c.delta_pct:+.3f}" if c.delta_pct is not None else "—"
+        role = "" if c.role == "part" else f" ({c.role})"
+        lines.append(
+            f"| {_md(c.id)}{role} | {_md(c.name_en)} / {_md(c.name_zh)} | {accuracy} | "
+            f"{c.measured_km2:.3f} | {stated} | {delta} |"
+        )
+    for m in report.missing:
+        lines.append(
+            f"| {_md(m.id)} | {_md(m.name_en)} / {_md(m.name_zh)} | **missing** | — | "
+            f"{m.stated_km2 if m.stated_km2 is not None else '—'} | — |"
+        )
+    if report.estimated:
+        lines += [
+            "",
+            f"Estimated geometry ({', '.join(report.estimated)}) is not surveyed: it is derived "
+            "from official parent units and stated facts and sized to each component's stated "
+            "area, so its measured area confirms the construction, not the real extent.",
+        ]
+    lines += ["", "## Reconciliation of the stated figures", ""]
+    stated = [c for c in report.components if c.stated_km2 is not None]
+    terms = " + ".join(f"{c.stated_km2:g}" for c in stated) or "0"
+    lines.append(
+        f"Published areas of the parts: {terms} = {report.stated_sum_km2:.2f} km², leaving "
+        f"{report.stated_unaccounted_km2:.2f} km² of the stated {report.target_km2:g} km²"
+        + (
+            f" for {', '.join(report.stated_missing)}, whose areas are not published."
+            if report.stated_missing
+            else "."
+        )
+    )
+    lines += ["", "## Overlaps", ""]
+    if report.overlaps:
+        lines += ["| a | b | km² |", "|---|---|---:|"]
+        lines += [f"| {_md(o.a)} | {_md(o.b)} | {o.area_km2:.4f} |" for o in report.overlaps]
+    else:
+        lines.append("None wider than the snap tolerance.")
+    lines += ["", "## Missing components", ""]
+    if report.missing:
+        lines += [f"- {_md(m.id)} ({_md(m.name_en)}): {_md(m.reason)}" for m in report.missing]
+    else:
+        lines.append("None.")
+    if report.warnings:
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {_md(w)}" for w in report.warnings]
+    return "\n".join(lines) + "\n"
+
+
+def summary_lines(report: ValidationReport) -> list[str]:
+    """Return a few lines for the terminal: verdict, areas, estimates and missing parts."""
+    verdict = "PASS" if report.passed else "FAIL"
+    lines = [
+        f"{verdict}: composed {report.composed_km2:.2f} km² vs stated {report.target_km2:g} km² "
+        f"({report.delta_pct:+.2f} %, tolerance ±{report.tolerance_pct:g} %)"
+    ]
+    for c in report.components:
+        stated = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
+        lines.append(f"  {c.id:<16} {c.measured_km2:9.2f} km²  stated {stated:>7}  {c.accuracy}")
+    for m in report.missing:
+        lines.append(f"  {m.id:<16} {'missing':>13}  {m.reason}")
+    if report.overlaps:
+        lines.append(f"  overlaps: {len(report.overlaps)} pair(s)")
+    if report.gap_count:
+        lines.append(f"  gaps: {report.gap_count}, {report.gaps_km2:.3f} km²")
+    return lines
+
+
+def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
+    """Write ``report.json`` and ``report.md`` into ``out_dir`` atomically."""
+    out = Path(out_dir)
+    return [
+        write_text(out / "report.json", to_json(report)),
+        write_text(out / "report.md", to_markdown(report)),
+    ]
+
+
+def _md(text: str) -> str:
+    # Pipes split table cells, newlines end them, and raw HTML would render in most viewers.
+    return (
+        str(text)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("|", "\\|")
+        .replace("\r", " ")
+        .replace("\n", " ")
+    )
