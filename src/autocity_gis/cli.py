@@ -22,7 +22,7 @@ from . import __version__
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 # Kept here (not imported from webmap/export) so --help does not load folium or geopandas;
 # tests check they match the library's lists.
-BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "none")
+BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none")
 LANGS = ("en", "zh")
 FORMAT_NAMES = ("gpkg", "qgs", "shp", "geojson", "kml")
 
@@ -94,7 +94,7 @@ def map_options(func: F) -> F:
                 type=click.Choice(BASEMAP_NAMES),
                 default=None,
                 help="Background map: osm (WGS 84), amap / amap-satellite (GCJ-02: overlays "
-                "are shifted to match), tianditu (CGCS2000, needs a key), none "
+                "are shifted to match), tianditu / tianditu-satellite (CGCS2000, need a key), none "
                 "[default: osm, or none with --offline].",
             ),
             click.option(

@@ -250,7 +250,7 @@ def compose_geometries(
         )
 
     method = "coverage"
-    if shapely.coverage_is_valid(parts):
+    if shapely.coverage_is_valid(parts, gap_width=2 * tol):
         union = shapely.coverage_union_all(parts)
     else:
         try:
