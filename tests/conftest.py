@@ -12,7 +12,6 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from shapely.geometry import box
 
 REPO = Path(__file__).resolve().parents[1]
 GEODATA = REPO / "geodata"

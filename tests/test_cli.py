@@ -44,7 +44,7 @@ def test_cli_choices_match_the_library() -> None:
     from autocity_gis import export, webmap
 
     assert set(cli_module.BASEMAP_NAMES) == set(webmap.BASEMAPS) | {"none"}
-    assert set(cli_module.LANGS) == set(webmap.LANGS)
+    assert set(cli_module.LANGS) == set(webmap.LANGUAGES)
     assert set(cli_module.FORMAT_NAMES) == set(export.FORMATS)
 
 

@@ -40,7 +40,7 @@ def test_every_format_reads_back_the_same_area(tmp_path: Path, driver: str) -> N
 
 
 def test_projected_layer_is_reprojected(tmp_path: Path) -> None:
-    frame = component_frame([{"id": "w", "geometry": WEST}]).to_crs("EPSG:4551")  # CGCS2000 3° GK CM 126°E
+    frame = component_frame([{"id": "w", "geometry": WEST}]).to_crs("EPSG:4551")  # 3° GK 126°E
     path = _write(frame, tmp_path / "gk.gpkg", "GPKG")
     layer = read_layer(LayerSource(path=path))
     assert "4551" in layer.source_crs
@@ -141,5 +141,5 @@ def test_z_is_dropped(tmp_path: Path) -> None:
 def test_unreadable_files(tmp_path: Path) -> None:
     garbage = tmp_path / "junk.geojson"
     garbage.write_bytes(b'{"type": "FeatureCollection", "features": [ {"type": ')
-    with pytest.raises(LayerError, match="junk.geojson: cannot be read as a vector layer"):
+    with pytest.raises(LayerError, match=r"junk\.geojson: cannot be read as a vector layer"):
         read_layer(LayerSource(path=garbage))

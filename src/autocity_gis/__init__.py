@@ -15,6 +15,8 @@ Names are imported lazily so that ``autocity-gis --help`` starts without loading
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -41,11 +43,23 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'autocity_gis' has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+class _LazyPackage(types.ModuleType):
+    """Resolve the public names on first use.
+
+    Importing a submodule binds it as an attribute of the package, so after
+    ``autocity_gis.compose`` (the module) is loaded, ``autocity_gis.compose`` would be the module
+    rather than the function of the same name. Looking the public names up here first keeps
+    ``ag.compose(recipe)`` and ``ag.validate(...)`` the functions, always.
+    """
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _EXPORTS:
+            module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
+            return getattr(module, name)
+        return super().__getattribute__(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *__all__})
 
 
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+sys.modules[__name__].__class__ = _LazyPackage

@@ -136,7 +136,6 @@ def build(
         files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
         files.append(write_geojson(composition.components, staging / "components.geojson"))
         say("drawing the web map" + (" (offline)" if offline else ""))
-        map_kwargs = {} if basemap is None else {"basemap": basemap}
         page = webmap.write_map(
             composition,
             report,
@@ -145,7 +144,7 @@ def build(
             lang=lang,
             tianditu_key=tianditu_key,
             keep_key=keep_key,
-            **map_kwargs,
+            basemap=basemap,
         )
         files.append(page.path)
         say("writing GeoPackage, QGIS project and hand-off formats")

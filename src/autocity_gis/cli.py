@@ -301,7 +301,6 @@ def map_(
     say = _Reporter(verbose - quiet)
     _, composition, report = check(recipe, progress=say.step)
     say.step("drawing the web map")
-    kwargs = {} if basemap is None else {"basemap": basemap}
     page = write_map(
         composition,
         report,
@@ -310,7 +309,7 @@ def map_(
         lang=lang,
         tianditu_key=tianditu_key,
         keep_key=keep_key,
-        **kwargs,
+        basemap=basemap,
     )
     say.out(f"wrote {page.path} ({page.bytes / 1e6:.2f} MB)")
 

@@ -87,12 +87,12 @@ def to_markdown(report: ValidationReport) -> str:
     ]
     for c in report.components:
         accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else c.accuracy
-        stated = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
+        stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
         delta = f"{c.delta_pct:+.3f}" if c.delta_pct is not None else "—"
         role = "" if c.role == "part" else f" ({c.role})"
         lines.append(
             f"| {_md(c.id)}{role} | {_md(c.name_en)} / {_md(c.name_zh)} | {accuracy} | "
-            f"{c.measured_km2:.3f} | {stated} | {delta} |"
+            f"{c.measured_km2:.3f} | {stated_text} | {delta} |"
         )
     for m in report.missing:
         lines.append(
@@ -143,8 +143,10 @@ def summary_lines(report: ValidationReport) -> list[str]:
         f"({report.delta_pct:+.2f} %, tolerance ±{report.tolerance_pct:g} %)"
     ]
     for c in report.components:
-        stated = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
-        lines.append(f"  {c.id:<16} {c.measured_km2:9.2f} km²  stated {stated:>7}  {c.accuracy}")
+        stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
+        lines.append(
+            f"  {c.id:<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  {c.accuracy}"
+        )
     for m in report.missing:
         lines.append(f"  {m.id:<16} {'missing':>13}  {m.reason}")
     if report.overlaps:

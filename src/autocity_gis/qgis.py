@@ -1,0 +1,856 @@
+"""The QGIS hand-off: a styled GeoPackage and a QGIS project that opens on the Auto City.
+
+This module owns the layer tables every hand-off format shares (:func:`layer_frames`), the
+GeoPackage with its default styles in the ``layer_styles`` table the way QGIS reads them
+(:func:`write_geopackage`, :func:`layer_style_qml`, :func:`layer_style_sld`) and the ``.qgs``
+project with grouped layers, the canvas on the Auto City and a print layout
+(:func:`write_project`). Nothing here imports QGIS: the files are written as plain XML and SQLite
+so the toolkit runs without it; ``tests/qgis_probe.py`` checks them in real QGIS. Colours and
+dash patterns come from :mod:`autocity_gis.style`, so the web map and QGIS look alike.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import geopandas as gpd
+import pyogrio
+from pyproj import CRS, Transformer
+
+from . import style
+from ._errors import OutputError
+from ._io import atomic_path, write_text
+from .compose import Composition
+from .validate import ValidationReport
+
+#: File names inside the output folder.
+GPKG_NAME = "autocity.gpkg"
+PROJECT_NAME = "autocity.qgs"
+
+#: Layer names in hand-off order; ``admin_units``, ``overlaps`` and ``gaps`` only when non-empty.
+LAYER_NAMES: tuple[str, ...] = ("components", "boundary", "admin_units", "overlaps", "gaps")
+
+#: CGCS2000 / 3-degree Gauss-Kruger zone 42 (central meridian 126°E, false easting 42 500 000 m,
+#: i.e. with the zone number in front as Chinese survey and planning data write it). Changchun
+#: (124.5-127.5°E) lies in this zone; the same zone without the prefix is EPSG:4551.
+GK_EPSG = 4530
+#: Suffix of the layers written in :data:`GK_EPSG`.
+GK_SUFFIX = "_cgcs2000_gk"
+WGS84_EPSG = 4326
+
+_QGIS_VERSION = "3.22.16-Białowieża"
+_FONT_SIZE_PT = 9
+_LAYOUT_NAME = "Auto City"
+
+
+# ----------------------------------------------------------------------------- layer tables
+
+
+def layer_frames(composition: Composition, report: ValidationReport) -> dict[str, gpd.GeoDataFrame]:
+    """Build the hand-off layers from a composition and its validation report.
+
+    Parameters
+    ----------
+    composition : Composition
+        The composed boundary with components, context units and diagnostics.
+    report : ValidationReport
+        The area check of ``composition``; supplies target area and per-component deltas.
+
+    Returns
+    -------
+    dict of str to geopandas.GeoDataFrame
+        In drawing order of :data:`LAYER_NAMES`, all in EPSG:4326 with MultiPolygon geometry.
+        ``components`` carries ``id``, ``name_zh``, ``name_en``, ``accuracy``, stated and
+        measured areas and their difference; ``boundary`` carries the target (stated) area,
+        the measured area and the check result. ``admin_units``, ``overlaps`` and ``gaps`` are
+        left out when empty.
+    """
+    deltas = {c.id: c.delta_pct for c in report.components}
+    components = _wgs84(composition.components).copy()
+    components["delta_pct"] = [deltas.get(i) for i in components["id"]]
+    first = ["id", "name_zh", "name_en", "kind", "accuracy", "stated_area_km2", "measured_km2"]
+    ordered = [c for c in first if c in components.columns]
+    ordered += [c for c in components.columns if c not in ordered and c != "geometry"]
+    components = components[[*ordered, "geometry"]]
+
+    boundary = _wgs84(composition.boundary).copy()
+    boundary["accuracy"] = "estimated" if report.estimated else "official"
+    boundary["stated_area_km2"] = report.target_km2
+    boundary["stated_area_source"] = report.target_source
+    boundary["measured_km2"] = report.composed_km2
+    boundary["delta_pct"] = report.delta_pct
+    boundary["passed"] = int(report.passed)
+
+    frames = {"components": components, "boundary": boundary}
+    for name, frame in (
+        ("admin_units", composition.context),
+        ("overlaps", composition.overlaps),
+        ("gaps", composition.gaps),
+    ):
+        if frame is not None and len(frame):
+            frames[name] = _wgs84(frame).copy()
+    for frame in frames.values():
+        frame.geometry = frame.geometry.apply(_to_multi)
+    return frames
+
+
+def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``frame`` in EPSG:4326; a frame without CRS is taken to be in it (as documented)."""
+    if frame.crs is None:
+        return frame.set_crs(WGS84_EPSG)
+    if CRS.from_user_input(frame.crs).to_epsg() != WGS84_EPSG:
+        return frame.to_crs(WGS84_EPSG)
+    return frame
+
+
+def _to_multi(geom: object) -> object:
+    from shapely.geometry import MultiPolygon, Polygon
+
+    return MultiPolygon([geom]) if isinstance(geom, Polygon) else geom
+
+
+def _base_layer(name: str) -> str:
+    return name.removesuffix(GK_SUFFIX)
+
+
+# ----------------------------------------------------------------------------- styles
+
+
+def _rgba(colour: str, opacity: float = 1.0) -> str:
+    """``#rrggbb`` and an opacity as QGIS's ``r,g,b,a`` colour string."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"{r},{g},{b},{round(opacity * 255)}"
+
+
+def _props(props: Mapping[str, object]) -> str:
+    return "".join(f"<prop k={quoteattr(k)} v={quoteattr(str(v))}/>" for k, v in props.items())
+
+
+def _symbol_xml(name: str, layer_style: style.LayerStyle) -> str:
+    """Return a fill symbol: the fill without outline, then the outline as a dashable line."""
+    fill = {
+        "color": _rgba(layer_style.fill, layer_style.fill_opacity),
+        "style": "solid" if layer_style.fill_opacity > 0 else "no",
+        "outline_style": "no",
+        "outline_width": "0",
+        "outline_width_unit": "MM",
+        "joinstyle": "bevel",
+        "offset": "0,0",
+        "offset_unit": "MM",
+    }
+    line = {
+        "line_color": _rgba(layer_style.stroke),
+        "line_style": "solid",
+        "line_width": f"{layer_style.weight_mm:g}",
+        "line_width_unit": "MM",
+        "use_custom_dash": "1" if layer_style.dashed else "0",
+        "customdash": style.ESTIMATED_DASH_MM,
+        "customdash_unit": "MM",
+        "capstyle": "flat",
+        "joinstyle": "round",
+        "offset": "0",
+        "offset_unit": "MM",
+        "draw_inside_polygon": "0",
+        "ring_filter": "0",
+    }
+    return (
+        f'<symbol type="fill" name={quoteattr(name)} alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<layer class="SimpleFill" enabled="1" locked="0" pass="0">{_props(fill)}</layer>'
+        f'<layer class="SimpleLine" enabled="1" locked="0" pass="0">{_props(line)}</layer>'
+        "</symbol>"
+    )
+
+
+def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.LayerStyle]]:
+    """``(id, legend label, style)`` per component, in layer order."""
+    out = []
+    for index, row in enumerate(frame.itertuples(index=False)):
+        cid = str(row.id)
+        accuracy = str(getattr(row, "accuracy", "") or "")
+        label = str(getattr(row, "name_en", "") or cid)
+        if accuracy == "estimated":
+            label += " (estimated)"
+        out.append((cid, label, style.component_style(cid, accuracy, index)))
+    return out
+
+
+_SINGLE_STYLES: dict[str, style.LayerStyle] = {
+    "boundary": style.BOUNDARY_STYLE,
+    "admin_units": style.CONTEXT_STYLE,
+    "overlaps": style.OVERLAP_STYLE,
+    "gaps": style.GAP_STYLE,
+}
+
+
+def _renderer_xml(layer: str, frame: gpd.GeoDataFrame) -> str:
+    if _base_layer(layer) == "components":
+        cats, syms = [], []
+        for n, (cid, label, layer_style) in enumerate(_component_styles(frame)):
+            cats.append(
+                f'<category render="true" symbol="{n}" value={quoteattr(cid)} '
+                f"label={quoteattr(label)}/>"
+            )
+            syms.append(_symbol_xml(str(n), layer_style))
+        return (
+            '<renderer-v2 type="categorizedSymbol" attr="id" forceraster="0" symbollevels="0" '
+            'enableorderby="0" referencescale="-1">'
+            f"<categories>{''.join(cats)}</categories><symbols>{''.join(syms)}</symbols>"
+            "<rotation/><sizescale/></renderer-v2>"
+        )
+    layer_style = _SINGLE_STYLES[_base_layer(layer)]
+    return (
+        '<renderer-v2 type="singleSymbol" forceraster="0" symbollevels="0" enableorderby="0" '
+        f'referencescale="-1"><symbols>{_symbol_xml("0", layer_style)}</symbols>'
+        "<rotation/><sizescale/></renderer-v2>"
+    )
+
+
+#: QGIS expression of the component labels: Chinese name over English name.
+LABEL_EXPRESSION = "coalesce(\"name_zh\", '') || '\\n' || coalesce(\"name_en\", '')"
+
+
+def _labeling_xml(expression: str) -> str:
+    text_style = {
+        "fieldName": expression,
+        "isExpression": "1",
+        "fontSize": str(_FONT_SIZE_PT),
+        "fontSizeUnit": "Point",
+        "fontWeight": "63",
+        "textColor": "17,17,17,255",
+        "textOpacity": "1",
+        "multilineHeight": "1",
+        "blendMode": "0",
+    }
+    buffer = {
+        "bufferDraw": "1",
+        "bufferSize": "0.8",
+        "bufferSizeUnits": "MM",
+        "bufferColor": "255,255,255,255",
+        "bufferOpacity": "0.85",
+        "bufferNoFill": "1",
+        "bufferJoinStyle": "128",
+    }
+    placement = {
+        "placement": "1",  # OverPoint: at the polygon's centre
+        "centroidInside": "1",
+        "centroidWhole": "0",
+        "fitInPolygonOnly": "0",
+        "priority": "5",
+        "dist": "0",
+        "offsetType": "0",
+    }
+    rendering = {"drawLabels": "1", "obstacle": "1", "displayAll": "0", "upsidedownLabels": "0"}
+    attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in text_style.items())
+    buf = " ".join(f"{k}={quoteattr(v)}" for k, v in buffer.items())
+    place = " ".join(f"{k}={quoteattr(v)}" for k, v in placement.items())
+    rend = " ".join(f"{k}={quoteattr(v)}" for k, v in rendering.items())
+    return (
+        '<labeling type="simple"><settings calloutType="simple">'
+        f"<text-style {attrs}><families/><text-buffer {buf}/></text-style>"
+        '<text-format multilineAlign="1" wrapChar="" autoWrapLength="0"/>'
+        f"<placement {place}/><rendering {rend}/></settings></labeling>"
+    )
+
+
+def _style_body(layer: str, frame: gpd.GeoDataFrame) -> tuple[str, bool]:
+    """Return renderer, labels and blending: what a QML file and a project layer share."""
+    labelled = _base_layer(layer) == "components"
+    body = _renderer_xml(layer, frame)
+    if labelled:
+        body += _labeling_xml(LABEL_EXPRESSION)
+    body += (
+        "<blendMode>0</blendMode><featureBlendMode>0</featureBlendMode>"
+        "<layerOpacity>1</layerOpacity>"
+    )
+    if labelled:
+        body += '<previewExpression>"name_en"</previewExpression>'
+    return body, labelled
+
+
+def layer_style_qml(layer: str, frame: gpd.GeoDataFrame) -> str:
+    """Return the QGIS style (QML) of one hand-off layer.
+
+    Parameters
+    ----------
+    layer : str
+        Layer name, one of :data:`LAYER_NAMES`, optionally with :data:`GK_SUFFIX`.
+    frame : geopandas.GeoDataFrame
+        The layer's features (components need ``id``, ``accuracy`` and ``name_en``).
+
+    Returns
+    -------
+    str
+        A QML document QGIS 3.x reads: a categorized renderer on ``id`` for the components
+        (estimated ones dashed and lighter, labelled with Chinese and English names), a single
+        symbol for every other layer.
+    """
+    body, labelled = _style_body(layer, frame)
+    return (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis version="{_QGIS_VERSION}" styleCategories="Symbology|Labeling" '
+        f'labelsEnabled="{int(labelled)}">\n{body}\n</qgis>\n'
+    )
+
+
+def _sld_symbolizer(layer_style: style.LayerStyle) -> str:
+    dash = (
+        f'<se:SvgParameter name="stroke-dasharray">{style.ESTIMATED_DASH_PX}</se:SvgParameter>'
+        if layer_style.dashed
+        else ""
+    )
+    return (
+        "<se:PolygonSymbolizer>"
+        f'<se:Fill><se:SvgParameter name="fill">{layer_style.fill}</se:SvgParameter>'
+        f'<se:SvgParameter name="fill-opacity">{layer_style.fill_opacity:g}</se:SvgParameter>'
+        "</se:Fill>"
+        f'<se:Stroke><se:SvgParameter name="stroke">{layer_style.stroke}</se:SvgParameter>'
+        f'<se:SvgParameter name="stroke-width">{layer_style.weight_px:g}</se:SvgParameter>'
+        f"{dash}</se:Stroke></se:PolygonSymbolizer>"
+    )
+
+
+def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
+    """Return the same style as :func:`layer_style_qml` as SLD 1.1 (for GeoServer and others).
+
+    Parameters
+    ----------
+    layer : str
+        Layer name, one of :data:`LAYER_NAMES`, optionally with :data:`GK_SUFFIX`.
+    frame : geopandas.GeoDataFrame
+        The layer's features.
+
+    Returns
+    -------
+    str
+        An SLD document with one rule per component (filtered on ``id``) or a single rule.
+    """
+    rules = []
+    if _base_layer(layer) == "components":
+        for cid, label, layer_style in _component_styles(frame):
+            rules.append(
+                f"<se:Rule><se:Name>{escape(label)}</se:Name>"
+                f"<se:Description><se:Title>{escape(label)}</se:Title></se:Description>"
+                "<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>id</ogc:PropertyName>"
+                f"<ogc:Literal>{escape(cid)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+                f"{_sld_symbolizer(layer_style)}</se:Rule>"
+            )
+        rules.append(
+            "<se:Rule><se:TextSymbolizer><se:Label><ogc:PropertyName>name_en</ogc:PropertyName>"
+            '</se:Label><se:Font><se:SvgParameter name="font-size">12</se:SvgParameter>'
+            '</se:Font><se:Fill><se:SvgParameter name="fill">#111111</se:SvgParameter>'
+            "</se:Fill></se:TextSymbolizer></se:Rule>"
+        )
+    else:
+        layer_style = _SINGLE_STYLES[_base_layer(layer)]
+        rules.append(
+            f"<se:Rule><se:Name>{escape(layer)}</se:Name>{_sld_symbolizer(layer_style)}</se:Rule>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<StyledLayerDescriptor xmlns="http://www.opengis.net/sld" '
+        'xmlns:ogc="http://www.opengis.net/ogc" xmlns:se="http://www.opengis.net/se" '
+        'xmlns:xlink="http://www.w3.org/1999/xlink" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1.1.0" '
+        'xsi:schemaLocation="http://www.opengis.net/sld '
+        'http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd">'
+        f"<NamedLayer><se:Name>{escape(layer)}</se:Name><UserStyle>"
+        f"<se:Name>{escape(layer)}</se:Name><se:FeatureTypeStyle>{''.join(rules)}"
+        "</se:FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>\n"
+    )
+
+
+# ----------------------------------------------------------------------------- GeoPackage
+
+
+_LAYER_STYLES_DDL = """
+CREATE TABLE layer_styles (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    f_table_catalog TEXT(256),
+    f_table_schema TEXT(256),
+    f_table_name TEXT(256),
+    f_geometry_column TEXT(256),
+    styleName TEXT(30),
+    styleQML TEXT,
+    styleSLD TEXT,
+    useAsDefault BOOLEAN,
+    description TEXT,
+    owner TEXT(30),
+    ui TEXT(30),
+    update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))
+)
+"""
+
+_DESCRIPTIONS = {
+    "components": "Components of the Auto City with stated and measured areas (km²)",
+    "boundary": "Composed boundary of the Auto City with target and measured area (km²)",
+    "admin_units": "Parent administrative units, for orientation",
+    "overlaps": "Areas claimed by two components",
+    "gaps": "Holes inside the composed boundary",
+}
+
+
+def write_geopackage(
+    composition: Composition,
+    report: ValidationReport,
+    path: str | Path,
+    *,
+    gauss_kruger: bool = False,
+) -> Path:
+    """Write the hand-off layers with their default QGIS styles into one GeoPackage.
+
+    Parameters
+    ----------
+    composition : Composition
+        The composed boundary.
+    report : ValidationReport
+        Its area check.
+    path : str or Path
+        The ``.gpkg`` file to write (replaced atomically if it exists).
+    gauss_kruger : bool
+        Also write every layer reprojected to CGCS2000 / 3-degree Gauss-Kruger zone 42
+        (:data:`GK_EPSG`) as ``<layer>_cgcs2000_gk``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    OutputError
+        If the file cannot be written.
+    """
+    path = Path(path)
+    frames = layer_frames(composition, report)
+    if gauss_kruger:
+        frames.update({f"{n}{GK_SUFFIX}": f.to_crs(GK_EPSG) for n, f in list(frames.items())})
+    with atomic_path(path) as tmp:
+        try:
+            for name, frame in frames.items():
+                pyogrio.write_dataframe(
+                    frame,
+                    tmp,
+                    layer=name,
+                    driver="GPKG",
+                    geometry_type="MultiPolygon",
+                    promote_to_multi=True,
+                    # 1.2 rather than GDAL's newest: planners' QGIS often bundles an older GDAL.
+                    dataset_options={"VERSION": "1.2"},
+                    layer_options={
+                        "IDENTIFIER": name,
+                        "DESCRIPTION": _DESCRIPTIONS[_base_layer(name)],
+                    },
+                )
+            _write_layer_styles(tmp, frames)
+        except (OSError, pyogrio.errors.DataSourceError) as exc:
+            raise OutputError(f"{path}: cannot write the GeoPackage ({exc}).") from exc
+    return path
+
+
+def _write_layer_styles(gpkg: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
+    """Add the ``layer_styles`` table QGIS loads default styles from, one default per layer."""
+    con = sqlite3.connect(gpkg)
+    try:
+        with con:
+            geometry_columns = dict(
+                con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
+            )
+            con.execute(_LAYER_STYLES_DDL)
+            con.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES ('layer_styles', 'attributes', 'layer_styles', 'QGIS layer styles')"
+            )
+            for name, frame in frames.items():
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, "
+                    "f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, "
+                    "description, owner, ui) VALUES ('', '', ?, ?, ?, ?, ?, 1, ?, '', '')",
+                    (
+                        name,
+                        geometry_columns[name],
+                        f"autocity {_base_layer(name)}",
+                        layer_style_qml(name, frame),
+                        layer_style_sld(name, frame),
+                        "autocity-gis default style",
+                    ),
+                )
+    finally:
+        con.close()
+
+
+# ----------------------------------------------------------------------------- project
+
+
+def _srs_xml(epsg: int) -> str:
+    crs = CRS.from_epsg(epsg)
+    ellipsoid = crs.ellipsoid
+    ellipsoid_code = ""
+    if ellipsoid is not None:
+        auth = ellipsoid.to_json_dict().get("id", {})
+        ellipsoid_code = f"{auth.get('authority', 'EPSG')}:{auth.get('code', '')}"
+    return (
+        "<spatialrefsys>"
+        f"<wkt>{escape(crs.to_wkt())}</wkt>"
+        f"<proj4>{escape(_proj4(crs))}</proj4>"
+        f"<srid>{epsg}</srid><authid>EPSG:{epsg}</authid>"
+        f"<description>{escape(crs.name)}</description>"
+        f"<ellipsoidacronym>{escape(ellipsoid_code)}</ellipsoidacronym>"
+        f"<geographicflag>{'true' if crs.is_geographic else 'false'}</geographicflag>"
+        "</spatialrefsys>"
+    )
+
+
+def _proj4(crs: CRS) -> str:
+    import warnings
+
+    with warnings.catch_warnings():
+        # PROJ strings are lossy; QGIS reads the authid and WKT first, this is a fallback.
+        warnings.simplefilter("ignore", UserWarning)
+        return str(crs.to_proj4())
+
+
+def _extent_xml(bounds: Sequence[float]) -> str:
+    xmin, ymin, xmax, ymax = (float(v) for v in bounds)
+    return f"<xmin>{xmin!r}</xmin><ymin>{ymin!r}</ymin><xmax>{xmax!r}</xmax><ymax>{ymax!r}</ymax>"
+
+
+def _fit_extent(
+    bounds: Sequence[float], width: float, height: float, margin: float = 0.06
+) -> tuple[float, float, float, float]:
+    """Pad ``bounds`` by ``margin`` and widen one side so it has the aspect ``width/height``."""
+    xmin, ymin, xmax, ymax = bounds
+    dx, dy = max(xmax - xmin, 1e-9), max(ymax - ymin, 1e-9)
+    dx, dy = dx * (1 + 2 * margin), dy * (1 + 2 * margin)
+    aspect = width / height
+    if dx / dy < aspect:
+        dx = dy * aspect
+    else:
+        dy = dx / aspect
+    cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+    return (cx - dx / 2, cy - dy / 2, cx + dx / 2, cy + dy / 2)
+
+
+def _layer_id(name: str) -> str:
+    return f"{name}_{uuid.uuid5(uuid.NAMESPACE_URL, 'autocity-gis/' + name).hex}"
+
+
+def _maplayer_xml(name: str, frame: gpd.GeoDataFrame, gpkg_name: str) -> str:
+    body, labelled = _style_body(name, frame)
+    epsg = CRS.from_user_input(frame.crs).to_epsg() or WGS84_EPSG
+    wgs = frame.to_crs(WGS84_EPSG) if epsg != WGS84_EPSG else frame
+    return (
+        f'<maplayer type="vector" geometry="Polygon" wkbType="MultiPolygon" '
+        f'labelsEnabled="{int(labelled)}" readOnly="0" minScale="100000000" maxScale="0" '
+        f'hasScaleBasedVisibilityFlag="0" styleCategories="AllStyleCategories">'
+        f"<extent>{_extent_xml(frame.total_bounds)}</extent>"
+        f"<wgs84extent>{_extent_xml(wgs.total_bounds)}</wgs84extent>"
+        f"<id>{_layer_id(name)}</id>"
+        f"<datasource>{escape(_datasource(gpkg_name, name))}</datasource>"
+        f"<layername>{escape(name)}</layername>"
+        f"<srs>{_srs_xml(epsg)}</srs>"
+        '<provider encoding="UTF-8">ogr</provider>'
+        f"{body}</maplayer>"
+    )
+
+
+def _datasource(gpkg_name: str, layer: str) -> str:
+    return f"./{gpkg_name}|layername={layer}"
+
+
+def _tree_layer_xml(name: str, gpkg_name: str, *, checked: bool) -> str:
+    state = "Qt::Checked" if checked else "Qt::Unchecked"
+    return (
+        f"<layer-tree-layer id={quoteattr(_layer_id(name))} name={quoteattr(name)} "
+        f'source={quoteattr(_datasource(gpkg_name, name))} providerKey="ogr" '
+        f'checked="{state}" expanded="{int(name.startswith("components"))}">'
+        "<customproperties/></layer-tree-layer>"
+    )
+
+
+#: Layer titles in the print layout's legend.
+LEGEND_TITLES: dict[str, str] = {
+    "components": "Components",
+    "boundary": "Composed boundary",
+    "admin_units": "Administrative units",
+    "overlaps": "Overlaps between components",
+    "gaps": "Gaps inside the boundary",
+}
+
+#: Layer tree of the project: (group title, layers top to bottom). Drawing follows this order.
+PROJECT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Diagnostics", ("overlaps", "gaps")),
+    ("Auto City", ("boundary", "components")),
+    ("Administrative units", ("admin_units",)),
+)
+
+
+def write_project(
+    composition: Composition,
+    report: ValidationReport,
+    path: str | Path,
+    *,
+    gpkg_name: str = GPKG_NAME,
+    gauss_kruger: bool = False,
+    project_epsg: int = GK_EPSG,
+) -> Path:
+    """Write a QGIS project that shows the GeoPackage next to it.
+
+    The project references the GeoPackage by relative path, groups the layers (diagnostics on
+    top, then the Auto City, then administrative units; the Gauss-Kruger copies in an
+    unchecked group), opens with the canvas on the boundary, measures on the WGS 84 ellipsoid
+    and holds an A4 print layout with title, map, legend, scale bar and north arrow.
+
+    Parameters
+    ----------
+    composition : Composition
+        The composed boundary.
+    report : ValidationReport
+        Its area check (used for the title and the layer attributes).
+    path : str or Path
+        The ``.qgs`` file to write (replaced atomically if it exists).
+    gpkg_name : str
+        File name of the GeoPackage, in the same folder as ``path``.
+    gauss_kruger : bool
+        Whether the GeoPackage has the ``*_cgcs2000_gk`` layers (see :func:`write_geopackage`).
+    project_epsg : int
+        Project CRS. Defaults to the Gauss-Kruger zone so the map and layout keep true shapes
+        and the scale bar reads in metres; the layers themselves stay in EPSG:4326.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    frames = layer_frames(composition, report)
+    groups: list[tuple[str, list[str], bool]] = [
+        (title, [n for n in names if n in frames], True) for title, names in PROJECT_GROUPS
+    ]
+    if gauss_kruger:
+        gk_frames = {f"{n}{GK_SUFFIX}": f.to_crs(GK_EPSG) for n, f in frames.items()}
+        frames.update(gk_frames)
+        groups.append(
+            (
+                "CGCS2000 / Gauss-Krüger zone 42",
+                [f"{n}{GK_SUFFIX}" for _, names, _ in groups for n in names],
+                False,
+            )
+        )
+    groups = [g for g in groups if g[1]]
+
+    to_project = Transformer.from_crs(WGS84_EPSG, project_epsg, always_xy=True)
+    bounds = to_project.transform_bounds(*frames["boundary"].total_bounds)
+    canvas = _fit_extent(bounds, 16, 10)
+    title = f"{report.name_zh} {report.name_en}"
+    subtitle = (
+        f"Composed {report.composed_km2:,.1f} km² vs stated {report.target_km2:,.1f} km² "
+        f"({report.delta_pct:+.2f}%)"
+    )
+    if report.estimated:
+        subtitle += " · dashed outlines: estimated geometry"
+
+    tree = "".join(
+        f"<layer-tree-group name={quoteattr(g)} "
+        f'checked="{"Qt::Checked" if on else "Qt::Unchecked"}" '
+        f'expanded="{int(on)}"><customproperties/>'
+        + "".join(_tree_layer_xml(n, gpkg_name, checked=True) for n in names)
+        + "</layer-tree-group>"
+        for g, names, on in groups
+    )
+    order = [n for _, names, _ in groups for n in names]
+    legend = "".join(
+        f"<layer-tree-group name={quoteattr(g)} checked=\"Qt::Checked\" expanded=\"1\">"
+        "<customproperties/>"
+        + "".join(
+            f"<layer-tree-layer id={quoteattr(_layer_id(n))} name={quoteattr(n)} "
+            f"source={quoteattr(_datasource(gpkg_name, n))} providerKey=\"ogr\" "
+            'checked="Qt::Checked" expanded="1"><customproperties>'
+            f'<property key="legend/title-label" value={quoteattr(LEGEND_TITLES[n])}/>'
+            "</customproperties></layer-tree-layer>"
+            for n in names
+        )
+        + "</layer-tree-group>"
+        for g, names, on in groups
+        if on
+    )
+    maplayers = "".join(_maplayer_xml(n, frames[n], gpkg_name) for n in order)
+    layerorder = "".join(f"<layer id={quoteattr(_layer_id(n))}/>" for n in order)
+    srs = _srs_xml(project_epsg)
+    units = "degrees" if CRS.from_epsg(project_epsg).is_geographic else "meters"
+    xml = (
+        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
+        f'<qgis projectname={quoteattr(title)} version="{_QGIS_VERSION}">'
+        '<homePath path=""/>'
+        f"<title>{escape(title)}</title>"
+        f"<projectCrs>{srs}</projectCrs>"
+        f"<layer-tree-group><customproperties/>{tree}</layer-tree-group>"
+        f'<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>{units}</units>'
+        f"<extent>{_extent_xml(canvas)}</extent><rotation>0</rotation>"
+        f"<destinationsrs>{srs}</destinationsrs><rendermaptile>0</rendermaptile>"
+        "</mapcanvas>"
+        f"<projectlayers>{maplayers}</projectlayers>"
+        f"<layerorder>{layerorder}</layerorder>"
+        "<properties>"
+        # QGIS reads <projectCrs> only when this flag is set.
+        '<SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled></SpatialRefSys>'
+        '<Paths><Absolute type="bool">false</Absolute></Paths>'
+        '<Measure><Ellipsoid type="QString">EPSG:7030</Ellipsoid></Measure>'
+        '<Measurement><DistanceUnits type="QString">meters</DistanceUnits>'
+        '<AreaUnits type="QString">km2</AreaUnits></Measurement>'
+        "</properties>"
+        f"<Layouts>{_layout_xml(title, subtitle, _fit_extent(bounds, 190, 165), legend)}"
+        "</Layouts>"
+        f'<ProjectViewSettings UseProjectScales="0" rotation="0">'
+        f"<DefaultViewExtent {_extent_attrs(canvas)}>{srs}</DefaultViewExtent>"
+        "<Scales/></ProjectViewSettings>"
+        "</qgis>\n"
+    )
+    return write_text(path, xml)
+
+
+def _item(
+    kind: int, item_id: str, x: float, y: float, w: float, h: float, z: int, extra: str = ""
+) -> str:
+    uid = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "autocity-gis/layout/" + item_id)) + "}"
+    return (
+        f'<LayoutItem type="{kind}" id={quoteattr(item_id)} uuid="{uid}" templateUuid="{uid}" '
+        f'position="{x},{y},mm" positionOnPage="{x},{y},mm" size="{w},{h},mm" '
+        f'zValue="{z}" visibility="1" positionLock="false" referencePoint="0" '
+        'frame="false" background="false" outlineWidthM="0.3,mm" itemRotation="0" '
+        f'blendMode="0" opacity="1" excludeFromExports="0" {extra}>'
+    )
+
+
+# Item type ids from QgsLayoutItemRegistry (QGraphicsItem::UserType + 100 + n).
+_PAGE, _MAP, _PICTURE, _LABEL, _LEGEND, _SCALEBAR = 65638, 65639, 65640, 65641, 65642, 65646
+_MAP_UUID_ID = "map"
+
+
+def _map_uuid() -> str:
+    return "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "autocity-gis/layout/" + _MAP_UUID_ID)) + "}"
+
+
+def _font(family_size: str, colour: str = "0,0,0") -> str:
+    r, g, b = colour.split(",")
+    return (
+        f'<LabelFont description="{family_size}" style=""/>'
+        f'<FontColor red="{r}" green="{g}" blue="{b}" alpha="255"/>'
+    )
+
+
+def _extent_attrs(extent: Sequence[float]) -> str:
+    keys = ("xmin", "ymin", "xmax", "ymax")
+    return " ".join(f"{k}={quoteattr(repr(float(v)))}" for k, v in zip(keys, extent, strict=True))
+
+
+def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_tree: str) -> str:
+    """Return an A4 landscape layout: title, map, legend, scale bar and north arrow."""
+    page = (
+        _item(_PAGE, "", 0, 0, 297, 210, 0) + '<FrameColor red="0" green="0" blue="0" alpha="255"/>'
+        '<BackgroundColor red="255" green="255" blue="255" alpha="255"/></LayoutItem>'
+    )
+    title_item = (
+        _item(
+            _LABEL,
+            "title",
+            10,
+            6,
+            277,
+            10,
+            2,
+            f'labelText={quoteattr(title)} halign="1" valign="128" marginX="0" marginY="0" '
+            'htmlState="0"',
+        )
+        + _font("Sans Serif,18,-1,5,75,0,0,0,0,0")
+        + "</LayoutItem>"
+    )
+    subtitle_item = (
+        _item(
+            _LABEL,
+            "subtitle",
+            10,
+            16,
+            277,
+            6,
+            2,
+            f'labelText={quoteattr(subtitle)} halign="1" valign="128" marginX="0" marginY="0" '
+            'htmlState="0"',
+        )
+        + _font("Sans Serif,10,-1,5,50,0,0,0,0,0", "80,80,80")
+        + "</LayoutItem>"
+    )
+    map_item = (
+        _item(
+            _MAP,
+            _MAP_UUID_ID,
+            10,
+            25,
+            190,
+            165,
+            1,
+            'drawCanvasItems="true" keepLayerSet="false" followPreset="false" '
+            'followPresetName="" mapRotation="0" mapFlags="0" labelMargin="0,mm"',
+        ).replace(' frame="false"', ' frame="true"')
+        + '<FrameColor red="0" green="0" blue="0" alpha="255"/>'
+        + f"<Extent {_extent_attrs(map_extent)}/>"
+        "<LayerSet/></LayoutItem>"
+    )
+    legend = (
+        _item(
+            _LEGEND,
+            "legend",
+            207,
+            25,
+            80,
+            120,
+            3,
+            f'title="Legend" map_uuid="{_map_uuid()}" resizeToContents="1" symbolWidth="7" '
+            'symbolHeight="4" columnCount="1" boxSpace="2" columnSpace="2" lineSpacing="1" '
+            'wrapChar="" splitLayer="0" equalColumnWidth="0" titleAlignment="1" '
+            'symbolAlignment="1" fontColor="#000000" rasterBorder="1" legendFilterByAtlas="0"',
+        )
+        + f"<layer-tree-group><customproperties/>{legend_tree}</layer-tree-group></LayoutItem>"
+    )
+    scalebar = (
+        _item(
+            _SCALEBAR,
+            "scalebar",
+            207,
+            170,
+            60,
+            14,
+            4,
+            f'mapUuid="{_map_uuid()}" style="Single Box" unitType="kilometers" unitLabel="km" '
+            'numMapUnitsPerScaleBarUnit="1000" numSegments="2" numSegmentsLeft="0" '
+            'numSubdivisions="1" subdivisionsHeight="1.5" segmentSizeMode="1" '
+            'minBarWidth="30" maxBarWidth="60" numUnitsPerSegment="5" segmentMillimeters="25" '
+            'height="3" labelBarSpace="3" boxContentSpace="1" alignment="0" '
+            'labelVerticalPlacement="0" labelHorizontalPlacement="0"',
+        )
+        + "</LayoutItem>"
+    )
+    north = (
+        _item(
+            _PICTURE,
+            "north_arrow",
+            272,
+            165,
+            15,
+            20,
+            5,
+            f'file="arrows/NorthArrow_02.svg" mode="2" northMode="0" northOffset="0" '
+            f'mapUuid="{_map_uuid()}" resizeMode="0" anchorPoint="0" pictureRotation="0" '
+            'svgFillColor="0,0,0,255" svgBorderColor="0,0,0,255" svgBorderWidth="0.2"',
+        )
+        + "</LayoutItem>"
+    )
+    return (
+        f'<Layout name={quoteattr(_LAYOUT_NAME)} units="mm" printResolution="300" '
+        'worldFileMap="">'
+        f"<PageCollection>{page}</PageCollection>"
+        f"{map_item}{title_item}{subtitle_item}{legend}{scalebar}{north}</Layout>"
+    )

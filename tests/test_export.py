@@ -1,0 +1,305 @@
+"""Hand-off formats: GeoPackage layers and styles, Shapefile, GeoJSON, KML, atomic writes.
+
+The fixture is built here in code (`make_fixture`) and shared with ``test_qgis.py``. Expected
+values come from the fixture's own inputs, pyproj.Geod, sqlite3 and GDAL reading the files back,
+never from the code under test.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import sqlite3
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pyogrio
+import pytest
+import shapely
+from pyproj import CRS, Geod, Transformer
+from shapely.geometry import box
+
+from autocity_gis import export, qgis
+from autocity_gis._errors import InputError
+from autocity_gis.compose import Composition
+from autocity_gis.validate import ComponentArea, Overlap, ValidationReport
+
+GEOD = Geod(ellps="WGS84")
+
+# Component inputs: id, name_zh, name_en, accuracy, stated km², (lon0, lat0, lon1, lat1).
+# The names carry characters that must survive every format (CJK, '&', '<', quotes).
+COMPONENTS = [
+    ("auto_etdz", "长春汽车经济技术开发区", "Auto ETDZ <core> & \"zone\"", "official", 110.0,
+     (125.10, 43.80, 125.20, 43.90)),
+    ("daling", "大岭镇", "Daling town", "estimated", 147.3, (125.19, 43.82, 125.30, 43.95)),
+    ("xixin", "绿园西新工业集中区", "Xixin industrial zone", "official", 10.8,
+     (125.10, 43.90, 125.15, 43.95)),
+]
+CONTEXT = ("220106", "绿园区", "Lüyuan District", (125.05, 43.76, 125.34, 43.98))
+TARGET_KM2 = 471.0
+
+
+def _poly(bounds: tuple[float, float, float, float]) -> shapely.Polygon:
+    # Densified so any edge interpolation (geodesic, rhumb, plane) gives the same area.
+    return shapely.segmentize(box(*bounds), 0.002)
+
+
+def geodesic_km2(geom: shapely.Geometry) -> float:
+    area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(geom)
+                                           if geom.geom_type == "Polygon" else geom)
+    return abs(area) / 1e6
+
+
+def make_fixture() -> tuple[Composition, ValidationReport]:
+    """Three components near Changchun (one estimated), a context unit and one overlap."""
+    geoms = [_poly(c[5]) for c in COMPONENTS]
+    measured = [geodesic_km2(g) for g in geoms]
+    components = gpd.GeoDataFrame(
+        {
+            "id": [c[0] for c in COMPONENTS],
+            "name_zh": [c[1] for c in COMPONENTS],
+            "name_en": [c[2] for c in COMPONENTS],
+            "role": ["part"] * 3,
+            "kind": ["zone", "town", "zone"],
+            "parent_adcode": ["220106", "220184", "220106"],
+            "stated_area_km2": [c[4] for c in COMPONENTS],
+            "stated_area_source": ["national catalogue 2018", "town profile", "district profile"],
+            "accuracy": [c[3] for c in COMPONENTS],
+            "method": ["digitised", "buffer estimate", "digitised"],
+            "source": ["test", "test", "test"],
+            "datum": ["WGS84", "GCJ-02", "WGS84"],
+            "date": ["2020-07-28"] * 3,
+            "measured_km2": measured,
+        },
+        geometry=geoms,
+        crs="EPSG:4326",
+    )
+    union = shapely.union_all(geoms)
+    composed = geodesic_km2(union)
+    boundary = gpd.GeoDataFrame(
+        {"id": ["autocity"], "name_zh": ["长春国际汽车城"],
+         "name_en": ["Changchun International Automobile City"], "area_km2": [composed]},
+        geometry=[union], crs="EPSG:4326",
+    )
+    inter = geoms[0].intersection(geoms[1])
+    overlaps = gpd.GeoDataFrame(
+        {"a": ["auto_etdz"], "b": ["daling"], "area_km2": [geodesic_km2(inter)]},
+        geometry=[inter], crs="EPSG:4326",
+    )
+    gaps = gpd.GeoDataFrame({"area_km2": []}, geometry=[], crs="EPSG:4326")
+    context = gpd.GeoDataFrame(
+        {"adcode": [CONTEXT[0]], "name_zh": [CONTEXT[1]], "name_en": [CONTEXT[2]],
+         "accuracy": ["official"], "source": ["test"], "datum": ["WGS84"], "date": ["2024"]},
+        geometry=[_poly(CONTEXT[3])], crs="EPSG:4326",
+    )
+    comp = Composition(
+        name_en="Changchun International Automobile City", name_zh="长春国际汽车城",
+        components=components, boundary=boundary, overlaps=overlaps, gaps=gaps,
+        context=context, method="overlay", snap_tolerance_m=0.0,
+    )
+    report = ValidationReport(
+        name_en=comp.name_en, name_zh=comp.name_zh, target_km2=TARGET_KM2,
+        target_source="JL.gov 2020-07-30", tolerance_pct=5.0, composed_km2=composed,
+        composed_equal_area_km2=composed, delta_km2=composed - TARGET_KM2,
+        delta_pct=(composed - TARGET_KM2) / TARGET_KM2 * 100, passed=False,
+        components=tuple(
+            ComponentArea(c[0], c[2], c[1], c[3], m, c[4], "test", (m - c[4]) / c[4] * 100)
+            for c, m in zip(COMPONENTS, measured, strict=True)
+        ),
+        overlaps=(Overlap("auto_etdz", "daling", geodesic_km2(inter)),),
+        gaps_km2=0.0, gap_count=0, sum_of_parts_km2=sum(measured), missing=(),
+        stated_sum_km2=sum(c[4] for c in COMPONENTS),
+        stated_unaccounted_km2=TARGET_KM2 - sum(c[4] for c in COMPONENTS),
+        stated_missing=(), compose_method="overlay", snap_tolerance_m=0.0, boundary_parts=1,
+    )
+    return comp, report
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    comp, report = make_fixture()
+    out = tmp_path_factory.mktemp("export")
+    return out, export.export_all(comp, report, out, gauss_kruger=True)
+
+
+def test_export_all_writes_every_format(exported: tuple[Path, list[Path]]) -> None:
+    out, written = exported
+    names = {p.name for p in written}
+    assert {"autocity.gpkg", "autocity.qgs", "autocity_shp", "autocity.kml",
+            "autocity_components.geojson", "autocity_boundary.geojson"} <= names
+    assert "autocity_gaps.geojson" not in names  # no gaps in the fixture
+    assert all(p.exists() for p in written)
+    # nothing half-written or temporary is left behind
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_geopackage_layers_counts_and_crs(exported: tuple[Path, list[Path]]) -> None:
+    gpkg = exported[0] / "autocity.gpkg"
+    layers = dict(pyogrio.list_layers(gpkg))
+    base = ["components", "boundary", "admin_units", "overlaps"]
+    assert set(layers) == {*base, *(f"{n}_cgcs2000_gk" for n in base), "layer_styles"}
+    counts = {"components": 3, "boundary": 1, "admin_units": 1, "overlaps": 1}
+    for name, count in counts.items():
+        for layer, epsg in ((name, 4326), (f"{name}_cgcs2000_gk", 4530)):
+            info = pyogrio.read_info(gpkg, layer=layer)
+            assert info["features"] == count
+            assert CRS.from_user_input(info["crs"]).to_epsg() == epsg
+    with sqlite3.connect(gpkg) as con:
+        srs = dict(con.execute(
+            "SELECT c.table_name, s.organization || ':' || s.organization_coordsys_id "
+            "FROM gpkg_geometry_columns c JOIN gpkg_spatial_ref_sys s USING (srs_id)"))
+    assert srs["boundary"] == "EPSG:4326"
+    assert srs["boundary_cgcs2000_gk"] == "EPSG:4530"
+
+
+def test_gauss_kruger_zone_is_the_one_covering_changchun() -> None:
+    crs = CRS.from_epsg(qgis.GK_EPSG)
+    params = {p.name: p.value for p in crs.coordinate_operation.params}
+    assert params["Longitude of natural origin"] == 126
+    assert params["False easting"] == 42_500_000
+    assert crs.datum.name == "China 2000"
+    west, _, east, _ = crs.area_of_use.bounds
+    assert west <= 125.1 and east >= 125.3
+
+
+def test_geopackage_attributes_and_gk_coordinates(exported: tuple[Path, list[Path]]) -> None:
+    _, report = make_fixture()
+    gpkg = exported[0] / "autocity.gpkg"
+    got = pyogrio.read_dataframe(gpkg, layer="components")
+    assert list(got["name_zh"]) == [c[1] for c in COMPONENTS]
+    assert list(got["name_en"]) == [c[2] for c in COMPONENTS]
+    assert list(got["accuracy"]) == [c[3] for c in COMPONENTS]
+    assert list(got["stated_area_km2"]) == [c[4] for c in COMPONENTS]
+    for geom, c in zip(got.geometry, COMPONENTS, strict=True):
+        assert geodesic_km2(geom) == pytest.approx(geodesic_km2(_poly(c[5])), rel=1e-9)
+    b = pyogrio.read_dataframe(gpkg, layer="boundary")
+    assert b["stated_area_km2"][0] == TARGET_KM2
+    assert b["measured_km2"][0] == pytest.approx(report.composed_km2)
+    gk = pyogrio.read_dataframe(gpkg, layer="components_cgcs2000_gk")
+    fwd = Transformer.from_crs(4326, 4530, always_xy=True)
+    lon, lat = shapely.get_coordinates(_poly(COMPONENTS[0][5])).T
+    x, y = fwd.transform(lon, lat)
+    got_xy = shapely.get_coordinates(gk.geometry[0])
+    np.testing.assert_allclose(np.array(sorted(zip(x, y, strict=True))),
+                               np.array(sorted(map(tuple, got_xy))), rtol=0, atol=1e-3)
+    assert 42_000_000 < x.min() < 43_000_000  # zone number in front of the easting
+
+
+def test_layer_styles_table_as_qgis_reads_it(exported: tuple[Path, list[Path]]) -> None:
+    gpkg = exported[0] / "autocity.gpkg"
+    with sqlite3.connect(gpkg) as con:
+        geomcols = dict(con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns"))
+        rows = con.execute(
+            "SELECT f_table_schema, f_table_name, f_geometry_column, styleQML, styleSLD, "
+            "useAsDefault FROM layer_styles").fetchall()
+        contents = con.execute(
+            "SELECT data_type FROM gpkg_contents WHERE table_name = 'layer_styles'").fetchall()
+    assert contents == [("attributes",)]
+    assert {r[1] for r in rows} == set(geomcols)
+    for schema, table, geomcol, qml, sld, default in rows:
+        assert schema == ""
+        assert geomcol == geomcols[table]
+        assert default == 1
+        ET.fromstring(qml.split("\n", 1)[1])  # well-formed after the DOCTYPE line
+        ET.fromstring(sld.encode())
+    qml = next(r[3] for r in rows if r[1] == "components")
+    root = ET.fromstring(qml.split("\n", 1)[1])
+    renderer = root.find("renderer-v2")
+    assert renderer is not None and renderer.get("type") == "categorizedSymbol"
+    assert [c.get("value") for c in renderer.iter("category")] == [c[0] for c in COMPONENTS]
+    assert root.get("labelsEnabled") == "1"
+    # names with markup characters are escaped, not injected
+    assert any("Auto ETDZ <core>" in (c.get("label") or "") for c in renderer.iter("category"))
+
+
+def test_shapefile_names_survive_in_utf8(exported: tuple[Path, list[Path]]) -> None:
+    folder = exported[0] / "autocity_shp"
+    assert (folder / "components.cpg").read_text().strip().upper() in {"UTF-8", "UTF8"}
+    got = pyogrio.read_dataframe(folder / "components.shp")
+    assert list(got["name_zh"]) == [c[1] for c in COMPONENTS]
+    assert list(got["name_en"]) == [c[2] for c in COMPONENTS]
+    assert list(got["stated_km2"]) == [c[4] for c in COMPONENTS]
+    assert all(len(col) <= 10 for col in got.columns)
+    ctx = pyogrio.read_dataframe(folder / "admin_units.shp")
+    assert ctx["name_zh"][0] == CONTEXT[1] and ctx["name_en"][0] == CONTEXT[2]
+
+
+def test_shapefile_column_mapping() -> None:
+    m = export.shapefile_columns(["stated_area_km2", "stated_area_source", "abcdefghijkl",
+                                  "abcdefghijXY"])
+    assert m["stated_area_km2"] == "stated_km2"
+    assert len(set(m.values())) == 4 and all(len(v) <= 10 for v in m.values())
+
+
+def test_geojson_is_rfc7946(exported: tuple[Path, list[Path]]) -> None:
+    doc = json.loads((exported[0] / "autocity_components.geojson").read_text(encoding="utf-8"))
+    assert "crs" not in doc  # RFC 7946 drops the crs member: always WGS 84 lon/lat
+    assert [f["properties"]["name_zh"] for f in doc["features"]] == [c[1] for c in COMPONENTS]
+    for feature, c in zip(doc["features"], COMPONENTS, strict=True):
+        lon0, _, _, lat1 = c[5]
+        for polygon in feature["geometry"]["coordinates"]:
+            ring = polygon[0]
+            lons = [p[0] for p in ring]
+            lats = [p[1] for p in ring]
+            assert min(lons) == pytest.approx(lon0) and max(lats) == pytest.approx(lat1)
+            # exterior rings counter-clockwise (right-hand rule): positive shoelace area
+            shoelace = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+            assert shoelace > 0
+
+
+def test_kml_has_named_placemarks(exported: tuple[Path, list[Path]]) -> None:
+    text = (exported[0] / "autocity.kml").read_text(encoding="utf-8")
+    root = ET.fromstring(text)
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    names = [n.text for n in root.iterfind(".//k:Placemark/k:name", ns)]
+    for _, zh, en, *_ in COMPONENTS:
+        assert f"{zh} {en}" in names
+    containers = [f.findtext("k:name", namespaces=ns)
+                  for f in root.iterfind("k:Document/k:Document", ns)]
+    if "LIBKML" in pyogrio.list_drivers(write=True):
+        assert containers == ["components", "boundary", "admin_units", "overlaps"]
+
+
+def test_unknown_format_is_an_input_error(tmp_path: Path) -> None:
+    comp, report = make_fixture()
+    with pytest.raises(InputError, match="'pdf'"):
+        export.export_all(comp, report, tmp_path, formats=("gpkg", "pdf"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_export_leaves_old_files(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    comp, report = make_fixture()
+    export.export_all(comp, report, tmp_path, formats=("gpkg", "shp"))
+    before = {p.name: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(qgis, "_write_layer_styles", boom)
+    with pytest.raises(RuntimeError):
+        export.export_all(comp, report, tmp_path, formats=("gpkg",))
+    monkeypatch.setattr(export.pyogrio, "write_dataframe", boom)
+    with pytest.raises(RuntimeError):
+        export.export_all(comp, report, tmp_path, formats=("shp",))
+    after = {p.name: p.stat().st_mtime_ns for p in tmp_path.rglob("*")}
+    assert after == before  # old files intact, no temporaries left
+
+
+def test_gaps_layer_and_no_context(tmp_path: Path) -> None:
+    comp, report = make_fixture()
+    hole = _poly((125.16, 43.91, 125.17, 43.92))
+    gaps = gpd.GeoDataFrame({"area_km2": [geodesic_km2(hole)]}, geometry=[hole], crs="EPSG:4326")
+    comp = dataclasses.replace(comp, gaps=gaps, context=comp.context.iloc[:0])
+    export.export_all(comp, report, tmp_path, formats=("gpkg", "qgs", "geojson"))
+    layers = [name for name, _ in pyogrio.list_layers(tmp_path / "autocity.gpkg")]
+    assert layers == ["components", "boundary", "overlaps", "gaps", "layer_styles"]
+    assert pyogrio.read_info(tmp_path / "autocity.gpkg", layer="gaps")["features"] == 1
+    assert (tmp_path / "autocity_gaps.geojson").exists()
+    project = ET.parse(tmp_path / "autocity.qgs").getroot()
+    names = [e.text for e in project.iterfind("projectlayers/maplayer/layername")]
+    assert names == ["overlaps", "gaps", "boundary", "components"]
+    assert "_cgcs2000_gk" not in (tmp_path / "autocity.qgs").read_text(encoding="utf-8")

@@ -1,0 +1,193 @@
+"""The QGIS hand-off checked in real QGIS (Debian's ``qgis``/``python3-qgis``) and by ``ogrinfo``.
+
+The outputs are written into tmp_path, then ``tests/qgis_probe.py`` runs under the system
+``/usr/bin/python3`` with PyQGIS offscreen and reports what QGIS saw; this side asserts. Without
+QGIS the tests skip with a one-line reason, unless ``CI`` is set: there they must run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import shapely
+
+from autocity_gis import export, style
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_export import COMPONENTS, geodesic_km2, make_fixture
+
+pytestmark = pytest.mark.qgis
+
+# The interpreter with PyQGIS; override for a QGIS installed elsewhere (e.g. conda).
+SYSTEM_PYTHON = os.environ.get("AUTOCITY_QGIS_PYTHON", "/usr/bin/python3")
+PROBE = Path(__file__).with_name("qgis_probe.py")
+ARTIFACTS = Path(__file__).with_name("_artifacts")
+
+
+def _need(ok: bool, reason: str) -> None:
+    """Skip locally when a tool is missing; in CI (``CI`` set) fail instead."""
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: run .ci/setup-qgis.sh)")
+    pytest.skip(reason)
+
+
+def _has_pyqgis() -> bool:
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True,
+                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    return probe.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def exported_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("qgis")
+    comp, report = make_fixture()
+    export.export_all(comp, report, out, formats=("gpkg", "qgs"), gauss_kruger=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def qgis_view(exported_dir: Path) -> tuple[dict, Path]:
+    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    out = exported_dir
+    ARTIFACTS.mkdir(exist_ok=True)
+    options = out / "probe.json"
+    options.write_text(json.dumps({"gpkg": str(out / "autocity.gpkg"),
+                                   "png": str(ARTIFACTS / "qgis_layout.png")}))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out)}
+    # The system interpreter must not pick up the virtualenv's packages.
+    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+        env.pop(var, None)
+    run = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(out / "autocity.qgs"), str(options)],
+                         capture_output=True, text=True, env=env, timeout=120, cwd=out)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1]), out
+
+
+def _hex_alpha(colour: str, opacity: float) -> list:
+    return [colour, round(opacity * 255)]
+
+
+def test_project_opens_with_valid_layers_and_counts(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    assert seen["read"] is True
+    counts = {"components": 3, "boundary": 1, "admin_units": 1, "overlaps": 1}
+    expected = {**counts, **{f"{k}_cgcs2000_gk": v for k, v in counts.items()}}
+    assert {n: (lyr["valid"], lyr["features"]) for n, lyr in seen["layers"].items()} == {
+        n: (True, c) for n, c in expected.items()}
+    assert seen["layers"]["boundary"]["crs"] == "EPSG:4326"
+    assert seen["layers"]["boundary_cgcs2000_gk"]["crs"] == "EPSG:4530"
+    # relative paths, so the folder can be moved or zipped
+    assert seen["absolute_paths"] is False
+    assert seen["layers"]["components"]["source"].endswith("autocity.gpkg|layername=components")
+
+
+def test_project_crs_extent_and_groups(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    assert seen["crs"] == "EPSG:4530"
+    assert seen["view_extent_crs"] == "EPSG:4530"
+    from pyproj import Transformer
+
+    fwd = Transformer.from_crs(4326, 4530, always_xy=True)
+    xmin, ymin, xmax, ymax = seen["view_extent"]
+    for lon in (125.10, 125.30):
+        for lat in (43.80, 43.95):
+            x, y = fwd.transform(lon, lat)
+            assert xmin < x < xmax and ymin < y < ymax
+    assert (xmax - xmin) < 50_000  # on the Auto City, not the whole zone
+    groups = [(g["group"], g["checked"], g["children"]) for g in seen["tree"]]
+    assert groups[:3] == [("Diagnostics", True, ["overlaps"]),
+                          ("Auto City", True, ["boundary", "components"]),
+                          ("Administrative units", True, ["admin_units"])]
+    assert groups[3][1] is False  # the Gauss-Kruger copies are there but hidden
+
+
+def _check_component_renderer(renderer: dict) -> None:
+    assert renderer["type"] == "categorizedSymbol"
+    assert renderer["attr"] == "id"
+    assert [c["value"] for c in renderer["categories"]] == [c[0] for c in COMPONENTS]
+    for index, (cat, comp) in enumerate(zip(renderer["categories"], COMPONENTS, strict=True)):
+        want = style.component_style(comp[0], comp[3], index)
+        fill, line = cat["symbol"]
+        assert fill["fill"] == _hex_alpha(want.fill, want.fill_opacity)
+        assert line["fill"] == _hex_alpha(want.stroke, 1.0)
+        assert line["custom_dash"] is (comp[3] == "estimated")
+        if want.dashed:
+            assert line["customdash"] == style.ESTIMATED_DASH_MM
+    estimated = [c for c, comp in zip(renderer["categories"], COMPONENTS, strict=True)
+                 if comp[3] == "estimated"]
+    official = [c for c, comp in zip(renderer["categories"], COMPONENTS, strict=True)
+                if comp[3] == "official"]
+    # estimated visibly distinct: dashed and lighter
+    assert all(e["symbol"][0]["fill"][1] < o["symbol"][0]["fill"][1]
+               for e in estimated for o in official)
+
+
+@pytest.mark.parametrize("source", ["layers", "gpkg_default_styles"])
+def test_styles_match_the_web_map(qgis_view: tuple[dict, Path], source: str) -> None:
+    seen, _ = qgis_view
+    layers = seen[source]
+    _check_component_renderer(layers["components"]["renderer"])
+    labels = layers["components"]["labels"]
+    assert labels["enabled"] is True and "name_en" in labels["expression"]
+    singles = {"boundary": style.BOUNDARY_STYLE, "admin_units": style.CONTEXT_STYLE,
+               "overlaps": style.OVERLAP_STYLE}
+    for name, want in singles.items():
+        renderer = layers[name]["renderer"]
+        assert renderer["type"] == "singleSymbol"
+        assert renderer["symbol"][1]["fill"] == _hex_alpha(want.stroke, 1.0)
+        assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
+
+
+def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    _, report = make_fixture()
+    assert seen["ellipsoidal"] is True
+    # independent truth: pyproj.Geod on the union of the fixture's polygons
+    union = shapely.union_all(make_fixture()[0].components.geometry.to_numpy())
+    assert report.composed_km2 == pytest.approx(geodesic_km2(union), rel=1e-12)
+    assert seen["boundary_area_km2"] == pytest.approx(report.composed_km2, rel=1e-4)
+
+
+def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    layout = seen["layout"]
+    assert layout is not None
+    assert layout["items"] == {"map": 1, "label": 2, "legend": 1, "scalebar": 1, "picture": 1}
+    assert any("Changchun International Automobile City" in t for t in layout["labels"])
+    assert layout["legend_layers"] == ["overlaps", "boundary", "components", "admin_units"]
+    assert layout["pictures"][0].endswith("NorthArrow_02.svg")
+    assert Path(layout["pictures"][0]).exists()
+    assert layout["scalebar_linked"] is True
+    assert layout["export_status"] == 0
+    png = ARTIFACTS / "qgis_layout.png"
+    assert png.stat().st_size > 20_000  # a blank A4 page at 80 dpi compresses far smaller
+
+
+def test_ogrinfo_reports_no_errors(exported_dir: Path) -> None:
+    ogrinfo = shutil.which("ogrinfo")
+    _need(ogrinfo is not None, "ogrinfo not found (apt install gdal-bin)")
+    out = exported_dir
+    run = subprocess.run([str(ogrinfo), "-al", "-so", str(out / "autocity.gpkg")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    text = run.stdout + run.stderr
+    assert "ERROR" not in text, text
+    assert "Layer name: components" in text and "Layer name: layer_styles" in text
+
+
+def test_sld_style_is_readable_by_qgis(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    sld = seen["sld"]
+    assert sld["ok"] is True, sld["message"]
+    # QGIS turns one rule per component into a rule-based renderer
+    assert sld["renderer"]["type"] == "RuleRenderer"
