@@ -73,6 +73,19 @@ recipe_opt = click.option(
     default=None,
     help="Recipe TOML describing the composition [default: the embedded Auto City recipe].",
 )
+
+
+def out_dir_opt(help_text: str) -> Callable[[F], F]:
+    """``--out`` for commands that write a folder (default ``out``)."""
+    return click.option(
+        "--out",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("out"),
+        show_default=True,
+        help=help_text,
+    )
+
+
 verbose_opt = click.option("-v", "--verbose", count=True, help="More output.")
 quiet_opt = click.option(
     "-q", "--quiet", count=True, help="Less output (-q: no progress, -qq: nothing)."
@@ -156,13 +169,7 @@ def cli() -> None:
 
 @cli.command()
 @recipe_opt
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Output folder; an earlier build there is replaced whole.",
-)
+@out_dir_opt("Output folder; an earlier build there is replaced whole.")
 @click.option(
     "--overwrite", is_flag=True, help="Replace --out even if autocity-gis did not write it."
 )
@@ -316,13 +323,7 @@ def map_(
 
 @cli.command()
 @recipe_opt
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("out"),
-    show_default=True,
-    help="Folder for the GeoPackage, QGIS project and hand-off files.",
-)
+@out_dir_opt("Folder for the GeoPackage, QGIS project and hand-off files.")
 @export_options
 @verbose_opt
 @quiet_opt

@@ -325,8 +325,8 @@ def _load_component(spec: ComponentSpec, warnings: list[str]) -> dict[str, Any]:
         row["accuracy"] = "user-supplied"
     stated = spec.stated_area_km2
     stated_source = spec.stated_area_source
-    if stated is None and _number(first.get("stated_area_km2")) is not None:
-        stated = _number(first.get("stated_area_km2"))
+    if stated is None and finite_or_none(first.get("stated_area_km2")) is not None:
+        stated = finite_or_none(first.get("stated_area_km2"))
         stated_source = _text(first.get("stated_area_source")) or spec.source.path.name
     row["stated_area_km2"] = stated
     row["stated_area_source"] = stated_source or ""
@@ -404,7 +404,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _number(value: Any) -> float | None:
+def finite_or_none(value: Any) -> float | None:
+    """Return ``value`` as a finite float, or None for missing, NaN or non-numeric values."""
     try:
         number = float(value)
     except (TypeError, ValueError):

