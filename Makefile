@@ -19,7 +19,7 @@ run: venv
 	$(BIN)/autocity-gis build --out out
 
 test: venv
-	$(BIN)/ruff check src tests scripts benchmarks
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
