@@ -9,6 +9,7 @@ never a mix.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -157,7 +158,15 @@ def build(
         )
         (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
         _swap_into_place(staging, target)
+    except OSError as exc:
+        # A full disk or a folder made read-only mid-build is the user's to fix, not a bug.
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(
+            f"{target}: cannot write the outputs ({exc.strerror or exc}); the folder was left "
+            "as it was."
+        ) from exc
     except BaseException:
+        # Including KeyboardInterrupt: the previous results stay, the half-written set goes.
         shutil.rmtree(staging, ignore_errors=True)
         raise
     written = tuple(target / Path(f).relative_to(staging) for f in files)
@@ -167,6 +176,19 @@ def build(
 def _check_replaceable(target: Path, *, overwrite: bool) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: exists and is not a folder; choose another --out.")
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        # The swap could replace it through its parent, but a read-only folder means "keep".
+        raise OutputError(
+            f"{target}: the output folder is not writable; choose another --out or change "
+            "its permissions."
+        )
+    parent = target.resolve().parent
+    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
+    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(
+            f"{existing}: cannot create the output folder {target} there (not writable); "
+            "choose another --out."
+        )
     if (
         target.is_dir()
         and not overwrite
@@ -196,8 +218,9 @@ def _swap_into_place(staging: Path, target: Path) -> None:
         target.rename(old)
     try:
         staging.rename(target)
-    except OSError:
-        if old is not None:
+    except BaseException:
+        # An error or an interrupt between the two renames puts the old results back.
+        if old is not None and not target.exists():
             old.rename(target)
         raise
     if old is not None:

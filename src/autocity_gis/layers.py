@@ -2,30 +2,47 @@
 
 This module owns everything between a file on disk and a GeoDataFrame the rest of the toolkit
 can trust: reading with pyogrio (GeoJSON, GeoPackage, Shapefile, FlatGeobuf and whatever else
-GDAL reads), choosing the rows a recipe's filter names, putting the coordinates into EPSG:4326
-on the WGS 84 datum (from any EPSG CRS, or from the GCJ-02/BD-09 offset datums that no EPSG
-code expresses), and repairing geometry. Anything unusable raises a
+GDAL reads, in the attribute encoding the recipe names), choosing the rows a recipe's filter
+names, putting the coordinates into EPSG:4326 on the WGS 84 datum (from any EPSG CRS, or from
+the GCJ-02/BD-09 offset datums that no EPSG code expresses), checking that they are plausible
+(finite, in China, not latitude/longitude swapped, not GCJ-02 mislabelled against the recipe's
+context layer) and repairing geometry. Anything unusable raises a
 :class:`~autocity_gis._errors.LayerError` naming the file and feature; repairs that are safe
 are made and described in the returned warnings.
 """
 
 from __future__ import annotations
 
+import re
+import warnings as pywarnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
-from pyproj import CRS
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from ._errors import CRSError, LayerError
+from ._errors import CRSError, InputError, LayerError
 from .recipe import LayerSource
 
 WGS84 = "EPSG:4326"
 _POLYGONAL = {"Polygon", "MultiPolygon"}
+
+#: Longitude/latitude rectangle of China, islands of the South China Sea included. A layer
+#: lying wholly outside it is misplaced: this toolkit and its datums are about Chinese cities.
+CHINA_BBOX: tuple[float, float, float, float] = (73.4, 3.8, 135.1, 53.6)
+
+#: A component whose borders meet the context units' borders (within this many metres) only
+#: after a GCJ-02 shift is reported as probably carrying the wrong datum.
+DATUM_MATCH_M = 50.0
+#: A component farther than this from every context unit is reported as misplaced.
+CONTEXT_NEAR_KM = 50.0
+_SAMPLE = 2000
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -41,7 +58,8 @@ class Layer:
     source_datum : str
         ``WGS84``, ``GCJ02`` or ``BD09``: the datum the coordinates were in.
     warnings : tuple of str
-        Repairs made while loading.
+        Repairs made while loading, and doubts about the data that are not certain enough
+        to refuse it (a suspected datum mix-up, GDAL's own warnings).
     """
 
     frame: gpd.GeoDataFrame
@@ -56,7 +74,8 @@ def read_layer(source: LayerSource) -> Layer:
     Parameters
     ----------
     source : LayerSource
-        The file, layer, filter and declared CRS/datum.
+        The file, layer, filter, attribute encoding, declared CRS/datum and, for a
+        component, the context layer its position is checked against.
 
     Returns
     -------
@@ -66,25 +85,28 @@ def read_layer(source: LayerSource) -> Layer:
     Raises
     ------
     LayerError
-        If the file cannot be read, the filter selects nothing, or a feature is not a usable
-        polygon.
+        If the file cannot be read, its text attributes are mis-decoded, the filter selects
+        nothing, or a feature is not a usable polygon.
     CRSError
-        If the CRS is missing or the coordinates do not fit it.
+        If the CRS is missing, the coordinates do not fit it (projected metres labelled as
+        degrees, latitude and longitude swapped), or the layer lies outside China.
     """
     path = source.path
-    try:
-        frame = pyogrio.read_dataframe(path, layer=source.layer_name)
-    except Exception as exc:  # pyogrio raises several GDAL-derived types
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise LayerError(f"{path}: cannot be read as a vector layer ({reason}).") from exc
+    frame, notes = _read(source)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise LayerError(f"{path}: has no geometry column.")
+    if source.encoding is None:
+        _check_encoding(frame, source)
     frame = _select(frame, source)
     crs_text, frame = _assign_crs(frame, source)
     datum = source.datum or "WGS84"
     frame = _to_wgs84(frame, path, datum)
-    frame, warnings = _repair(frame, path)
-    return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(warnings))
+    frame, repairs = _repair(frame, path)
+    notes += repairs
+    notes += _duplicates(frame, path)
+    if source.reference is not None:
+        notes += _check_against_reference(frame, source, datum)
+    return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(notes))
 
 
 def feature_label(path: Path, frame: gpd.GeoDataFrame, index: object) -> str:
@@ -92,8 +114,72 @@ def feature_label(path: Path, frame: gpd.GeoDataFrame, index: object) -> str:
     row = frame.loc[index]
     for col in ("id", "name_en", "name", "name_zh", "NAME"):
         if col in frame.columns and isinstance(row[col], str) and row[col]:
-            return f"{path.name}, feature {index} ({col}={row[col]!r})"
+            return f"{path.name}, feature {index} ({col}={_short(row[col])!r})"
     return f"{path.name}, feature {index}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    # Error messages are one line: attribute values are cut short and lose their line breaks.
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _read(source: LayerSource) -> tuple[Any, list[str]]:
+    path = source.path
+    with pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        try:
+            frame = pyogrio.read_dataframe(
+                path, layer=source.layer_name, encoding=source.encoding
+            )
+        except Exception as exc:  # pyogrio raises several GDAL-derived types
+            text = str(exc).strip()
+            reason = _short(text.splitlines()[0], 200) if text else type(exc).__name__
+            raise LayerError(f"{path}: cannot be read as a vector layer ({reason}).") from exc
+    notes = [f"{path.name}: GDAL: {_short(str(w.message), 200)}" for w in caught]
+    return frame, notes
+
+
+def _mis_decoded(value: str) -> str | None:
+    """Return the encoding that turns a Latin-1-decoded text back into Chinese, if any."""
+    high = [c for c in value if ord(c) > 0x7F]
+    if len(high) < 2 or any(ord(c) > 0xFF for c in high):
+        return None
+    raw = value.encode("latin-1")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            text = raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        # Genuine Latin text (Zürich, Müßig) seldom decodes cleanly *and* into ideographs only.
+        wide = [c for c in text if ord(c) > 0x7F]
+        if wide and all(_CJK.match(c) for c in wide):
+            return "UTF-8" if codec == "utf-8" else "GBK"
+    return None
+
+
+def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource) -> None:
+    for column in frame.columns:
+        if column == frame.geometry.name or frame[column].dtype != object:
+            continue
+        for index, value in frame[column].items():
+            if not isinstance(value, str):
+                continue
+            codec = _mis_decoded(value)
+            if codec is None:
+                continue
+            try:
+                declared = pyogrio.read_info(source.path, layer=source.layer_name).get("encoding")
+            except Exception:  # the file was just read; a failure here is no reason to stop
+                declared = None
+            if declared and declared.upper().replace("-", "") == "UTF8":
+                return  # a UTF-8 format: the text is what the file holds
+            fixed = value.encode("latin-1").decode("gb18030" if codec == "GBK" else "utf-8")
+            raise LayerError(
+                f"{source.path.name}, feature {index}: attribute '{column}' reads as "
+                f"{_short(value)!r}, which is {codec} text decoded as {declared or 'Latin-1'} "
+                f"({_short(fixed)!r}); add encoding = \"{codec}\" to its recipe entry."
+            )
 
 
 def _select(frame: gpd.GeoDataFrame, source: LayerSource) -> gpd.GeoDataFrame:
@@ -103,13 +189,15 @@ def _select(frame: gpd.GeoDataFrame, source: LayerSource) -> gpd.GeoDataFrame:
             have = ", ".join(c for c in frame.columns if c != frame.geometry.name) or "none"
             raise LayerError(
                 f"{source.path}: the filter names attribute '{column}', which the layer lacks "
-                f"(it has: {have})."
+                f"(it has: {_short(have, 200)})."
             )
         values = [str(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
         mask &= frame[column].astype(str).isin(values).to_numpy()
     if not mask.any():
         shown = ", ".join(f"{k} = {v!r}" for k, v in source.filter.items())
-        raise LayerError(f"{source.path}: no feature matches the filter {shown or '(none)'}.")
+        raise LayerError(
+            f"{source.path}: no feature matches the filter {_short(shown, 200) or '(none)'}."
+        )
     return frame.loc[mask].copy()
 
 
@@ -145,9 +233,18 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
 def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFrame:
     crs = frame.crs
     geoms = frame.geometry.to_numpy()
+    for pos, geom in enumerate(geoms):
+        if geom is not None and not np.isfinite(shapely.get_coordinates(geom)).all():
+            label = feature_label(path, frame, frame.index[pos])
+            raise LayerError(f"{label}: has coordinates that are not numbers (NaN or infinite).")
+    coords = _sample(shapely.get_coordinates(geoms))
+    if len(coords) == 0:
+        return frame  # every geometry is empty: _repair names the feature
     if crs.is_geographic:
         xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
         if not (-180.0 <= xmin and xmax <= 180.0 and -90.0 <= ymin and ymax <= 90.0):
+            if _swapped_lands_in_china(coords, crs):
+                raise _swapped_error(path, crs)
             raise CRSError(
                 f"{path}: coordinates reach ({xmax:.0f}, {ymax:.0f}), which is not longitude/"
                 f"latitude although the CRS is {crs.to_string()}; the data are probably projected "
@@ -155,11 +252,55 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFra
             )
     if not crs.equals(CRS.from_epsg(4326)):
         frame = frame.to_crs(WGS84)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(frame.geometry.to_numpy())
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        raise CRSError(
+            f"{path}: the coordinates cannot be transformed from {crs.to_string()} to WGS 84; "
+            "check the crs of the file or the recipe."
+        )
+    lon0, lat0, lon1, lat1 = CHINA_BBOX
+    if xmax < lon0 or xmin > lon1 or ymax < lat0 or ymin > lat1:
+        if _swapped_lands_in_china(coords, crs):
+            raise _swapped_error(path, crs)
+        raise CRSError(
+            f"{path}: the layer lies entirely outside China (longitude {xmin:.2f} to "
+            f"{xmax:.2f}, latitude {ymin:.2f} to {ymax:.2f} in {crs.to_string()}); check its "
+            "crs (projected metres labelled as degrees, or the wrong projection)."
+        )
     if datum != "WGS84":
         from .datum import convert_frame
 
         frame = convert_frame(frame, datum, "WGS84")
     return frame
+
+
+def _sample(coords: np.ndarray) -> np.ndarray:
+    if len(coords) <= _SAMPLE:
+        return coords
+    return coords[np.linspace(0, len(coords) - 1, _SAMPLE).astype(int)]
+
+
+def _swapped_lands_in_china(coords: np.ndarray, crs: CRS) -> bool:
+    to_wgs = Transformer.from_crs(crs, WGS84, always_xy=True)
+    with np.errstate(all="ignore"), pywarnings.catch_warnings():
+        pywarnings.simplefilter("ignore")
+        try:
+            lon, lat = to_wgs.transform(coords[:, 1], coords[:, 0], errcheck=False)
+        except Exception:  # pyproj refuses some swapped values outright: they are not in China
+            return False
+    lon, lat = np.asarray(lon), np.asarray(lat)
+    if not (np.isfinite(lon).all() and np.isfinite(lat).all()):
+        return False
+    lon0, lat0, lon1, lat1 = CHINA_BBOX
+    return bool(((lon >= lon0) & (lon <= lon1) & (lat >= lat0) & (lat <= lat1)).all())
+
+
+def _swapped_error(path: Path, crs: CRS) -> CRSError:
+    return CRSError(
+        f"{path}: the axis order is swapped (x holds the latitude or northing, y the longitude "
+        f"or easting): with the axes exchanged the layer falls in China, as given it does not; "
+        f"write x = longitude/easting and y = latitude/northing ({crs.to_string()})."
+    )
 
 
 def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
@@ -192,3 +333,114 @@ def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list
         geoms[pos] = geom
     frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     return frame, warnings
+
+
+def _duplicates(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
+    # Duplicated features add nothing to a union, but the planner should know they are there.
+    seen: dict[bytes, object] = {}
+    notes = []
+    for index, geom in zip(frame.index, frame.geometry, strict=True):
+        key = shapely.to_wkb(shapely.normalize(geom))
+        if key in seen:
+            notes.append(
+                f"{feature_label(path, frame, index)}: same geometry as feature {seen[key]}; "
+                "counted once."
+            )
+        else:
+            seen[key] = index
+    return notes
+
+
+_REFERENCE_CACHE: dict[tuple[Any, ...], Any] = {}
+
+
+def _reference_borders(reference: LayerSource) -> Any:
+    """Return the context units' borders (lines, WGS 84) or None if unreadable."""
+    try:
+        stat = reference.path.stat()
+    except OSError:
+        return None
+    key = (
+        str(reference.path),
+        stat.st_mtime_ns,
+        stat.st_size,
+        reference.layer_name,
+        repr(sorted(reference.filter.items())),
+        reference.datum,
+        reference.crs,
+        reference.encoding,
+    )
+    if key not in _REFERENCE_CACHE:
+        try:
+            layer = read_layer(reference)
+        except InputError:
+            borders = None  # the context is read again later and its own error reported then
+        else:
+            borders = shapely.union_all(shapely.boundary(layer.frame.geometry.to_numpy()))
+        if len(_REFERENCE_CACHE) > 8:
+            _REFERENCE_CACHE.clear()
+        _REFERENCE_CACHE[key] = borders
+    return _REFERENCE_CACHE[key]
+
+
+def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum: str) -> list[str]:
+    """Compare a component with the context layer: misplaced, or in the other datum?
+
+    Detected: a component far from every context unit, and a component whose vertices lie on
+    the context units' borders only once shifted between WGS 84 and GCJ-02 -- GCJ-02 data
+    declared as WGS 84 or the reverse (or a context layer in the wrong datum). Not detectable:
+    a mislabelled layer that shares no border with the context, or one in BD-09.
+    """
+    assert source.reference is not None
+    borders = _reference_borders(source.reference)
+    if borders is None or borders.is_empty:
+        return []
+    name = source.path.name
+    geoms = frame.geometry.to_numpy()
+    comp_box = shapely.box(*shapely.total_bounds(geoms))
+    ref_box = shapely.box(*borders.bounds)
+    lat = (comp_box.bounds[1] + comp_box.bounds[3]) / 2
+    to_local = Transformer.from_crs(
+        WGS84,
+        f"+proj=aeqd +lat_0={lat:.6f} +lon_0={comp_box.centroid.x:.6f} +ellps=WGS84 +units=m",
+        always_xy=True,
+    )
+    gap_km = shapely.distance(
+        shapely.transform(comp_box, to_local.transform, interleaved=False),
+        shapely.transform(ref_box.boundary, to_local.transform, interleaved=False),
+    ) / 1e3
+    if not comp_box.intersects(ref_box) and gap_km > CONTEXT_NEAR_KM:
+        return [
+            f"{name}: lies {gap_km:.0f} km from the context units of "
+            f"{source.reference.path.name}; check its crs and datum."
+        ]
+    if datum not in ("WGS84", "GCJ02"):
+        return []
+    from .datum import convert_coords
+
+    points = _sample(shapely.get_coordinates(geoms))
+    # If the file was really in `other`, its true WGS 84 position is this conversion.
+    if datum == "WGS84":
+        alt_lon, alt_lat = convert_coords(points[:, 0], points[:, 1], "GCJ02", "WGS84")
+    else:
+        alt_lon, alt_lat = convert_coords(points[:, 0], points[:, 1], "WGS84", "GCJ02")
+    nearby = shapely.clip_by_rect(borders, *comp_box.buffer(0.05).bounds)
+    if nearby.is_empty:
+        return []
+    lines = shapely.transform(nearby, to_local.transform, interleaved=False)
+    as_is = shapely.points(np.column_stack(to_local.transform(points[:, 0], points[:, 1])))
+    shifted = shapely.points(np.column_stack(to_local.transform(alt_lon, alt_lat)))
+    on_as_is = int((shapely.distance(as_is, lines) < DATUM_MATCH_M).sum())
+    on_shifted = int((shapely.distance(shifted, lines) < DATUM_MATCH_M).sum())
+    if on_shifted >= max(5, 0.2 * len(points)) and on_shifted > 3 * on_as_is:
+        declared = "WGS 84" if datum == "WGS84" else "GCJ-02"
+        actual = "GCJ-02" if datum == "WGS84" else "WGS 84"
+        fix = 'datum = "GCJ02"' if datum == "WGS84" else "no datum (WGS 84)"
+        return [
+            f"{name}: {on_shifted} of {len(points)} vertices meet the borders of the context "
+            f"units of {source.reference.path.name} when read as {actual}, {on_as_is} as "
+            f"declared ({declared}); the layer is probably {actual} declared as {declared} "
+            f"(or the context layer is in the other datum): if so, set {fix} in its recipe "
+            "entry."
+        ]
+    return []

@@ -33,6 +33,7 @@ Example
 
 from __future__ import annotations
 
+import codecs
 import math
 import re
 import tomllib
@@ -61,6 +62,7 @@ _LAYER_KEYS: dict[str, type] = {
     "filter": dict,
     "datum": str,
     "crs": str,
+    "encoding": str,
 }
 _COMPONENT_KEYS: dict[str, type] = {
     **_LAYER_KEYS,
@@ -96,6 +98,12 @@ class LayerSource:
         longitude/latitude in an offset datum that no CRS can express.
     crs : str or None
         CRS to assume when the file declares none (e.g. ``EPSG:4547``).
+    encoding : str or None
+        Encoding of the text attributes (e.g. ``GBK`` for a Shapefile without ``.cpg``);
+        None lets GDAL decide.
+    reference : LayerSource or None
+        For a component, the recipe's context layer: the component's position and datum are
+        checked against it.
     """
 
     path: Path
@@ -103,6 +111,8 @@ class LayerSource:
     filter: dict[str, Any] = field(default_factory=dict)
     datum: str | None = None
     crs: str | None = None
+    encoding: str | None = None
+    reference: LayerSource | None = None
 
 
 @dataclass(frozen=True)
@@ -256,7 +266,9 @@ class _Checker:
             return None
         return float(value)
 
-    def layer(self, table: dict, where: str) -> LayerSource | None:
+    def layer(
+        self, table: dict, where: str, reference: LayerSource | None = None
+    ) -> LayerSource | None:
         if "layer" not in table:
             return None
         rel = Path(table["layer"])
@@ -280,12 +292,21 @@ class _Checker:
                 datum = parse_datum(datum)
             except InputError as exc:
                 self.fail(where, str(exc).rstrip("."))
+        encoding = table.get("encoding")
+        if encoding is not None:
+            try:
+                codecs.lookup(encoding)
+            except LookupError:
+                self.fail(where, f"encoding '{encoding}' is unknown (e.g. \"GBK\", \"UTF-8\")")
+                encoding = None
         return LayerSource(
             path=full,
             layer_name=table.get("layer_name"),
             filter=dict(flt),
             datum=datum,
             crs=table.get("crs"),
+            encoding=encoding,
+            reference=reference,
         )
 
     def recipe(self, data: dict) -> Recipe:
@@ -321,7 +342,7 @@ class _Checker:
             if role not in ROLES:
                 self.fail(where, f"role '{role}' is not one of {', '.join(ROLES)}")
             stated = self.number(comp, "stated_area_km2", where, 0.0, MAX_AREA_KM2)
-            source = self.layer(comp, where)
+            source = self.layer(comp, where, reference=context)
             if "layer" not in comp and "missing_reason" not in comp:
                 self.fail(where, "give a 'layer', or a 'missing_reason' saying why there is none")
             components.append(
