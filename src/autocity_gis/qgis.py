@@ -12,6 +12,7 @@ dash patterns come from :mod:`autocity_gis.style`, so the web map and QGIS look 
 from __future__ import annotations
 
 import sqlite3
+import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -165,6 +166,10 @@ def _symbol_xml(name: str, layer_style: style.LayerStyle) -> str:
     )
 
 
+#: Characters per line of a component's legend entry.
+LEGEND_WRAP_CHARS = 28
+
+
 def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.LayerStyle]]:
     """``(id, legend label, style)`` per component, in layer order."""
     out = []
@@ -174,6 +179,8 @@ def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.Lay
         label = str(getattr(row, "name_en", "") or cid)
         if accuracy == "estimated":
             label += " (estimated)"
+        # QGIS 3.22 legends do not wrap by width; long zone names would run off the page.
+        label = "\n".join(textwrap.wrap(label, LEGEND_WRAP_CHARS)) or label
         out.append((cid, label, style.component_style(cid, accuracy, index)))
     return out
 
