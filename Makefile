@@ -16,7 +16,9 @@ $(BIN)/.installed: pyproject.toml
 venv: $(BIN)/.installed
 
 run: venv
-	$(BIN)/autocity-gis build --out out
+	@# Exit status 1 means "built, but the area check failed" -- the honest result on the
+	@# embedded data (see README); only bad input (2) or a crash fails this target.
+	$(BIN)/autocity-gis build --out out || [ $$? -eq 1 ]
 
 test: venv
 	$(BIN)/ruff check .

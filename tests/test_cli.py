@@ -128,6 +128,11 @@ def test_build_end_to_end(runner: CliRunner, tmp_path: Path) -> None:
     assert geod_km2(boundary.geometry.iloc[0]) == pytest.approx(
         report["composed_km2"], rel=1e-4
     )
+    # The report states the web simplification, bounded at 0.05 % area change per layer.
+    simplified = report["web_simplification"]
+    assert {s["layer"] for s in simplified} >= {"boundary", "context"}
+    assert all(s["max_area_change_pct"] <= 0.05 for s in simplified)
+    assert "## Web map simplification" in (out / "report.md").read_text(encoding="utf-8")
     components = gpd.read_file(out / "components.geojson")
     assert set(components["accuracy"]) == {"estimated"}
     assert "estimated" in (out / "autocity_map.html").read_text(encoding="utf-8")

@@ -9,6 +9,7 @@ never a mix.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -132,10 +133,6 @@ def build(
     loaded, composition, report = check(recipe, progress=say)
     staging = _staging_dir(target)
     try:
-        say("writing reports")
-        files = write_reports(report, staging)
-        files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
-        files.append(write_geojson(composition.components, staging / "components.geojson"))
         say("drawing the web map" + (" (offline)" if offline else ""))
         page = webmap.write_map(
             composition,
@@ -147,7 +144,12 @@ def build(
             keep_key=keep_key,
             basemap=basemap,
         )
-        files.append(page.path)
+        # The report states how the web geometry was simplified (the areas are not affected).
+        report = dataclasses.replace(report, web_simplification=page.simplification)
+        say("writing reports")
+        files = [*write_reports(report, staging), page.path]
+        files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
+        files.append(write_geojson(composition.components, staging / "components.geojson"))
         say("writing GeoPackage, QGIS project and hand-off formats")
         files += export.export_all(
             composition,

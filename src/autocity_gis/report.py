@@ -129,6 +129,22 @@ def to_markdown(report: ValidationReport) -> str:
         lines += [f"- {_md(m.id)} ({_md(m.name_en)}): {_md(m.reason)}" for m in report.missing]
     else:
         lines.append("None.")
+    if report.web_simplification:
+        lines += [
+            "",
+            "## Web map simplification",
+            "",
+            "The web map draws simplified geometry (shared borders kept shared); every area above "
+            "is measured on the full-resolution geometry.",
+            "",
+            "| layer | tolerance m | largest area change % | vertices |",
+            "|---|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {_md(s.layer)} | {s.tolerance_m:g} | {s.max_area_change_pct:.4f} | "
+            f"{s.vertices_before} → {s.vertices_after} |"
+            for s in report.web_simplification
+        ]
     if report.warnings:
         lines += ["", "## Warnings", ""]
         lines += [f"- {_md(w)}" for w in report.warnings]

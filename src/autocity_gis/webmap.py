@@ -41,7 +41,7 @@ from ._errors import InputError
 from ._io import write_text
 from .area import geodesic_area_km2
 from .compose import Composition
-from .validate import ComponentArea, ValidationReport
+from .validate import ComponentArea, LayerSimplification, ValidationReport
 
 __all__ = [
     "BASEMAPS",
@@ -181,29 +181,6 @@ BASEMAPS: Mapping[str, Basemap] = {
     ),
     "none": Basemap("No basemap", "无底图", None, "", "WGS84", _WGS),
 }
-
-
-@dataclass(frozen=True)
-class LayerSimplification:
-    """How one web layer was simplified.
-
-    Attributes
-    ----------
-    layer : str
-        Layer name (untranslated id: ``boundary``, ``context``, or a component id).
-    tolerance_m : float
-        ``coverage_simplify`` tolerance in metres (0: drawn at full resolution).
-    max_area_change_pct : float
-        Largest change of a feature's geodesic area in the layer, in percent.
-    vertices_before, vertices_after : int
-        Vertex counts of the layer before and after.
-    """
-
-    layer: str
-    tolerance_m: float
-    max_area_change_pct: float
-    vertices_before: int
-    vertices_after: int
 
 
 @dataclass(frozen=True)
