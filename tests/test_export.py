@@ -19,15 +19,14 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from pyproj import CRS, Geod, Transformer
+from conftest import geod_km2
+from pyproj import CRS, Transformer
 from shapely.geometry import box
 
 from autocity_gis import export, qgis
 from autocity_gis._errors import InputError
 from autocity_gis.compose import Composition
 from autocity_gis.validate import ComponentArea, Overlap, ValidationReport
-
-GEOD = Geod(ellps="WGS84")
 
 # Component inputs: id, name_zh, name_en, accuracy, stated km², (lon0, lat0, lon1, lat1).
 # The names carry characters that must survive every format (CJK, '&', '<', quotes).
@@ -47,16 +46,10 @@ def _poly(bounds: tuple[float, float, float, float]) -> shapely.Polygon:
     return shapely.segmentize(box(*bounds), 0.002)
 
 
-def geodesic_km2(geom: shapely.Geometry) -> float:
-    area, _ = GEOD.geometry_area_perimeter(shapely.geometry.polygon.orient(geom)
-                                           if geom.geom_type == "Polygon" else geom)
-    return abs(area) / 1e6
-
-
 def make_fixture() -> tuple[Composition, ValidationReport]:
     """Three components near Changchun (one estimated), a context unit and one overlap."""
     geoms = [_poly(c[5]) for c in COMPONENTS]
-    measured = [geodesic_km2(g) for g in geoms]
+    measured = [geod_km2(g) for g in geoms]
     components = gpd.GeoDataFrame(
         {
             "id": [c[0] for c in COMPONENTS],
@@ -78,7 +71,7 @@ def make_fixture() -> tuple[Composition, ValidationReport]:
         crs="EPSG:4326",
     )
     union = shapely.union_all(geoms)
-    composed = geodesic_km2(union)
+    composed = geod_km2(union)
     boundary = gpd.GeoDataFrame(
         {"id": ["autocity"], "name_zh": ["长春国际汽车城"],
          "name_en": ["Changchun International Automobile City"], "area_km2": [composed]},
@@ -86,7 +79,7 @@ def make_fixture() -> tuple[Composition, ValidationReport]:
     )
     inter = geoms[0].intersection(geoms[1])
     overlaps = gpd.GeoDataFrame(
-        {"a": ["auto_etdz"], "b": ["daling"], "area_km2": [geodesic_km2(inter)]},
+        {"a": ["auto_etdz"], "b": ["daling"], "area_km2": [geod_km2(inter)]},
         geometry=[inter], crs="EPSG:4326",
     )
     gaps = gpd.GeoDataFrame({"area_km2": []}, geometry=[], crs="EPSG:4326")
@@ -109,7 +102,7 @@ def make_fixture() -> tuple[Composition, ValidationReport]:
             ComponentArea(c[0], c[2], c[1], c[3], m, c[4], "test", (m - c[4]) / c[4] * 100)
             for c, m in zip(COMPONENTS, measured, strict=True)
         ),
-        overlaps=(Overlap("auto_etdz", "daling", geodesic_km2(inter)),),
+        overlaps=(Overlap("auto_etdz", "daling", geod_km2(inter)),),
         gaps_km2=0.0, gap_count=0, sum_of_parts_km2=sum(measured), missing=(),
         stated_sum_km2=sum(c[4] for c in COMPONENTS),
         stated_unaccounted_km2=TARGET_KM2 - sum(c[4] for c in COMPONENTS),
@@ -174,7 +167,7 @@ def test_geopackage_attributes_and_gk_coordinates(exported: tuple[Path, list[Pat
     assert list(got["accuracy"]) == [c[3] for c in COMPONENTS]
     assert list(got["stated_area_km2"]) == [c[4] for c in COMPONENTS]
     for geom, c in zip(got.geometry, COMPONENTS, strict=True):
-        assert geodesic_km2(geom) == pytest.approx(geodesic_km2(_poly(c[5])), rel=1e-9)
+        assert geod_km2(geom) == pytest.approx(geod_km2(_poly(c[5])), rel=1e-9)
     b = pyogrio.read_dataframe(gpkg, layer="boundary")
     assert b["stated_area_km2"][0] == TARGET_KM2
     assert b["measured_km2"][0] == pytest.approx(report.composed_km2)
@@ -292,7 +285,7 @@ def test_interrupted_export_leaves_old_files(tmp_path: Path,
 def test_gaps_layer_and_no_context(tmp_path: Path) -> None:
     comp, report = make_fixture()
     hole = _poly((125.16, 43.91, 125.17, 43.92))
-    gaps = gpd.GeoDataFrame({"area_km2": [geodesic_km2(hole)]}, geometry=[hole], crs="EPSG:4326")
+    gaps = gpd.GeoDataFrame({"area_km2": [geod_km2(hole)]}, geometry=[hole], crs="EPSG:4326")
     comp = dataclasses.replace(comp, gaps=gaps, context=comp.context.iloc[:0])
     export.export_all(comp, report, tmp_path, formats=("gpkg", "qgs", "geojson"))
     layers = [name for name, _ in pyogrio.list_layers(tmp_path / "autocity.gpkg")]

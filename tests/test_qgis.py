@@ -20,7 +20,8 @@ import shapely
 from autocity_gis import export, style
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_export import COMPONENTS, geodesic_km2, make_fixture
+from conftest import geod_km2
+from test_export import COMPONENTS, make_fixture
 
 pytestmark = pytest.mark.qgis
 
@@ -154,7 +155,7 @@ def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> N
     assert seen["ellipsoidal"] is True
     # independent truth: pyproj.Geod on the union of the fixture's polygons
     union = shapely.union_all(make_fixture()[0].components.geometry.to_numpy())
-    assert report.composed_km2 == pytest.approx(geodesic_km2(union), rel=1e-12)
+    assert report.composed_km2 == pytest.approx(geod_km2(union), rel=1e-12)
     assert seen["boundary_area_km2"] == pytest.approx(report.composed_km2, rel=1e-4)
 
 
