@@ -129,9 +129,13 @@ def _read(source: LayerSource) -> tuple[Any, list[str]]:
     with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
         try:
-            frame = pyogrio.read_dataframe(
-                path, layer=source.layer_name, encoding=source.encoding
-            )
+            frame = pyogrio.read_dataframe(path, layer=source.layer_name, encoding=source.encoding)
+        except UnicodeDecodeError as exc:
+            raise LayerError(
+                f"{path}: the text attributes are not {source.encoding or 'UTF-8'} (byte "
+                f"{exc.object[exc.start : exc.start + 1]!r} at {exc.start} cannot be decoded); add "
+                'encoding = "GBK" (or whatever the file was saved in) to its recipe entry.'
+            ) from exc
         except Exception as exc:  # pyogrio raises several GDAL-derived types
             text = str(exc).strip()
             reason = _short(text.splitlines()[0], 200) if text else type(exc).__name__
@@ -143,24 +147,37 @@ def _read(source: LayerSource) -> tuple[Any, list[str]]:
 def _mis_decoded(value: str) -> str | None:
     """Return the encoding that turns a Latin-1-decoded text back into Chinese, if any."""
     high = [c for c in value if ord(c) > 0x7F]
-    if len(high) < 2 or any(ord(c) > 0xFF for c in high):
-        return None
+    if len(high) < 4 or any(ord(c) > 0xFF for c in high):
+        return None  # a Chinese name is two characters or more: four bytes or more
     raw = value.encode("latin-1")
-    for codec in ("utf-8", "gb18030"):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        if _all_cjk(text):
+            return "UTF-8"
+    # Common GBK characters are two bytes from 0xA1 up, so they come in even runs of such
+    # bytes; accented Latin (Zürich, Crème brûlée) nearly never does.
+    runs = re.findall(r"[\x80-\xff]+", value)
+    if all(len(r) % 2 == 0 and min(r) >= "\xa1" for r in runs):
         try:
-            text = raw.decode(codec)
+            text = raw.decode("gb18030")
         except UnicodeDecodeError:
-            continue
-        # Genuine Latin text (Zürich, Müßig) seldom decodes cleanly *and* into ideographs only.
-        wide = [c for c in text if ord(c) > 0x7F]
-        if wide and all(_CJK.match(c) for c in wide):
-            return "UTF-8" if codec == "utf-8" else "GBK"
+            return None
+        if _all_cjk(text):
+            return "GBK"
     return None
+
+
+def _all_cjk(text: str) -> bool:
+    wide = [c for c in text if ord(c) > 0x7F]
+    return bool(wide) and all(_CJK.match(c) or c in "（）《》，、·" for c in wide)
 
 
 def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource) -> None:
     for column in frame.columns:
-        if column == frame.geometry.name or frame[column].dtype != object:
+        if column == frame.geometry.name:
             continue
         for index, value in frame[column].items():
             if not isinstance(value, str):
@@ -178,7 +195,7 @@ def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource) -> None:
             raise LayerError(
                 f"{source.path.name}, feature {index}: attribute '{column}' reads as "
                 f"{_short(value)!r}, which is {codec} text decoded as {declared or 'Latin-1'} "
-                f"({_short(fixed)!r}); add encoding = \"{codec}\" to its recipe entry."
+                f'({_short(fixed)!r}); add encoding = "{codec}" to its recipe entry.'
             )
 
 
@@ -309,8 +326,13 @@ def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list
     for pos, index in enumerate(frame.index):
         geom = geoms[pos]
         label = feature_label(path, frame, index)
-        if geom is None or geom.is_empty:
-            raise LayerError(f"{label}: the geometry is empty.")
+        if geom is None:
+            raise LayerError(
+                f"{label}: has no geometry (missing, or unreadable in a damaged or truncated "
+                "file); fix or drop the feature."
+            )
+        if geom.is_empty:
+            raise LayerError(f"{label}: the geometry is empty; fix or drop the feature.")
         kind = geom.geom_type
         if kind not in _POLYGONAL and kind != "GeometryCollection":
             raise LayerError(f"{label}: is a {kind}, but a polygon is needed.")
@@ -384,7 +406,7 @@ def _reference_borders(reference: LayerSource) -> Any:
 
 
 def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum: str) -> list[str]:
-    """Compare a component with the context layer: misplaced, or in the other datum?
+    """Compare a component with the context layer: is it misplaced, or in the other datum.
 
     Detected: a component far from every context unit, and a component whose vertices lie on
     the context units' borders only once shifted between WGS 84 and GCJ-02 -- GCJ-02 data
@@ -405,10 +427,13 @@ def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum
         f"+proj=aeqd +lat_0={lat:.6f} +lon_0={comp_box.centroid.x:.6f} +ellps=WGS84 +units=m",
         always_xy=True,
     )
-    gap_km = shapely.distance(
-        shapely.transform(comp_box, to_local.transform, interleaved=False),
-        shapely.transform(ref_box.boundary, to_local.transform, interleaved=False),
-    ) / 1e3
+    gap_km = (
+        shapely.distance(
+            shapely.transform(comp_box, to_local.transform, interleaved=False),
+            shapely.transform(ref_box.boundary, to_local.transform, interleaved=False),
+        )
+        / 1e3
+    )
     if not comp_box.intersects(ref_box) and gap_km > CONTEXT_NEAR_KM:
         return [
             f"{name}: lies {gap_km:.0f} km from the context units of "

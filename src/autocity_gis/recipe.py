@@ -297,7 +297,7 @@ class _Checker:
             try:
                 codecs.lookup(encoding)
             except LookupError:
-                self.fail(where, f"encoding '{encoding}' is unknown (e.g. \"GBK\", \"UTF-8\")")
+                self.fail(where, f'encoding \'{encoding}\' is unknown (e.g. "GBK", "UTF-8")')
                 encoding = None
         return LayerSource(
             path=full,
