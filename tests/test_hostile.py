@@ -363,7 +363,6 @@ def test_hostile_names_round_trip_through_gpkg_and_qgs(hostile_build: Path) -> N
     assert with_xss and all(XSS in t for t in with_xss), with_xss
 
 
-@pytest.mark.xfail(reason="export.py lets GDAL truncate >254-byte Shapefile values silently")
 def test_long_values_in_a_shapefile_are_reported(tmp_path: Path) -> None:
     import warnings
 

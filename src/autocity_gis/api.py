@@ -144,20 +144,25 @@ def build(
             keep_key=keep_key,
             basemap=basemap,
         )
-        # The report states how the web geometry was simplified (the areas are not affected).
-        report = dataclasses.replace(report, web_simplification=page.simplification)
+        say("writing GeoPackage, QGIS project and hand-off formats")
+        hand_off = tuple(formats) if formats is not None else export.FORMATS
+        exported = export.export_all(
+            composition, report, staging, formats=hand_off, gauss_kruger=gauss_kruger
+        )
+        # The report states how the web geometry was simplified (areas are not affected) and
+        # what a hand-off format had to shorten.
+        report = dataclasses.replace(
+            report,
+            web_simplification=page.simplification,
+            warnings=(
+                *report.warnings,
+                *export.hand_off_warnings(composition, report, hand_off),
+            ),
+        )
         say("writing reports")
-        files = [*write_reports(report, staging), page.path]
+        files = [*write_reports(report, staging), page.path, *exported]
         files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
         files.append(write_geojson(composition.components, staging / "components.geojson"))
-        say("writing GeoPackage, QGIS project and hand-off formats")
-        files += export.export_all(
-            composition,
-            report,
-            staging,
-            formats=tuple(formats) if formats is not None else export.FORMATS,
-            gauss_kruger=gauss_kruger,
-        )
         (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
         _swap_into_place(staging, target)
     except OSError as exc:

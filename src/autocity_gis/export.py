@@ -111,6 +111,63 @@ def export_all(
     return written
 
 
+#: dBASE text fields hold at most this many bytes.
+SHAPEFILE_MAX_BYTES = 254
+
+
+def hand_off_warnings(
+    composition: Composition, report: ValidationReport, formats: Sequence[str] = FORMATS
+) -> list[str]:
+    """Say what the chosen formats cannot carry whole, for the report.
+
+    Parameters
+    ----------
+    composition, report
+        What is exported.
+    formats : sequence of str
+        The formats that will be written.
+
+    Returns
+    -------
+    list of str
+        One sentence per shortened attribute value (Shapefile text is cut at
+        :data:`SHAPEFILE_MAX_BYTES` bytes of UTF-8; the GeoPackage keeps it whole).
+    """
+    if "shp" not in formats:
+        return []
+    notes = []
+    for name, frame in qgis.layer_frames(composition, report).items():
+        for column in frame.columns:
+            if column == frame.geometry.name or not _is_text(frame[column]):
+                continue
+            for index, value in frame[column].items():
+                if isinstance(value, str) and len(value.encode("utf-8")) > SHAPEFILE_MAX_BYTES:
+                    notes.append(
+                        f"Shapefile {name}.shp: '{column}' of feature {index} is cut to "
+                        f"{SHAPEFILE_MAX_BYTES} bytes (the GeoPackage keeps it whole)."
+                    )
+    return notes
+
+
+def _is_text(series: pd.Series) -> bool:
+    return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+
+
+def _fit_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    # Cut on a character boundary ourselves; GDAL would cut mid-character and warn.
+    frame = frame.copy()
+    for column in frame.columns:
+        if column != frame.geometry.name and _is_text(frame[column]):
+            frame[column] = frame[column].map(
+                lambda v: (
+                    v.encode("utf-8")[:SHAPEFILE_MAX_BYTES].decode("utf-8", "ignore")
+                    if isinstance(v, str)
+                    else v
+                )
+            )
+    return frame
+
+
 def shapefile_columns(columns: Sequence[str]) -> dict[str, str]:
     """Map column names to Shapefile field names of at most ten characters.
 
@@ -167,7 +224,7 @@ def write_shapefiles(frames: Mapping[str, gpd.GeoDataFrame], folder: str | Path)
     try:
         for name, frame in frames.items():
             attrs = [c for c in frame.columns if c != frame.geometry.name]
-            renamed = frame.rename(columns=shapefile_columns(attrs))
+            renamed = _fit_text(frame).rename(columns=shapefile_columns(attrs))
             pyogrio.write_dataframe(
                 renamed,
                 tmp / f"{name}.shp",
