@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
+from hypothesis import settings
 
 REPO = Path(__file__).resolve().parents[1]
 GEODATA = REPO / "geodata"
@@ -135,3 +137,10 @@ def write_recipe(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+# CI runs hypothesis derandomized: the same examples every run, so a red CI is reproducible
+# and a green one is not luck. Local runs keep exploring new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

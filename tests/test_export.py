@@ -122,8 +122,8 @@ def test_export_all_writes_every_format(exported: tuple[Path, list[Path]]) -> No
     out, written = exported
     names = {p.name for p in written}
     assert {"autocity.gpkg", "autocity.qgs", "autocity_shp", "autocity.kml",
-            "autocity_components.geojson", "autocity_boundary.geojson"} <= names
-    assert "autocity_gaps.geojson" not in names  # no gaps in the fixture
+            "components.geojson", "boundary.geojson"} <= names
+    assert "gaps.geojson" not in names  # no gaps in the fixture
     assert all(p.exists() for p in written)
     # nothing half-written or temporary is left behind
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
@@ -228,7 +228,7 @@ def test_shapefile_column_mapping() -> None:
 
 
 def test_geojson_is_rfc7946(exported: tuple[Path, list[Path]]) -> None:
-    doc = json.loads((exported[0] / "autocity_components.geojson").read_text(encoding="utf-8"))
+    doc = json.loads((exported[0] / "components.geojson").read_text(encoding="utf-8"))
     assert "crs" not in doc  # RFC 7946 drops the crs member: always WGS 84 lon/lat
     assert [f["properties"]["name_zh"] for f in doc["features"]] == [c[1] for c in COMPONENTS]
     for feature, c in zip(doc["features"], COMPONENTS, strict=True):
@@ -291,7 +291,7 @@ def test_gaps_layer_and_no_context(tmp_path: Path) -> None:
     layers = [name for name, _ in pyogrio.list_layers(tmp_path / "autocity.gpkg")]
     assert layers == ["components", "boundary", "overlaps", "gaps", "layer_styles"]
     assert pyogrio.read_info(tmp_path / "autocity.gpkg", layer="gaps")["features"] == 1
-    assert (tmp_path / "autocity_gaps.geojson").exists()
+    assert (tmp_path / "gaps.geojson").exists()
     project = ET.parse(tmp_path / "autocity.qgs").getroot()
     names = [e.text for e in project.iterfind("projectlayers/maplayer/layername")]
     assert names == ["overlaps", "gaps", "boundary", "components"]

@@ -48,7 +48,10 @@ def test_union_is_no_larger_than_the_sum_of_parts(parts: list[shapely.Polygon]) 
     ids = [str(i) for i in range(len(parts))]
     result = compose_geometries(np.array(parts, dtype=object), ids=ids)
     union = geod_km2(result.boundary)
-    assert union <= sum(geod_km2(p) for p in parts) * (1 + 1e-9) + 1e-9
+    # Geodesic area is not exactly additive when neighbours do not share the same vertices
+    # along an edge (a T-junction): each geodesic edge sags differently, by < 0.1 m² per
+    # 200 m segment at these sizes. 1 m² in all bounds that.
+    assert union <= sum(geod_km2(p) for p in parts) * (1 + 1e-9) + 1e-6
     # and no smaller than the largest part, less what slivers the snap may move (1 m)
     assert union >= max(geod_km2(p) for p in parts) * (1 - 1e-4)
 

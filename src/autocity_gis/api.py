@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import OutputError
-from ._io import write_geojson
 from .compose import Composition, compose
 from .recipe import Recipe, load_recipe
 from .report import write_reports
@@ -145,7 +144,8 @@ def build(
             basemap=basemap,
         )
         say("writing GeoPackage, QGIS project and hand-off formats")
-        hand_off = tuple(formats) if formats is not None else export.FORMATS
+        # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
+        hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
         exported = export.export_all(
             composition, report, staging, formats=hand_off, gauss_kruger=gauss_kruger
         )
@@ -161,8 +161,6 @@ def build(
         )
         say("writing reports")
         files = [*write_reports(report, staging), page.path, *exported]
-        files.append(write_geojson(composition.boundary, staging / "boundary.geojson"))
-        files.append(write_geojson(composition.components, staging / "components.geojson"))
         (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
         _swap_into_place(staging, target)
     except OSError as exc:

@@ -23,6 +23,7 @@ import pyogrio
 from . import qgis
 from ._errors import InputError, OutputError
 from ._io import atomic_path
+from ._io import write_geojson as write_rfc7946
 from .compose import Composition
 from .validate import ValidationReport
 
@@ -70,7 +71,7 @@ def export_all(
     -------
     list of Path
         The files and folders written: ``autocity.gpkg``, ``autocity.qgs``, the
-        ``autocity_shp`` folder, ``autocity_<layer>.geojson`` per layer and ``autocity.kml``.
+        ``autocity_shp`` folder, ``<layer>.geojson`` per layer and ``autocity.kml``.
 
     Raises
     ------
@@ -262,25 +263,18 @@ def write_geojson(frames: Mapping[str, gpd.GeoDataFrame], out_dir: str | Path) -
     frames : mapping of str to geopandas.GeoDataFrame
         Layers by name, in EPSG:4326.
     out_dir : str or Path
-        Output folder; files are named ``autocity_<layer>.geojson``.
+        Output folder; files are named ``<layer>.geojson`` (``boundary.geojson``,
+        ``components.geojson``, ...).
 
     Returns
     -------
     list of Path
         The files written.
     """
-    written = []
-    for name, frame in frames.items():
-        target = Path(out_dir) / f"autocity_{name}.geojson"
-        with atomic_path(target) as tmp:
-            pyogrio.write_dataframe(
-                frame.to_crs(qgis.WGS84_EPSG),
-                tmp,
-                driver="GeoJSON",
-                layer_options={"RFC7946": "YES", "WRITE_NAME": "NO"},
-            )
-        written.append(target)
-    return written
+    return [
+        write_rfc7946(frame.to_crs(qgis.WGS84_EPSG), Path(out_dir) / f"{name}.geojson")
+        for name, frame in frames.items()
+    ]
 
 
 def _kml_name(layer: str, frame: gpd.GeoDataFrame) -> list[str]:
