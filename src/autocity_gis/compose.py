@@ -20,11 +20,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 
+from ._proj import local_laea_for
 from .area import geodesic_area_km2
-from .layers import WGS84, read_layer
+from .layers import WGS84, borders_of, read_layer
 from .recipe import ComponentSpec, Recipe
 
 #: Attributes every component carries, with the value used when a layer lacks them.
@@ -110,21 +110,22 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
     """
     say = progress or (lambda _msg: None)
     warnings: list[str] = []
-    rows = []
-    for spec in recipe.components:
-        if spec.source is None:
-            continue
-        say(f"loading {spec.id} from {spec.source.path.name}")
-        rows.append(_load_component(spec, warnings))
-    components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
-    components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
-
     context = _empty_frame(list(CONTEXT_COLUMNS))
+    borders = None
     if recipe.context is not None:
         say(f"loading context units from {recipe.context.path.name}")
         layer = read_layer(recipe.context)
         warnings.extend(layer.warnings)
         context = _context_frame(layer.frame, layer.source_datum)
+        borders = borders_of(layer)
+    rows = []
+    for spec in recipe.components:
+        if spec.source is None:
+            continue
+        say(f"loading {spec.id} from {spec.source.path.name}")
+        rows.append(_load_component(spec, warnings, borders))
+    components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
+    components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
 
     say(f"composing {int((components.role == 'part').sum())} parts")
     result = compose_geometries(
@@ -235,8 +236,8 @@ def compose_geometries(
     """
     roles = roles or ["part"] * len(geoms)
     is_part = np.array([r == "part" for r in roles])
-    to_local, to_wgs84 = _local_transformers(geoms[is_part])
-    local = shapely.transform(geoms, to_local.transform, interleaved=False)
+    projection = local_laea_for(geoms[is_part])
+    local = projection.to_local(geoms)
     parts = local[is_part]
     part_ids = [i for i, keep in zip(ids, is_part, strict=True) if keep]
     warnings: list[str] = []
@@ -284,8 +285,7 @@ def compose_geometries(
         # component (an enclave it excludes) are kept but are not a composition defect.
         gaps_local = [g for g in gaps_local if not _inside_one_part(g, parts)]
 
-    def back(g: BaseGeometry) -> BaseGeometry:
-        return shapely.transform(g, to_wgs84.transform, interleaved=False)
+    back = projection.to_lonlat
 
     boundary = shapely.orient_polygons(back(union))
     return GeometryResult(
@@ -297,9 +297,11 @@ def compose_geometries(
     )
 
 
-def _load_component(spec: ComponentSpec, warnings: list[str]) -> dict[str, Any]:
+def _load_component(
+    spec: ComponentSpec, warnings: list[str], context_borders: BaseGeometry | None
+) -> dict[str, Any]:
     assert spec.source is not None
-    layer = read_layer(spec.source)
+    layer = read_layer(spec.source, context_borders=context_borders)
     warnings.extend(layer.warnings)
     frame = layer.frame
     geom = frame.geometry.iloc[0] if len(frame) == 1 else shapely.union_all(frame.geometry)
@@ -348,18 +350,6 @@ def _context_frame(frame: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
 
 def _empty_frame(columns: list[str]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({c: pd.Series(dtype=str) for c in columns}, geometry=[], crs=WGS84)
-
-
-def _local_transformers(geoms: np.ndarray) -> tuple[Transformer, Transformer]:
-    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-    laea = CRS.from_proj4(
-        f"+proj=laea +lat_0={(ymin + ymax) / 2:.6f} +lon_0={(xmin + xmax) / 2:.6f} "
-        "+ellps=WGS84 +units=m +no_defs"
-    )
-    return (
-        Transformer.from_crs(WGS84, laea, always_xy=True),
-        Transformer.from_crs(laea, WGS84, always_xy=True),
-    )
 
 
 def _overlaps(

@@ -16,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import shapely
-from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import nearest_points
 
 from ._errors import InputError
+from ._proj import local_laea
 from .area import geodesic_area_km2
 
 #: Relative accuracy to which the estimated area matches the stated area.
@@ -119,19 +119,15 @@ def grow_from_anchor(
             f"{target_km2:.2f} km²."
         )
     centre = anchor.centroid
-    laea = CRS.from_proj4(
-        f"+proj=laea +lat_0={centre.y:.6f} +lon_0={centre.x:.6f} +ellps=WGS84 +units=m"
-    )
-    fwd = Transformer.from_crs("EPSG:4326", laea, always_xy=True)
-    back = Transformer.from_crs(laea, "EPSG:4326", always_xy=True)
-    anchor_m = shapely.transform(anchor, fwd.transform, interleaved=False)
-    xmin, ymin, xmax, ymax = shapely.transform(room, fwd.transform, interleaved=False).bounds
+    projection = local_laea(centre.x, centre.y)
+    anchor_m = projection.to_local(anchor)
+    xmin, ymin, xmax, ymax = projection.to_local(room).bounds
     hi = 2.0 * max(xmax - xmin, ymax - ymin)
 
     def clipped(radius: float) -> tuple[BaseGeometry, float]:
         # Segmentised so the disc's edges stay ~100 m or shorter once back in lon/lat.
         disc = shapely.segmentize(anchor_m.buffer(radius, quad_segs=64), 100.0)
-        disc_ll = shapely.transform(disc, back.transform, interleaved=False)
+        disc_ll = projection.to_lonlat(disc)
         shape = _polygonal(shapely.intersection(room, disc_ll))
         return shape, float(geodesic_area_km2(shape))
 

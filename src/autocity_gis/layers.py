@@ -25,8 +25,10 @@ import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
+from shapely.geometry.base import BaseGeometry
 
-from ._errors import CRSError, InputError, LayerError
+from ._errors import CRSError, LayerError
+from ._proj import local_laea_for
 from .recipe import LayerSource
 
 WGS84 = "EPSG:4326"
@@ -68,14 +70,16 @@ class Layer:
     warnings: tuple[str, ...]
 
 
-def read_layer(source: LayerSource) -> Layer:
+def read_layer(source: LayerSource, *, context_borders: BaseGeometry | None = None) -> Layer:
     """Read a layer file and bring it to valid WGS 84 polygons.
 
     Parameters
     ----------
     source : LayerSource
-        The file, layer, filter, attribute encoding, declared CRS/datum and, for a
-        component, the context layer its position is checked against.
+        The file, layer, filter, attribute encoding and declared CRS/datum.
+    context_borders : shapely geometry, optional
+        Borders of the official context units (see :func:`borders_of`); when given, the
+        layer's position and datum are checked against them.
 
     Returns
     -------
@@ -104,8 +108,8 @@ def read_layer(source: LayerSource) -> Layer:
     frame, repairs = _repair(frame, path)
     notes += repairs
     notes += _duplicates(frame, path)
-    if source.reference is not None:
-        notes += _check_against_reference(frame, source, datum)
+    if context_borders is not None:
+        notes += _check_against_reference(frame, source, datum, context_borders)
     return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(notes))
 
 
@@ -373,39 +377,14 @@ def _duplicates(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
     return notes
 
 
-_REFERENCE_CACHE: dict[tuple[Any, ...], Any] = {}
+def borders_of(layer: Layer) -> BaseGeometry:
+    """Return the borders of a layer's polygons as one (multi)line geometry in WGS 84."""
+    return shapely.union_all(shapely.boundary(layer.frame.geometry.to_numpy()))
 
 
-def _reference_borders(reference: LayerSource) -> Any:
-    """Return the context units' borders (lines, WGS 84) or None if unreadable."""
-    try:
-        stat = reference.path.stat()
-    except OSError:
-        return None
-    key = (
-        str(reference.path),
-        stat.st_mtime_ns,
-        stat.st_size,
-        reference.layer_name,
-        repr(sorted(reference.filter.items())),
-        reference.datum,
-        reference.crs,
-        reference.encoding,
-    )
-    if key not in _REFERENCE_CACHE:
-        try:
-            layer = read_layer(reference)
-        except InputError:
-            borders = None  # the context is read again later and its own error reported then
-        else:
-            borders = shapely.union_all(shapely.boundary(layer.frame.geometry.to_numpy()))
-        if len(_REFERENCE_CACHE) > 8:
-            _REFERENCE_CACHE.clear()
-        _REFERENCE_CACHE[key] = borders
-    return _REFERENCE_CACHE[key]
-
-
-def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum: str) -> list[str]:
+def _check_against_reference(
+    frame: gpd.GeoDataFrame, source: LayerSource, datum: str, borders: BaseGeometry
+) -> list[str]:
     """Compare a component with the context layer: is it misplaced, or in the other datum.
 
     Detected: a component far from every context unit, and a component whose vertices lie on
@@ -413,20 +392,14 @@ def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum
     declared as WGS 84 or the reverse (or a context layer in the wrong datum). Not detectable:
     a mislabelled layer that shares no border with the context, or one in BD-09.
     """
-    assert source.reference is not None
-    borders = _reference_borders(source.reference)
-    if borders is None or borders.is_empty:
+    if borders.is_empty:
         return []
     name = source.path.name
+    context_name = source.reference.path.name if source.reference else "the context layer"
     geoms = frame.geometry.to_numpy()
     comp_box = shapely.box(*shapely.total_bounds(geoms))
     ref_box = shapely.box(*borders.bounds)
-    lat = (comp_box.bounds[1] + comp_box.bounds[3]) / 2
-    to_local = Transformer.from_crs(
-        WGS84,
-        f"+proj=aeqd +lat_0={lat:.6f} +lon_0={comp_box.centroid.x:.6f} +ellps=WGS84 +units=m",
-        always_xy=True,
-    )
+    to_local = local_laea_for(comp_box).forward
     gap_km = (
         shapely.distance(
             shapely.transform(comp_box, to_local.transform, interleaved=False),
@@ -437,7 +410,7 @@ def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum
     if not comp_box.intersects(ref_box) and gap_km > CONTEXT_NEAR_KM:
         return [
             f"{name}: lies {gap_km:.0f} km from the context units of "
-            f"{source.reference.path.name}; check its crs and datum."
+            f"{context_name}; check its crs and datum."
         ]
     if datum not in ("WGS84", "GCJ02"):
         return []
@@ -455,15 +428,16 @@ def _check_against_reference(frame: gpd.GeoDataFrame, source: LayerSource, datum
     lines = shapely.transform(nearby, to_local.transform, interleaved=False)
     as_is = shapely.points(np.column_stack(to_local.transform(points[:, 0], points[:, 1])))
     shifted = shapely.points(np.column_stack(to_local.transform(alt_lon, alt_lat)))
-    on_as_is = int((shapely.distance(as_is, lines) < DATUM_MATCH_M).sum())
-    on_shifted = int((shapely.distance(shifted, lines) < DATUM_MATCH_M).sum())
+    shapely.prepare(lines)
+    on_as_is = int(shapely.dwithin(lines, as_is, DATUM_MATCH_M).sum())
+    on_shifted = int(shapely.dwithin(lines, shifted, DATUM_MATCH_M).sum())
     if on_shifted >= max(5, 0.2 * len(points)) and on_shifted > 3 * on_as_is:
         declared = "WGS 84" if datum == "WGS84" else "GCJ-02"
         actual = "GCJ-02" if datum == "WGS84" else "WGS 84"
         fix = 'datum = "GCJ02"' if datum == "WGS84" else "no datum (WGS 84)"
         return [
             f"{name}: {on_shifted} of {len(points)} vertices meet the borders of the context "
-            f"units of {source.reference.path.name} when read as {actual}, {on_as_is} as "
+            f"units of {context_name} when read as {actual}, {on_as_is} as "
             f"declared ({declared}); the layer is probably {actual} declared as {declared} "
             f"(or the context layer is in the other datum): if so, set {fix} in its recipe "
             "entry."
