@@ -436,8 +436,12 @@ def fast_geodesic_area_km2(geoms: GeometryLike) -> NDArray[np.float64]:
         batch = offsets // _CHUNK
         cuts = [0, *(np.flatnonzero(np.diff(batch)) + 1).tolist(), len(rings)]
         ring_area = np.empty(len(rings))
+        # Coordinates straight from the polygons (same order as their rings): reading them
+        # through the ring geometries would copy every ring first, 3x slower.
+        xy_all = shapely.get_coordinates(parts)
+        ends = offsets + counts
         for a, b in itertools.pairwise(cuts):
-            xy = shapely.get_coordinates(rings[a:b])
+            xy = xy_all[offsets[a] : ends[b - 1]]
             ring_area[a:b] = _ring_areas_m2(
                 np.ascontiguousarray(xy[:, 0]),
                 np.ascontiguousarray(xy[:, 1]),
