@@ -155,3 +155,28 @@ def test_gcj02_page_shifted_and_hostile_name_inert(browser_ready: None, tmp_path
         nearest = np.abs(drawn[:, None, :] - expected[None, :, :]).max(axis=2).min(axis=1)
         assert nearest.max() < 2e-6, cid
         assert np.abs(drawn - np.column_stack([lon, lat])[: len(drawn)]).max() > 0.002
+
+
+def test_embedded_build_in_the_browser(browser_ready: None, tmp_path: Path) -> None:
+    """What a planner opens after `make run --offline`: the real data, every layer, honest."""
+    from autocity_gis.api import build
+
+    result = build(out=tmp_path / "out", offline=True)
+    report = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    seen = run_check(
+        tmp_path / "out" / "autocity_map.html", tmp_path, ARTIFACTS / "embedded_map.png"
+    )
+    assert seen["requests"] == [] and seen["console_errors"] == [] and seen["page_errors"] == []
+    ids = [o["id"] for o in seen["overlays"]]
+    assert ids == ["context", "auto_etdz", "xixin", "daling", "fanjiatun", "boundary"]
+    assert [o["features"] for o in seen["overlays"] if o["id"] == "context"] == [7]
+    summary, legend = seen["summary"], seen["legend"]
+    assert f"{report['composed_km2']:,.2f} km²" in summary
+    assert "448.59 km²" in summary
+    assert "471.00 km²" in summary and "failed" in summary
+    for comp in report["components"]:
+        assert f"{comp['measured_km2']:,.2f} km²" in summary
+    for missing in report["missing"]:
+        assert missing["name_en"] in summary  # listed as having no geometry
+    assert legend.count("estimated") == 4
+    assert result.map_bytes < 1_000_000
