@@ -153,3 +153,26 @@ def test_build_refuses_a_foreign_folder(runner: CliRunner, tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "was not written by autocity-gis" in result.stderr
     assert (tmp_path / "mine.txt").read_text() == "keep me"
+
+
+def test_export_replaces_its_files_together_or_not_at_all(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autocity_gis import export
+
+    out = tmp_path / "qgis"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    first = runner.invoke(cli, ["export", "-q", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert {"autocity.gpkg", "autocity.qgs", "autocity.kml", "notes.txt"} <= set(before)
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # the user pressed Ctrl-C while KML was being written
+
+    monkeypatch.setattr(export, "write_kml", broken)
+    second = runner.invoke(cli, ["export", "-q", "--out", str(out)])
+    assert second.exit_code != 0
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qgis"]  # no staging left behind

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -92,3 +93,48 @@ def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path
             layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(precision)},
         )
     return target
+
+
+@contextlib.contextmanager
+def staged_outputs(target: str | Path) -> Iterator[Path]:
+    """Yield a staging folder whose contents replace their namesakes in ``target`` together.
+
+    Files written into the staging folder are moved into ``target`` only when the block
+    succeeds (by rename, on the same file system); if it raises, ``target`` is left exactly as
+    it was. Other files already in ``target`` are kept. A sub-folder replaces its namesake whole.
+
+    Parameters
+    ----------
+    target : str or Path
+        The output folder; created if missing.
+
+    Yields
+    ------
+    Path
+        The staging folder, beside ``target``.
+
+    Raises
+    ------
+    OutputError
+        If ``target`` cannot be created or written.
+    """
+    target = Path(target)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        )
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write there ({exc.strerror}).") from exc
+    try:
+        yield staging
+        for entry in sorted(staging.iterdir()):
+            dest = target / entry.name
+            if entry.is_dir() and dest.is_dir():
+                old = staging / f".{entry.name}.old"
+                dest.rename(old)
+                entry.rename(dest)
+            else:
+                os.replace(entry, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

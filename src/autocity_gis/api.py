@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import OutputError
+from ._io import staged_outputs
 from .compose import Composition, compose
 from .recipe import Recipe, load_recipe
 from .report import write_reports
@@ -71,6 +72,50 @@ def check(
     loaded = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     composition = compose(loaded, progress=progress)
     return loaded, composition, validate(composition, loaded)
+
+
+def export(
+    recipe: str | Path | Recipe | None = None,
+    out: str | Path = "out",
+    *,
+    formats: Sequence[str] | None = None,
+    gauss_kruger: bool = False,
+    progress: Progress | None = None,
+) -> list[Path]:
+    """Compose, check and write only the hand-off files (what ``autocity-gis export`` does).
+
+    Parameters
+    ----------
+    recipe : str, Path or Recipe, optional
+        The recipe; the embedded Automobile City recipe when omitted.
+    out : str or Path
+        Output folder; other files in it are kept, the hand-off files are replaced together.
+    formats : sequence of str, optional
+        Any of :data:`autocity_gis.export.FORMATS`; all when None.
+    gauss_kruger : bool
+        Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
+    progress : callable, optional
+        Receives one line per step.
+
+    Returns
+    -------
+    list of Path
+        The files and folders written, inside ``out``.
+    """
+    from . import export as hand_off
+
+    say = progress or (lambda _msg: None)
+    _, composition, report = check(recipe, progress=say)
+    say("writing hand-off files")
+    with staged_outputs(out) as staging:
+        written = hand_off.export_all(
+            composition,
+            report,
+            staging,
+            formats=tuple(formats) if formats else hand_off.FORMATS,
+            gauss_kruger=gauss_kruger,
+        )
+    return [Path(out) / p.relative_to(staging) for p in written]
 
 
 def build(

@@ -344,14 +344,11 @@ def export(
       $ autocity-gis export --out qgis/ && qgis qgis/autocity.qgs
       $ autocity-gis export --format shp --format kml
     """
-    from .api import check
-    from .export import FORMATS, export_all
+    from .api import export as run_export
 
     say = _Reporter(verbose - quiet)
-    _, composition, report = check(recipe, progress=say.step)
-    say.step("writing hand-off files")
-    files = export_all(
-        composition, report, out, formats=formats or FORMATS, gauss_kruger=gauss_kruger
+    files = run_export(
+        recipe, out, formats=formats or None, gauss_kruger=gauss_kruger, progress=say.step
     )
     for path in files:
         say.out(str(path))

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._io import write_text
+from ._io import staged_outputs, write_text
 from .validate import ValidationReport
 
 SCHEMA_VERSION = 1
@@ -175,10 +175,10 @@ def summary_lines(report: ValidationReport) -> list[str]:
 def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
     """Write ``report.json`` and ``report.md`` into ``out_dir`` atomically."""
     out = Path(out_dir)
-    return [
-        write_text(out / "report.json", to_json(report)),
-        write_text(out / "report.md", to_markdown(report)),
-    ]
+    with staged_outputs(out) as staging:  # both or neither
+        write_text(staging / "report.json", to_json(report))
+        write_text(staging / "report.md", to_markdown(report))
+    return [out / "report.json", out / "report.md"]
 
 
 def _md(text: str) -> str:
