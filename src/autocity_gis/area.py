@@ -51,7 +51,10 @@ _MAX_EDGE_DEG = 1.0
 # _MAX_PIECES pieces): accuracy there is ~1e-6 rather than ~1e-9.
 _COS_FLOOR = math.cos(math.radians(89.9))
 _MAX_PIECES = 1000
-_CHUNK = 1 << 14
+# Vertices per batch. Each temporary array is then 64 KiB, under glibc's 128 KiB threshold
+# for serving an allocation by mmap: at 1 << 14 every temporary (exactly 128 KiB) was a fresh
+# mapping that page-faulted on first touch, which made the whole function 2x slower.
+_CHUNK = 1 << 13
 _RAD = math.pi / 180.0
 _HALF_A2_1ME2 = 0.5 * _A * _A * (1.0 - _E2)
 _POLYGON = 3
