@@ -180,3 +180,27 @@ def test_embedded_build_in_the_browser(browser_ready: None, tmp_path: Path) -> N
         assert missing["name_en"] in summary  # listed as having no geometry
     assert legend.count("estimated") == 4
     assert result.map_bytes < 1_000_000
+
+
+def test_tianditu_waits_for_the_readers_key(browser_ready: None, tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    asked = webmap.write_map(
+        comp, report, tmp_path / "ask.html", offline=True, basemap="tianditu", tianditu_key="SECRET4711"
+    )
+    assert "SECRET4711" not in asked.path.read_text(encoding="utf-8")
+    # Headless, the key prompt is dismissed: no key, so no tile may be requested at all.
+    seen = run_check(asked.path, tmp_path, tmp_path / "ask.png")
+    assert seen["requests"] == [], seen["requests"][:3]
+    assert seen["page_errors"] == []
+    kept = webmap.write_map(
+        comp,
+        report,
+        tmp_path / "kept.html",
+        offline=True,
+        basemap="tianditu",
+        tianditu_key="SECRET4711",
+        keep_key=True,
+    )
+    seen = run_check(kept.path, tmp_path, tmp_path / "kept.png")
+    assert seen["requests"] and all("tianditu.gov.cn" in u for u in seen["requests"])
+    assert all("tk=SECRET4711" in u for u in seen["requests"])

@@ -678,16 +678,26 @@ class _KeyPrompt(folium.MacroElement):
             if (!key) { return; }
             window.sessionStorage.setItem('acg_tianditu_tk', key);
             layers.forEach(function (l) { l.options.tk = encodeURIComponent(key); l.redraw(); });
+            {%- if this.waiting %}
+            {{ this.waiting }}.addTo({{ this._parent.get_name() }});
+            {%- endif %}
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, layers: Sequence[folium.TileLayer], prompt: str):
+    def __init__(
+        self,
+        layers: Sequence[folium.TileLayer],
+        prompt: str,
+        waiting: folium.map.Layer | None = None,
+    ):
         super().__init__()
         self._name = "KeyPrompt"
         self.layer_names = ", ".join(layer.get_name() for layer in layers)
         self.prompt_js = _js(prompt)
+        # The chosen basemap, added to the map only once the reader has given a key.
+        self.waiting = waiting.get_name() if waiting is not None else ""
 
 
 _CSS = """
@@ -944,6 +954,9 @@ def _build(
     # Basemaps: the chosen one shown, others of the same datum offered in the layer control.
     tile_layers: list[folium.TileLayer] = []
     key_layers: list[folium.TileLayer] = []
+    # A Tianditu basemap whose key is not stored waits for the reader's key before it is added,
+    # so the page never requests tiles with an empty key.
+    waiting: folium.FeatureGroup | folium.TileLayer | None = None
     for name, bm in BASEMAPS.items():
         if bm.url is None or bm.datum != chosen.datum:
             continue
@@ -953,8 +966,9 @@ def _build(
         if bm.needs_key:
             options["tk"] = key if keep_key else ""
         label = _esc(bm.name_zh if zh else bm.name_en)
+        shown = name == basemap and (keep_key or not bm.needs_key)
         if bm.labels_url:
-            group = folium.FeatureGroup(name=label, overlay=False, show=name == basemap)
+            group = folium.FeatureGroup(name=label, overlay=False, show=shown)
             for url in (bm.url, bm.labels_url):
                 layer = folium.TileLayer(
                     tiles=url,
@@ -968,6 +982,8 @@ def _build(
                 layer.add_to(group)
                 key_layers.append(layer)
             group.add_to(m)
+            if name == basemap and not shown:
+                waiting = group
         else:
             layer = folium.TileLayer(
                 tiles=url if (url := bm.url) else "",
@@ -976,13 +992,17 @@ def _build(
                 subdomains=bm.subdomains or "abc",
                 max_zoom=bm.max_zoom,
                 overlay=False,
-                show=name == basemap,
+                show=shown,
                 **options,
             )
             layer.add_to(m)
             tile_layers.append(layer)
+            if bm.needs_key:
+                key_layers.append(layer)
+            if name == basemap and not shown:
+                waiting = layer
     if key_layers and not keep_key:
-        _KeyPrompt(key_layers, text["tianditu_prompt"]).add_to(m)
+        _KeyPrompt(key_layers, text["tianditu_prompt"], waiting).add_to(m)
 
     overlays: list[str] = []
     legend: list[str] = []
