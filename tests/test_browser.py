@@ -184,8 +184,9 @@ def test_embedded_build_in_the_browser(browser_ready: None, tmp_path: Path) -> N
 
 def test_tianditu_waits_for_the_readers_key(browser_ready: None, tmp_path: Path) -> None:
     comp, report = sample_inputs()
+    key = "SECRET4711"
     asked = webmap.write_map(
-        comp, report, tmp_path / "ask.html", offline=True, basemap="tianditu", tianditu_key="SECRET4711"
+        comp, report, tmp_path / "ask.html", offline=True, basemap="tianditu", tianditu_key=key
     )
     assert "SECRET4711" not in asked.path.read_text(encoding="utf-8")
     # Headless, the key prompt is dismissed: no key, so no tile may be requested at all.
