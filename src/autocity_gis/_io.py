@@ -121,20 +121,53 @@ def staged_outputs(target: str | Path) -> Iterator[Path]:
     target = Path(target)
     try:
         target.mkdir(parents=True, exist_ok=True)
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        )
     except OSError as exc:
         raise OutputError(f"{target}: cannot write there ({exc.strerror}).") from exc
+    staging = staging_folder(target)
     try:
         yield staging
         for entry in sorted(staging.iterdir()):
             dest = target / entry.name
             if entry.is_dir() and dest.is_dir():
-                old = staging / f".{entry.name}.old"
-                dest.rename(old)
-                entry.rename(dest)
+                replace_folder(entry, dest)
             else:
                 os.replace(entry, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def staging_folder(target: str | Path) -> Path:
+    """Create an empty folder beside ``target`` (same file system, so renames are atomic).
+
+    Raises
+    ------
+    OutputError
+        If the folder that holds ``target`` cannot be created or written.
+    """
+    parent = Path(target).resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot write there ({exc.strerror}).") from exc
+
+
+def replace_folder(new: Path, target: Path) -> None:
+    """Put folder ``new`` in place of ``target`` with two renames on one file system.
+
+    The old ``target`` stays whole until the new one is in place; an error or an interrupt
+    between the two renames puts the old one back, so readers never see a partial folder.
+    """
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{new.name}")
+        target.rename(old)
+    try:
+        new.rename(target)
+    except BaseException:
+        if old is not None and not target.exists():
+            old.rename(target)
+        raise
+    if old is not None:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(old)

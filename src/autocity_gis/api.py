@@ -8,17 +8,15 @@ never a mix.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ._errors import OutputError
-from ._io import staged_outputs
+from ._io import replace_folder, staged_outputs, staging_folder
 from .compose import Composition, compose
 from .recipe import Recipe, load_recipe
 from .report import write_reports
@@ -175,7 +173,7 @@ def build(
     target = Path(out)
     _check_replaceable(target, overwrite=overwrite)
     loaded, composition, report = check(recipe, progress=say)
-    staging = _staging_dir(target)
+    staging = staging_folder(target)
     try:
         say("drawing the web map" + (" (offline)" if offline else ""))
         page = webmap.write_map(
@@ -207,7 +205,7 @@ def build(
         say("writing reports")
         files = [*write_reports(report, staging), page.path, *exported]
         (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
-        _swap_into_place(staging, target)
+        replace_folder(staging, target)
     except OSError as exc:
         # A full disk or a folder made read-only mid-build is the user's to fix, not a bug.
         shutil.rmtree(staging, ignore_errors=True)
@@ -249,30 +247,3 @@ def _check_replaceable(target: Path, *, overwrite: bool) -> None:
             f"{target}: the folder is not empty and was not written by autocity-gis; choose "
             "another --out or pass --overwrite to replace it."
         )
-
-
-def _staging_dir(target: Path) -> Path:
-    parent = target.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"{parent}: cannot write there ({exc.strerror}).") from exc
-
-
-def _swap_into_place(staging: Path, target: Path) -> None:
-    # Two renames on one file system: the old results stay whole until the new ones are.
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{staging.name}")
-        target.rename(old)
-    try:
-        staging.rename(target)
-    except BaseException:
-        # An error or an interrupt between the two renames puts the old results back.
-        if old is not None and not target.exists():
-            old.rename(target)
-        raise
-    if old is not None:
-        with contextlib.suppress(OSError):
-            shutil.rmtree(old)

@@ -10,9 +10,7 @@ whole, so an interrupted export never leaves a half-written set.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -21,8 +19,8 @@ import pandas as pd
 import pyogrio
 
 from . import qgis
-from ._errors import InputError, OutputError
-from ._io import atomic_path
+from ._errors import InputError
+from ._io import atomic_path, replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
 from .compose import Composition
 from .validate import ValidationReport
@@ -217,11 +215,7 @@ def write_shapefiles(frames: Mapping[str, gpd.GeoDataFrame], folder: str | Path)
         ``folder``.
     """
     folder = Path(folder)
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    except OSError as exc:
-        raise OutputError(f"{folder.parent}: cannot write there ({exc.strerror}).") from exc
+    tmp = staging_folder(folder)
     try:
         for name, frame in frames.items():
             attrs = [c for c in frame.columns if c != frame.geometry.name]
@@ -232,27 +226,10 @@ def write_shapefiles(frames: Mapping[str, gpd.GeoDataFrame], folder: str | Path)
                 driver="ESRI Shapefile",
                 layer_options={"ENCODING": "UTF-8"},
             )
-        _swap_in(tmp, folder)
+        replace_folder(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
-
-
-def _swap_in(tmp: Path, folder: Path) -> None:
-    """Replace ``folder`` by ``tmp`` with two renames, so readers never see a partial folder."""
-    old = None
-    if folder.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.old.", dir=folder.parent))
-        old.rmdir()
-        os.replace(folder, old)
-    try:
-        os.replace(tmp, folder)
-    except OSError:
-        if old is not None:
-            os.replace(old, folder)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def write_geojson(frames: Mapping[str, gpd.GeoDataFrame], out_dir: str | Path) -> list[Path]:

@@ -670,11 +670,11 @@ def write_project(
     )
     order = [n for _, names, _ in groups for n in names]
     legend = "".join(
-        f"<layer-tree-group name={quoteattr(g)} checked=\"Qt::Checked\" expanded=\"1\">"
+        f'<layer-tree-group name={quoteattr(g)} checked="Qt::Checked" expanded="1">'
         "<customproperties/>"
         + "".join(
             f"<layer-tree-layer id={quoteattr(_layer_id(n))} name={quoteattr(n)} "
-            f"source={quoteattr(_datasource(gpkg_name, n))} providerKey=\"ogr\" "
+            f'source={quoteattr(_datasource(gpkg_name, n))} providerKey="ogr" '
             'checked="Qt::Checked" expanded="1"><customproperties>'
             f'<property key="legend/title-label" value={quoteattr(LEGEND_TITLES[n])}/>'
             "</customproperties></layer-tree-layer>"
