@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from ._proj import local_laea_for
 from .area import geodesic_area_km2
-from .layers import WGS84, borders_of, read_layer
+from .layers import WGS84, borders_of, polygonal, read_layer
 from .recipe import ComponentSpec, Recipe
 
 #: Attributes every component carries, with the value used when a layer lacks them.
@@ -272,7 +272,7 @@ def compose_geometries(
     if len(subtract):
         union = shapely.difference(union, shapely.union_all(subtract))
     union = shapely.make_valid(union)
-    union = _polygonal(union)
+    union = polygonal(union)
 
     gaps_local = [
         shapely.Polygon(ring)
@@ -362,7 +362,7 @@ def _overlaps(
     for i, j in zip(left, right, strict=True):
         if i >= j:
             continue
-        shared = _polygonal(shapely.intersection(parts[i], parts[j]))
+        shared = polygonal(shapely.intersection(parts[i], parts[j]))
         if shared.is_empty:
             continue
         if shared.buffer(-tol).is_empty:
@@ -379,13 +379,6 @@ def _inside_one_part(hole: BaseGeometry, parts: np.ndarray) -> bool:
         for part in parts
         for poly in shapely.get_parts(part)
     )
-
-
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    polys = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
-    return shapely.union_all(polys) if polys else shapely.Polygon()
 
 
 def _text(value: Any) -> str:

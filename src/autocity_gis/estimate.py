@@ -22,6 +22,7 @@ from shapely.ops import nearest_points
 from ._errors import InputError
 from ._proj import local_laea
 from .area import geodesic_area_km2
+from .layers import polygonal
 
 #: Relative accuracy to which the estimated area matches the stated area.
 AREA_RTOL = 1e-6
@@ -128,7 +129,7 @@ def grow_from_anchor(
         # Segmentised so the disc's edges stay ~100 m or shorter once back in lon/lat.
         disc = shapely.segmentize(anchor_m.buffer(radius, quad_segs=64), 100.0)
         disc_ll = projection.to_lonlat(disc)
-        shape = _polygonal(shapely.intersection(room, disc_ll))
+        shape = polygonal(shapely.intersection(room, disc_ll))
         return shape, float(geodesic_area_km2(shape))
 
     lo = 0.0
@@ -142,9 +143,3 @@ def grow_from_anchor(
     return Estimate(
         geometry=shapely.orient_polygons(shape), anchor=anchor, radius_m=mid, area_km2=area
     )
-
-
-def _polygonal(geom: BaseGeometry) -> BaseGeometry:
-    if geom.geom_type in ("Polygon", "MultiPolygon"):
-        return geom
-    return shapely.union_all([g for g in shapely.get_parts(geom) if g.geom_type == "Polygon"])

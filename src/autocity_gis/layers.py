@@ -113,6 +113,24 @@ def read_layer(source: LayerSource, *, context_borders: BaseGeometry | None = No
     return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(notes))
 
 
+def polygonal(geom: BaseGeometry) -> BaseGeometry:
+    """Return the polygonal part of a geometry (unioned), or an empty polygon if it has none.
+
+    Overlay results such as intersections may come back as collections with stray lines and
+    points where shapes touch; only their area matters here.
+
+    Examples
+    --------
+    >>> g = shapely.GeometryCollection([shapely.box(0, 0, 1, 1), shapely.Point(5, 5)])
+    >>> polygonal(g).wkt
+    'POLYGON ((1 0, 1 1, 0 1, 0 0, 1 0))'
+    """
+    if geom.geom_type in _POLYGONAL:
+        return geom
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type in _POLYGONAL and not g.is_empty]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
 def feature_label(path: Path, frame: gpd.GeoDataFrame, index: object) -> str:
     """Name a feature for an error message: file, row and an identifying attribute."""
     row = frame.loc[index]
@@ -348,12 +366,9 @@ def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list
             geom = shapely.make_valid(geom, method="structure", keep_collapsed=False)
             warnings.append(f"{label}: repaired invalid geometry ({reason}).")
         if geom.geom_type not in _POLYGONAL:
-            polys = [
-                g for g in shapely.get_parts(geom) if g.geom_type in _POLYGONAL and not g.is_empty
-            ]
-            if len(polys) < len(shapely.get_parts(geom)):
+            if any(g.geom_type not in _POLYGONAL or g.is_empty for g in shapely.get_parts(geom)):
                 warnings.append(f"{label}: dropped non-polygon parts.")
-            geom = shapely.union_all(polys) if polys else shapely.Polygon()
+            geom = polygonal(geom)
         if geom.is_empty or geom.area == 0.0:
             raise LayerError(f"{label}: the polygon has no area (collapsed or degenerate).")
         geoms[pos] = geom
