@@ -108,5 +108,10 @@ def test_area_survives_the_gcj02_round_trip(poly: shapely.Polygon) -> None:
     back = convert_geometry(gcj, "GCJ02", "WGS84")
     assert float(geodesic_area_km2(back)) == pytest.approx(geod_km2(poly), rel=1e-8)
     # GCJ-02 is not a translation: its sine terms stretch space by up to a few 1e-3, so an
-    # area measured in GCJ-02 is off by up to ~0.3 % (0.16 % seen here) -- never 1 %.
-    assert float(geodesic_area_km2(gcj)) == pytest.approx(geod_km2(poly), rel=1e-2)
+    # area measured in GCJ-02 is off by up to ~0.3 % (0.16 % seen here) -- never 1 %. That
+    # bound holds for the shifted shape, i.e. with vertices dense enough for the edges to follow
+    # the shift: a sliver triangle of three 10 km edges moves its straight edges by the
+    # difference of the vertices' shifts, which can be several % of a tiny area (seen: 1.65 %).
+    dense = shapely.segmentize(poly, 0.002)
+    dense_gcj = convert_geometry(dense, "WGS84", "GCJ02")
+    assert float(geodesic_area_km2(dense_gcj)) == pytest.approx(geod_km2(dense), rel=1e-2)
