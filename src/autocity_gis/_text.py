@@ -112,8 +112,8 @@ def for_markdown(text: object) -> str:
     bidi controls) are shown visibly, so the text stays on its line and in its table cell;
     Markdown punctuation is backslash-escaped (CommonMark renders ``\x`` as ``x`` for ASCII
     punctuation), so no link, image, HTML, emphasis, code span, entity or table cell can
-    form; spaces at either end are written as ``&#32;`` so cells and list items keep them and
-    four leading spaces cannot open a code block.
+    form; whitespace at either end is written as character references (``&#32;``) so cells
+    and list items keep it and four leading spaces cannot open a code block.
 
     Parameters
     ----------
@@ -135,12 +135,18 @@ def for_markdown(text: object) -> str:
     # The backslashes for_terminal writes (``\x1b``) are escaped with the rest.
     out = _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), for_terminal(text))
     out = _MD_LEADING.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], out)
-    stripped = out.strip(" ")
-    if stripped != out:
-        lead = len(out) - len(out.lstrip(" "))
-        trail = len(out) - len(out.rstrip(" "))
-        out = "&#32;" * lead + stripped + "&#32;" * trail if stripped else "&#32;" * len(out)
+    # Renderers trim cells, headings and paragraphs (markdown-it-py any Unicode whitespace):
+    # character references at the ends keep those characters, and no block can open.
+    body = out.strip()
+    if body != out:
+        lead = out[: len(out) - len(out.lstrip())]
+        trail = out[len(lead) + len(body) :] if body else ""
+        out = _references(lead) + body + _references(trail)
     return out
+
+
+def _references(text: str) -> str:
+    return "".join(f"&#{ord(c)};" for c in text)
 
 
 # ----------------------------------------------------------------------------- JSON

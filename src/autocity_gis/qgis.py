@@ -11,9 +11,10 @@ dash patterns come from :mod:`autocity_gis.style`, so the web map and QGIS look 
 Names, ids and sources come from other people's recipes and layers. Every text that lands in
 XML goes through :func:`_xml_text` or :func:`_xml_attr` here, which drop nothing but show the
 characters XML 1.0 cannot carry visibly (:func:`autocity_gis._text.for_xml`), so every file
-parses with a strict parser; text QGIS would evaluate as ``[% expression %]`` (layout labels,
-legend entries) is written as an expression that yields the text itself
-(:func:`autocity_gis._text.for_qgis_text`).
+parses with a strict parser; text QGIS would evaluate as ``[% expression %]`` (the layout's
+title and legend entries) is written as an expression that yields the text itself
+(:func:`autocity_gis._text.for_qgis_text`). Ids with characters XML cannot carry cannot be
+matched by a style category (recipes allow only letters, digits, ``_`` and ``-`` in ids).
 """
 
 from __future__ import annotations
@@ -68,6 +69,15 @@ def _xml_text(text: object) -> str:
 def _xml_attr(text: object) -> str:
     """Return ``text`` as a quoted XML attribute value (newlines and tabs as references)."""
     return _sax_quoteattr(for_xml(text))
+
+
+def _qgis_label(text: object) -> str:
+    """Return ``text`` for a place where QGIS evaluates ``[% %]``: shown literally there.
+
+    The XML-forbidden characters are made visible first, so their backslash escapes land
+    inside the expression's string literal and are quoted with the rest.
+    """
+    return for_qgis_text(for_xml(text))
 
 
 # ----------------------------------------------------------------------------- layer tables
@@ -221,7 +231,7 @@ def _renderer_xml(layer: str, frame: gpd.GeoDataFrame) -> str:
         for n, (cid, label, layer_style) in enumerate(_component_styles(frame)):
             cats.append(
                 f'<category render="true" symbol="{n}" value={_xml_attr(cid)} '
-                f"label={_xml_attr(for_qgis_text(label))}/>"
+                f"label={_xml_attr(label)}/>"
             )
             syms.append(_symbol_xml(str(n), layer_style))
         return (
@@ -586,6 +596,22 @@ def _maplayer_xml(name: str, frame: gpd.GeoDataFrame, gpkg_name: str) -> str:
     )
 
 
+def _legend_labels(layer: str, frame: gpd.GeoDataFrame) -> str:
+    """Return legend label overrides for categories whose label QGIS would evaluate.
+
+    A print layout's legend evaluates ``[% ... %]`` in category labels; the layer panel shows
+    them as they are. So the renderer keeps the literal label and the layout's legend gets, for
+    those categories only, a label that evaluates to the same literal text.
+    """
+    if _base_layer(layer) != "components":
+        return ""
+    return "".join(
+        f'<property key="legend/label-{n}" value={_xml_attr(_qgis_label(label))}/>'
+        for n, (_, label, _) in enumerate(_component_styles(frame))
+        if "[%" in label
+    )
+
+
 def _datasource(gpkg_name: str, layer: str) -> str:
     return f"./{gpkg_name}|layername={layer}"
 
@@ -699,7 +725,7 @@ def write_project(
             f'source={_xml_attr(_datasource(gpkg_name, n))} providerKey="ogr" '
             'checked="Qt::Checked" expanded="1"><customproperties>'
             f'<property key="legend/title-label" value={_xml_attr(LEGEND_TITLES[n])}/>'
-            "</customproperties></layer-tree-layer>"
+            f"{_legend_labels(n, frames[n])}</customproperties></layer-tree-layer>"
             for n in names
         )
         + "</layer-tree-group>"
@@ -800,7 +826,7 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
             277,
             10,
             2,
-            f"labelText={_xml_attr(for_qgis_text(title))} "
+            f"labelText={_xml_attr(_qgis_label(title))} "
             'halign="1" valign="128" marginX="0" marginY="0" htmlState="0"',
         )
         + _font("Sans Serif,18,-1,5,75,0,0,0,0,0")
