@@ -90,6 +90,11 @@ def xml_shown(value: str) -> str:
     )
 
 
+def xml_text_shown(value: str) -> str:
+    """:func:`xml_shown` as element text reads back: XML turns CR LF and lone CR into LF."""
+    return xml_shown(value).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _toml(value: str) -> str:
     # JSON strings are TOML basic strings once DEL is escaped too (TOML forbids it raw).
     return json.dumps(value).replace("\x7f", "\\u007f")

@@ -208,7 +208,8 @@ def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.Lay
     for index, row in enumerate(frame.itertuples(index=False)):
         cid = str(row.id)
         accuracy = str(getattr(row, "accuracy", "") or "")
-        label = str(getattr(row, "name_en", "") or cid)
+        # Made XML-safe before wrapping: textwrap would turn \v and \f into spaces unseen.
+        label = for_xml(getattr(row, "name_en", "") or cid)
         if accuracy == "estimated":
             label += " (estimated)"
         # QGIS 3.22 legends do not wrap by width; long zone names would run off the page.
