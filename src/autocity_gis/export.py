@@ -320,7 +320,7 @@ def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Pat
             ET.SubElement(placemark, _kml("name")).text = for_xml(name)
             lines = [name, *(f"{c}: {v}" for c, v in values)]
             ET.SubElement(placemark, _kml("description")).text = for_xml(
-                "<br>".join(html.escape(line) for line in lines)
+                "<br>".join(_kml_html(line) for line in lines)
             )
             ET.SubElement(placemark, _kml("styleUrl")).text = "#plain"
             extended = ET.SubElement(placemark, _kml("ExtendedData"))
@@ -333,6 +333,15 @@ def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Pat
     with atomic_path(target) as tmp:
         ET.ElementTree(root).write(tmp, encoding="UTF-8", xml_declaration=True)
     return target
+
+
+def _kml_html(text: str) -> str:
+    """Return ``text`` as HTML that shows it literally, entity references included.
+
+    ``$[`` is written with a character reference so that Google Earth's balloon template
+    substitution (``$[field]``) cannot find a field name in a value.
+    """
+    return html.escape(text).replace("$[", "$&#91;")
 
 
 def _kml(tag: str) -> str:
