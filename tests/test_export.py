@@ -466,3 +466,18 @@ def test_any_text_gives_strict_xml_styles_and_project(
     ET.parse(path)
     written = export.write_kml(qgis.layer_frames(comp, report), path.with_suffix(".kml"))
     ET.parse(written)
+
+
+def test_lone_surrogates_from_the_api_do_not_crash_any_format(tmp_path: Path) -> None:
+    # UTF-8 cannot hold a lone surrogate; such text (only reachable through the Python API)
+    # is written with the surrogate shown as its escape, everything else unchanged.
+    comp, report = make_fixture()
+    components = comp.components.copy()
+    components["name_en"] = ["A\ud800B", "Daling", "C\udfffD\x01"]
+    comp = dataclasses.replace(comp, components=components, name_en="City\udc80")
+    report = dataclasses.replace(report, name_en="City\udc80")
+    export.export_all(comp, report, tmp_path)
+    got = pyogrio.read_dataframe(tmp_path / "autocity.gpkg", layer="components")
+    assert list(got["name_en"]) == ["A\\ud800B", "Daling", "C\\udfffD\x01"]
+    ET.parse(tmp_path / "autocity.qgs")
+    ET.parse(tmp_path / "autocity.kml")

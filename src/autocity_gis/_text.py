@@ -26,6 +26,7 @@ _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 _TERMINAL_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f{_BIDI}\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 # XML 1.0 allows tab, newline and carriage return among the controls.
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def visible(char: str) -> str:
@@ -93,6 +94,20 @@ def is_printable_line(text: str) -> bool:
     return not _TERMINAL_UNSAFE.search(text)
 
 
+def for_utf8(text: str) -> str:
+    r"""Return ``text`` with lone surrogates (which UTF-8 cannot encode) shown visibly.
+
+    Data formats keep text as it is; only these code points, which no UTF-8 file can hold and
+    which reach Python strings only through lossy decoding, become their escapes.
+
+    Examples
+    --------
+    >>> for_utf8("a\ud800b")
+    'a\\ud800b'
+    """
+    return _SURROGATE.sub(lambda m: visible(m.group(0)), text)
+
+
 # ----------------------------------------------------------------------------- Markdown
 
 # ASCII punctuation that starts inline syntax anywhere in a line (links, images, emphasis,
@@ -150,8 +165,6 @@ def _references(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- JSON
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def finite_json(value: Any) -> Any:

@@ -28,13 +28,14 @@ from xml.sax.saxutils import escape as _sax_escape
 from xml.sax.saxutils import quoteattr as _sax_quoteattr
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
 from . import style
 from ._errors import OutputError
 from ._io import atomic_path, write_text
-from ._text import for_qgis_text, for_xml
+from ._text import for_qgis_text, for_utf8, for_xml
 from .compose import Composition
 from .validate import ValidationReport
 
@@ -128,7 +129,18 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
             frames[name] = _wgs84(frame).copy()
     for frame in frames.values():
         frame.geometry = frame.geometry.apply(_to_multi)
+        for column in frame.columns:
+            series = frame[column]
+            if column != frame.geometry.name and (
+                pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+            ):
+                # Text stays data, except what no UTF-8 file can hold (lone surrogates).
+                frame[column] = series.map(_utf8_safe)
     return frames
+
+
+def _utf8_safe(value: object) -> object:
+    return for_utf8(value) if isinstance(value, str) else value
 
 
 def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
