@@ -7,7 +7,8 @@ characters shown visibly, one line), XML 1.0 (:func:`for_xml`: characters XML fo
 visibly, so a strict parser accepts the file), CommonMark/GitHub Markdown (:func:`for_markdown`:
 no link, image, HTML, emphasis, code or table syntax can form), strict JSON (:func:`for_json`:
 no ``NaN``/``Infinity``, every string round-trips) and QGIS text that QGIS would evaluate as an
-expression (:func:`for_qgis_text`, :func:`qgis_string`). Escaping for HTML and JSON in a web page
+expression (:func:`for_qgis_text`, :func:`qgis_string`); data formats keep text as it is but
+for what UTF-8 cannot encode (:func:`for_utf8`). Escaping for HTML and JSON in a web page
 lives with the web map writer; the visible form of a character is the same everywhere
 (:func:`visible`), so a name reads alike in every output.
 """
