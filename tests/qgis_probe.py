@@ -75,6 +75,7 @@ def main(project_path, options_path):
         QgsUnitTypes,
         QgsVectorLayer,
     )
+    from qgis.PyQt.QtCore import Qt
 
     with open(options_path, encoding="utf-8") as f:
         options = json.load(f)
@@ -114,6 +115,12 @@ def main(project_path, options_path):
                 "features": layer.featureCount(),
                 "renderer": _renderer(layer),
                 "labels": _labels(layer),
+                # Attribute text as QGIS reads it from the GeoPackage (must be the data as given).
+                "text": {
+                    field: [f[field] for f in layer.getFeatures()]
+                    for field in ("id", "name_en", "name_zh", "source", "stated_area_source")
+                    if layer.fields().indexOf(field) >= 0
+                },
             }
             layers[layer.name()] = info
         result["layers"] = layers
@@ -164,10 +171,25 @@ def main(project_path, options_path):
             }
             counts = {k: sum(isinstance(i, t) for i in items) for k, t in kinds.items()}
             labels = [i.text() for i in items if isinstance(i, QgsLayoutItemLabel)]
+            # What the page shows: QGIS evaluates [% expressions %] in label text.
+            shown = [i.currentText() for i in items if isinstance(i, QgsLayoutItemLabel)]
             legend = next((i for i in items if isinstance(i, QgsLayoutItemLegend)), None)
             legend_layers = []
+            legend_entries = {}
+            legend_shown = {}
             if legend is not None:
-                legend_layers = [n.name() for n in legend.model().rootGroup().findLayers()]
+                model = legend.model()
+                context = legend.createExpressionContext()
+                for node in model.rootGroup().findLayers():
+                    legend_layers.append(node.name())
+                    nodes = model.layerLegendNodes(node)
+                    legend_entries[node.name()] = [n.data(Qt.DisplayRole) for n in nodes]
+                    # As the legend renderer draws it: [% expressions %] evaluated.
+                    legend_shown[node.name()] = [
+                        n.evaluateLabel(context, n.data(Qt.DisplayRole))
+                        if hasattr(n, "evaluateLabel") else None
+                        for n in nodes
+                    ]
             pictures = [i.picturePath() for i in items if isinstance(i, QgsLayoutItemPicture)]
             scalebar = next((i for i in items if isinstance(i, QgsLayoutItemScaleBar)), None)
             exporter = QgsLayoutExporter(layout)
@@ -177,7 +199,10 @@ def main(project_path, options_path):
             result["layout"] = {
                 "items": counts,
                 "labels": labels,
+                "shown_labels": shown,
                 "legend_layers": legend_layers,
+                "legend_entries": legend_entries,
+                "legend_shown": legend_shown,
                 "pictures": pictures,
                 "scalebar_linked": bool(scalebar and scalebar.linkedMap()),
                 "export_status": int(status),

@@ -12,6 +12,7 @@ import itertools
 import json
 import sqlite3
 import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,6 +21,8 @@ import pyogrio
 import pytest
 import shapely
 from conftest import geod_km2
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from shapely.geometry import box
 
@@ -252,8 +255,13 @@ def test_kml_has_named_placemarks(exported: tuple[Path, list[Path]]) -> None:
         assert f"{zh} {en}" in names
     containers = [f.findtext("k:name", namespaces=ns)
                   for f in root.iterfind("k:Document/k:Document", ns)]
-    if "LIBKML" in pyogrio.list_drivers(write=True):
-        assert containers == ["components", "boundary", "admin_units", "overlaps"]
+    # one container per layer, whatever GDAL drivers are installed (the writer needs none)
+    assert containers == ["components", "boundary", "admin_units", "overlaps"]
+    # GDAL reads it back: attributes from ExtendedData, geometry with its area
+    got = pyogrio.read_dataframe(exported[0] / "autocity.kml", layer="components")
+    assert list(got["name_en"]) == [c[2] for c in COMPONENTS]
+    for geom, c in zip(got.geometry, COMPONENTS, strict=True):
+        assert geod_km2(geom) == pytest.approx(geod_km2(_poly(c[5])), rel=1e-9)
 
 
 def test_unknown_format_is_an_input_error(tmp_path: Path) -> None:
@@ -296,3 +304,185 @@ def test_gaps_layer_and_no_context(tmp_path: Path) -> None:
     names = [e.text for e in project.iterfind("projectlayers/maplayer/layername")]
     assert names == ["overlaps", "gaps", "boundary", "components"]
     assert "_cgcs2000_gk" not in (tmp_path / "autocity.qgs").read_text(encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- hostile text
+# Every text field of the recipe and its layers carries template, HTML, XML, Markdown and
+# terminal payloads (``payloads.py``). XML outputs must parse with expat and show the text
+# (characters XML 1.0 forbids as visible escapes); data formats must keep it as data.
+
+KML = "{http://www.opengis.net/kml/2.2}"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Composition]:
+    from payloads import write_payload_recipe
+
+    from autocity_gis import api
+
+    folder = tmp_path_factory.mktemp("hostile_export")
+    _, comp, report = api.check(write_payload_recipe(folder))
+    export.export_all(comp, report, folder / "out", gauss_kruger=True)
+    return folder / "out", comp
+
+
+def test_hostile_qgis_project_and_styles_parse(hostile: tuple[Path, Composition]) -> None:
+    from payloads import text, xml_shown, xml_text_shown
+
+    out, _ = hostile
+    project = ET.parse(out / "autocity.qgs").getroot()  # expat: strict XML 1.0
+    title = f"{text('city name_zh')} {text('city name_en')}"
+    assert project.findtext("title") == xml_text_shown(title)
+    assert project.get("projectname") == xml_shown(title)  # attributes keep CR as &#13;
+    with sqlite3.connect(out / "autocity.gpkg") as con:
+        rows = con.execute("SELECT f_table_name, styleQML, styleSLD FROM layer_styles").fetchall()
+    assert len(rows) == 6
+    for table, qml, sld in rows:
+        root = ET.fromstring(qml.split("\n", 1)[1])
+        sld_root = ET.fromstring(sld.encode())
+        if table.startswith("components"):
+            values = [c.get("value") for c in root.iter("category")]
+            assert values == ["w", "e"]
+            # legend labels are wrapped to LEGEND_WRAP_CHARS: compare all but whitespace
+            labels = ["".join((c.get("label") or "").split()) for c in root.iter("category")]
+            assert labels == ["".join(xml_shown(text(f"name_en {c}")).split()) for c in "we"]
+            literals = [e.text for e in sld_root.iter("{http://www.opengis.net/ogc}Literal")]
+            assert literals == ["w", "e"]
+
+
+def _kml_placemarks(path: Path) -> dict[str, list[ET.Element]]:
+    root = ET.parse(path).getroot()
+    return {
+        str(doc.findtext(f"{KML}name")): doc.findall(f"{KML}Placemark")
+        for doc in root.iter(f"{KML}Document")
+        if doc.findtext(f"{KML}name")
+    }
+
+
+class _TagsAndText(HTMLParser):
+    """What an HTML renderer (Google Earth's balloon) makes of a description."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def handle_comment(self, data: str) -> None:
+        self.tags.append("!--")
+
+
+def test_hostile_kml_parses_and_shows_text_literally(hostile: tuple[Path, Composition]) -> None:
+    from payloads import text, xml_text_shown
+
+    out, _ = hostile
+    layers = _kml_placemarks(out / "autocity.kml")
+    assert list(layers) == ["components", "boundary", "admin_units"]
+    names = [p.findtext(f"{KML}name") for p in layers["components"]]
+    assert names == [
+        xml_text_shown(f"{text(f'name_zh {c}')} {text(f'name_en {c}')}") for c in "we"
+    ]
+    context = layers["admin_units"][0]
+    assert context.findtext(f"{KML}name") == xml_text_shown(
+        f"{text('context name_zh')} {text('context name_en')}"
+    )
+    for placemark in layers["components"] + layers["admin_units"]:
+        data = {
+            d.get("name"): d.findtext(f"{KML}value")
+            for d in placemark.iter(f"{KML}Data")
+        }
+        description = placemark.findtext(f"{KML}description") or ""
+        assert "$[" not in description  # Google Earth's balloon substitution finds no field
+        parser = _TagsAndText()
+        parser.feed(description)
+        parser.close()
+        # only the line breaks the writer puts between attributes are markup
+        assert set(parser.tags) <= {"br"}
+        assert "".join(parser.text) == placemark.findtext(f"{KML}name") + "".join(
+            f"{k}: {v}" for k, v in data.items()
+        )
+    first = {d.get("name"): d.findtext(f"{KML}value") for d in layers["components"][0].iter(
+        f"{KML}Data")}
+    for field in ("source", "method", "date", "kind"):
+        assert first[field] == xml_text_shown(text(field))
+    assert first["stated_area_source"] == xml_text_shown(text("stated_area_source w"))
+
+
+def test_hostile_kml_reads_back_with_gdal(hostile: tuple[Path, Composition]) -> None:
+    out, _ = hostile
+    layers = [name for name, _ in pyogrio.list_layers(out / "autocity.kml")]
+    assert "components" in layers
+    assert pyogrio.read_info(out / "autocity.kml", layer="components")["features"] == 2
+
+
+def test_hostile_data_formats_keep_text_as_data(hostile: tuple[Path, Composition]) -> None:
+    from payloads import text
+
+    out, _ = hostile
+    want = [text(f"name_en {c}") for c in "we"]
+    gpkg = pyogrio.read_dataframe(out / "autocity.gpkg", layer="components")
+    assert list(gpkg["name_en"]) == want
+    assert list(gpkg["source"]) == [text("source")] * 2
+    context = pyogrio.read_dataframe(out / "autocity.gpkg", layer="admin_units")
+    assert context["name_zh"][0] == text("context name_zh")
+    doc = json.loads((out / "components.geojson").read_text(encoding="utf-8"))
+    assert [f["properties"]["name_en"] for f in doc["features"]] == want
+    shp = pyogrio.read_dataframe(out / "autocity_shp" / "components.shp")
+    for got, full in zip(shp["name_en"], want, strict=True):
+        # cut to the dBASE limit on a character boundary, never mid-character
+        assert full.startswith(got)
+        assert export.SHAPEFILE_MAX_BYTES - 4 < len(got.encode("utf-8")) <= 254
+
+
+def test_shapefile_cuts_long_chinese_names_on_character_boundaries(tmp_path: Path) -> None:
+    comp, report = make_fixture()
+    components = comp.components.copy()
+    components["name_zh"] = ["长" * 100, "a" + "长" * 100, "ab" + "长\x01" * 70]
+    comp = dataclasses.replace(comp, components=components)
+    export.export_all(comp, report, tmp_path, formats=("shp",))
+    got = list(pyogrio.read_dataframe(tmp_path / "autocity_shp" / "components.shp")["name_zh"])
+    assert got == ["长" * 84, "a" + "长" * 84, "ab" + "长\x01" * 63]
+
+
+_ANY = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_ANY, _ANY), min_size=1, max_size=3), _ANY)
+def test_any_text_gives_strict_xml_styles_and_project(
+    tmp_path_factory: pytest.TempPathFactory, names: list[tuple[str, str]], city: str
+) -> None:
+    comp, report = make_fixture()
+    components = comp.components.iloc[: len(names)].copy()
+    components["id"] = [cid for cid, _ in names]
+    components["name_en"] = [name for _, name in names]
+    for layer in ("components", "components_cgcs2000_gk", "boundary"):
+        frame = components if layer.startswith("components") else comp.boundary
+        ET.fromstring(qgis.layer_style_qml(layer, frame).split("\n", 1)[1])
+        ET.fromstring(qgis.layer_style_sld(layer, frame).encode())
+    comp = dataclasses.replace(comp, components=components, name_en=city)
+    report = dataclasses.replace(report, name_en=city, name_zh=city[::-1])
+    path = qgis.write_project(comp, report, tmp_path_factory.mktemp("p") / "x.qgs")
+    ET.parse(path)
+    written = export.write_kml(qgis.layer_frames(comp, report), path.with_suffix(".kml"))
+    ET.parse(written)
+
+
+def test_lone_surrogates_from_the_api_do_not_crash_any_format(tmp_path: Path) -> None:
+    # UTF-8 cannot hold a lone surrogate; such text (only reachable through the Python API)
+    # is written with the surrogate shown as its escape, everything else unchanged.
+    comp, report = make_fixture()
+    components = comp.components.copy()
+    components["name_en"] = ["A\ud800B", "Daling", "C\udfffD\x01"]
+    comp = dataclasses.replace(comp, components=components, name_en="City\udc80")
+    report = dataclasses.replace(report, name_en="City\udc80")
+    export.export_all(comp, report, tmp_path)
+    got = pyogrio.read_dataframe(tmp_path / "autocity.gpkg", layer="components")
+    assert list(got["name_en"]) == ["A\\ud800B", "Daling", "C\\udfffD\x01"]
+    ET.parse(tmp_path / "autocity.qgs")
+    ET.parse(tmp_path / "autocity.kml")

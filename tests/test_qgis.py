@@ -192,3 +192,66 @@ def test_sld_style_is_readable_by_qgis(qgis_view: tuple[dict, Path]) -> None:
     assert sld["ok"] is True, sld["message"]
     # QGIS turns one rule per component into a rule-based renderer
     assert sld["renderer"]["type"] == "RuleRenderer"
+
+
+# ----------------------------------------------------------------------------- hostile text
+
+
+@pytest.fixture(scope="module")
+def hostile_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The project built from a recipe whose every text field is a payload, seen by QGIS."""
+    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    from payloads import write_payload_recipe
+
+    from autocity_gis import api
+
+    folder = tmp_path_factory.mktemp("qgis_hostile")
+    _, comp, report = api.check(write_payload_recipe(folder))
+    out = folder / "out"
+    export.export_all(comp, report, out, formats=("gpkg", "qgs"))
+    options = out / "probe.json"
+    options.write_text(json.dumps({"gpkg": str(out / "autocity.gpkg"),
+                                   "png": str(out / "layout.png")}))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out)}
+    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+        env.pop(var, None)
+    run = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(out / "autocity.qgs"), str(options)],
+                         capture_output=True, text=True, env=env, timeout=120, cwd=out)
+    assert run.returncode == 0, run.stderr[-2000:]
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_hostile_project_opens_with_layers_and_styles(hostile_view: dict) -> None:
+    from payloads import text, xml_shown
+
+    seen = hostile_view
+    assert seen["read"] is True
+    assert {n: (lyr["valid"], lyr["features"]) for n, lyr in seen["layers"].items()} == {
+        "components": (True, 2), "boundary": (True, 1), "admin_units": (True, 1)}
+    for source in ("layers", "gpkg_default_styles"):
+        renderer = seen[source]["components"]["renderer"]
+        assert renderer["type"] == "categorizedSymbol"
+        assert [c["value"] for c in renderer["categories"]] == ["w", "e"]
+        # the legend wraps long names: every character is there, in order
+        assert ["".join(c["label"].split()) for c in renderer["categories"]] == [
+            "".join(xml_shown(text(f"name_en {c}")).split()) for c in "we"]
+    assert seen["sld"]["ok"] is True, seen["sld"]["message"]
+    # the attribute text QGIS reads from the GeoPackage is the data, byte for byte
+    assert seen["layers"]["components"]["text"]["name_en"] == [
+        text(f"name_en {c}") for c in "we"]
+    assert seen["layers"]["components"]["text"]["source"] == [text("source")] * 2
+
+
+def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
+    from payloads import text, xml_shown
+
+    layout = hostile_view["layout"]
+    assert layout["items"] == {"map": 1, "label": 2, "legend": 1, "scalebar": 1, "picture": 1}
+    # QGIS evaluates [% %] in label text; the title is shown as written, nothing evaluated
+    title = xml_shown(f"{text('city name_zh')} {text('city name_en')}")
+    assert title in layout["shown_labels"]
+    legend = layout["legend_shown"]["components"]
+    assert ["".join(label.split()) for label in legend] == [
+        "".join(xml_shown(text(f"name_en {c}")).split()) for c in "we"]
+    assert "[% 7*7 %]" in legend[0] and "49" not in legend[0]
+    assert layout["export_status"] == 0

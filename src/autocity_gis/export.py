@@ -10,18 +10,23 @@ whole, so an interrupted export never leaves a half-written set.
 
 from __future__ import annotations
 
+import html
+import math
 import shutil
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
+import shapely
 
 from . import qgis
 from ._errors import InputError
 from ._io import atomic_path, replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
+from ._text import for_xml
 from .compose import Composition
 from .validate import ValidationReport
 
@@ -266,19 +271,31 @@ def _kml_name(layer: str, frame: gpd.GeoDataFrame) -> list[str]:
     return [f"{layer.rstrip('s')} {n + 1}" for n in range(len(frame))]
 
 
-def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Path:
-    """Write all layers into one KML file for Google Earth, names on the placemarks.
+#: KML 2.2 namespace; the file is written with it as the default namespace.
+KML_NS = "http://www.opengis.net/kml/2.2"
+# Google Earth shows ExtendedData in its default balloon as HTML; this balloon shows only the
+# description, which holds every value HTML-escaped (plain text on screen).
+_BALLOON = "$[description]"
 
-    GDAL's LIBKML driver is used where it exists (one sub-document per layer, attributes as
-    extended data); otherwise the plain KML driver writes every feature into one folder with
-    a ``layer`` attribute.
+
+def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Path:
+    """Write all layers into one KML 2.2 file for Google Earth, names on the placemarks.
+
+    One folder-like ``<Document>`` per layer holds a ``<Placemark>`` per feature: its name
+    (Chinese and English name where there is one), a description listing the attributes as
+    plain text, the attributes again as ``<ExtendedData>`` for GIS tools, and the geometry in
+    WGS 84. The XML is built with :mod:`xml.etree.ElementTree`, not by GDAL's KML drivers
+    (libkml refuses control characters): every text passes through
+    :func:`autocity_gis._text.for_xml`, so the file parses with any strict XML parser whatever
+    the names hold, and the description is HTML-escaped, so a viewer that renders it as HTML
+    (Google Earth does) shows the text literally and runs nothing.
 
     Parameters
     ----------
     frames : mapping of str to geopandas.GeoDataFrame
         Layers by name.
     target : str or Path
-        The ``.kml`` file.
+        The ``.kml`` file (replaced atomically if it exists).
 
     Returns
     -------
@@ -286,24 +303,78 @@ def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Pat
         ``target``.
     """
     target = Path(target)
-    kml_frames = []
+    ET.register_namespace("", KML_NS)
+    root = ET.Element(_kml("kml"))
+    document = ET.SubElement(root, _kml("Document"), id="root_doc")
+    style = ET.SubElement(document, _kml("Style"), id="plain")
+    ET.SubElement(ET.SubElement(style, _kml("BalloonStyle")), _kml("text")).text = _BALLOON
     for layer, frame in frames.items():
-        kml = frame.to_crs(qgis.WGS84_EPSG)
-        kml.insert(0, "name", _kml_name(layer, frame))
-        kml_frames.append((layer, kml))
+        wgs = frame.to_crs(qgis.WGS84_EPSG) if frame.crs is not None else frame
+        folder = ET.SubElement(document, _kml("Document"), id=for_xml(layer))
+        ET.SubElement(folder, _kml("name")).text = for_xml(layer)
+        columns = [c for c in wgs.columns if c != wgs.geometry.name]
+        for name, (_, row) in zip(_kml_name(layer, wgs), wgs.iterrows(), strict=True):
+            values = [(c, _kml_value(row[c])) for c in columns]
+            values = [(c, v) for c, v in values if v is not None]
+            placemark = ET.SubElement(folder, _kml("Placemark"))
+            ET.SubElement(placemark, _kml("name")).text = for_xml(name)
+            lines = [name, *(f"{c}: {v}" for c, v in values)]
+            ET.SubElement(placemark, _kml("description")).text = for_xml(
+                "<br>".join(_kml_html(line) for line in lines)
+            )
+            ET.SubElement(placemark, _kml("styleUrl")).text = "#plain"
+            extended = ET.SubElement(placemark, _kml("ExtendedData"))
+            for column, value in values:
+                data = ET.SubElement(extended, _kml("Data"), name=for_xml(column))
+                ET.SubElement(data, _kml("value")).text = for_xml(value)
+            geometry = row[wgs.geometry.name]
+            if geometry is not None and not geometry.is_empty:
+                placemark.append(_kml_geometry(geometry))
     with atomic_path(target) as tmp:
-        if "LIBKML" in pyogrio.list_drivers(write=True):
-            for n, (layer, kml) in enumerate(kml_frames):
-                pyogrio.write_dataframe(kml, tmp, layer=layer, driver="LIBKML", append=n > 0)
-        else:
-            merged = pd.concat(
-                [kml.assign(layer=layer) for layer, kml in kml_frames], ignore_index=True
-            )
-            pyogrio.write_dataframe(
-                gpd.GeoDataFrame(merged, geometry="geometry", crs=qgis.WGS84_EPSG),
-                tmp,
-                layer="autocity",
-                driver="KML",
-                dataset_options={"NameField": "name"},
-            )
+        ET.ElementTree(root).write(tmp, encoding="UTF-8", xml_declaration=True)
     return target
+
+
+def _kml_html(text: str) -> str:
+    """Return ``text`` as HTML that shows it literally, entity references included.
+
+    ``$[`` is written with a character reference so that Google Earth's balloon template
+    substitution (``$[field]``) cannot find a field name in a value.
+    """
+    return html.escape(text).replace("$[", "$&#91;")
+
+
+def _kml(tag: str) -> str:
+    return f"{{{KML_NS}}}{tag}"
+
+
+def _kml_value(value: object) -> str | None:
+    """Return an attribute as text; ``None`` for missing values (None, NaN, NA, ±inf)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _kml_geometry(geometry: shapely.Geometry) -> ET.Element:
+    """Return a polygon or multipolygon as KML, exterior rings counter-clockwise."""
+    polygons = [shapely.orient_polygons(p) for p in shapely.get_parts(geometry)]
+    elements = []
+    for polygon in polygons:
+        element = ET.Element(_kml("Polygon"))
+        rings = [("outerBoundaryIs", polygon.exterior)]
+        rings += [("innerBoundaryIs", ring) for ring in polygon.interiors]
+        for boundary, ring in rings:
+            linear = ET.SubElement(ET.SubElement(element, _kml(boundary)), _kml("LinearRing"))
+            ET.SubElement(linear, _kml("coordinates")).text = " ".join(
+                f"{x!r},{y!r}" for x, y in ring.coords
+            )
+        elements.append(element)
+    if len(elements) == 1:
+        return elements[0]
+    multi = ET.Element(_kml("MultiGeometry"))
+    multi.extend(elements)
+    return multi

@@ -7,6 +7,14 @@ project with grouped layers, the canvas on the Auto City and a print layout
 (:func:`write_project`). Nothing here imports QGIS: the files are written as plain XML and SQLite
 so the toolkit runs without it; ``tests/qgis_probe.py`` checks them in real QGIS. Colours and
 dash patterns come from :mod:`autocity_gis.style`, so the web map and QGIS look alike.
+
+Names, ids and sources come from other people's recipes and layers. Every text that lands in
+XML goes through :func:`_xml_text` or :func:`_xml_attr` here, which drop nothing but show the
+characters XML 1.0 cannot carry visibly (:func:`autocity_gis._text.for_xml`), so every file
+parses with a strict parser; text QGIS would evaluate as ``[% expression %]`` (the layout's
+title and legend entries) is written as an expression that yields the text itself
+(:func:`autocity_gis._text.for_qgis_text`). Ids with characters XML cannot carry cannot be
+matched by a style category (recipes allow only letters, digits, ``_`` and ``-`` in ids).
 """
 
 from __future__ import annotations
@@ -16,15 +24,18 @@ import textwrap
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _sax_escape
+from xml.sax.saxutils import quoteattr as _sax_quoteattr
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 from pyproj import CRS, Transformer
 
 from . import style
 from ._errors import OutputError
 from ._io import atomic_path, write_text
+from ._text import for_qgis_text, for_utf8, for_xml
 from .compose import Composition
 from .validate import ValidationReport
 
@@ -46,6 +57,28 @@ WGS84_EPSG = 4326
 _QGIS_VERSION = "3.22.16-Białowieża"
 _FONT_SIZE_PT = 9
 _LAYOUT_NAME = "Auto City"
+
+
+# ----------------------------------------------------------------------------- XML text
+
+
+def _xml_text(text: object) -> str:
+    """Return ``text`` as XML character data: forbidden characters shown, ``&<>`` escaped."""
+    return _sax_escape(for_xml(text))
+
+
+def _xml_attr(text: object) -> str:
+    """Return ``text`` as a quoted XML attribute value (newlines and tabs as references)."""
+    return _sax_quoteattr(for_xml(text))
+
+
+def _qgis_label(text: object) -> str:
+    """Return ``text`` for a place where QGIS evaluates ``[% %]``: shown literally there.
+
+    The XML-forbidden characters are made visible first, so their backslash escapes land
+    inside the expression's string literal and are quoted with the rest.
+    """
+    return for_qgis_text(for_xml(text))
 
 
 # ----------------------------------------------------------------------------- layer tables
@@ -96,7 +129,18 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
             frames[name] = _wgs84(frame).copy()
     for frame in frames.values():
         frame.geometry = frame.geometry.apply(_to_multi)
+        for column in frame.columns:
+            series = frame[column]
+            if column != frame.geometry.name and (
+                pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+            ):
+                # Text stays data, except what no UTF-8 file can hold (lone surrogates).
+                frame[column] = series.map(_utf8_safe)
     return frames
+
+
+def _utf8_safe(value: object) -> object:
+    return for_utf8(value) if isinstance(value, str) else value
 
 
 def _wgs84(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -128,7 +172,7 @@ def _rgba(colour: str, opacity: float = 1.0) -> str:
 
 
 def _props(props: Mapping[str, object]) -> str:
-    return "".join(f"<prop k={quoteattr(k)} v={quoteattr(str(v))}/>" for k, v in props.items())
+    return "".join(f"<prop k={_xml_attr(k)} v={_xml_attr(str(v))}/>" for k, v in props.items())
 
 
 def _symbol_xml(name: str, layer_style: style.LayerStyle) -> str:
@@ -159,7 +203,7 @@ def _symbol_xml(name: str, layer_style: style.LayerStyle) -> str:
         "ring_filter": "0",
     }
     return (
-        f'<symbol type="fill" name={quoteattr(name)} alpha="1" clip_to_extent="1" force_rhr="0">'
+        f'<symbol type="fill" name={_xml_attr(name)} alpha="1" clip_to_extent="1" force_rhr="0">'
         f'<layer class="SimpleFill" enabled="1" locked="0" pass="0">{_props(fill)}</layer>'
         f'<layer class="SimpleLine" enabled="1" locked="0" pass="0">{_props(line)}</layer>'
         "</symbol>"
@@ -176,7 +220,8 @@ def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.Lay
     for index, row in enumerate(frame.itertuples(index=False)):
         cid = str(row.id)
         accuracy = str(getattr(row, "accuracy", "") or "")
-        label = str(getattr(row, "name_en", "") or cid)
+        # Made XML-safe before wrapping: textwrap would turn \v and \f into spaces unseen.
+        label = for_xml(getattr(row, "name_en", "") or cid)
         if accuracy == "estimated":
             label += " (estimated)"
         # QGIS 3.22 legends do not wrap by width; long zone names would run off the page.
@@ -198,8 +243,8 @@ def _renderer_xml(layer: str, frame: gpd.GeoDataFrame) -> str:
         cats, syms = [], []
         for n, (cid, label, layer_style) in enumerate(_component_styles(frame)):
             cats.append(
-                f'<category render="true" symbol="{n}" value={quoteattr(cid)} '
-                f"label={quoteattr(label)}/>"
+                f'<category render="true" symbol="{n}" value={_xml_attr(cid)} '
+                f"label={_xml_attr(label)}/>"
             )
             syms.append(_symbol_xml(str(n), layer_style))
         return (
@@ -251,10 +296,10 @@ def _labeling_xml(expression: str) -> str:
         "offsetType": "0",
     }
     rendering = {"drawLabels": "1", "obstacle": "1", "displayAll": "0", "upsidedownLabels": "0"}
-    attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in text_style.items())
-    buf = " ".join(f"{k}={quoteattr(v)}" for k, v in buffer.items())
-    place = " ".join(f"{k}={quoteattr(v)}" for k, v in placement.items())
-    rend = " ".join(f"{k}={quoteattr(v)}" for k, v in rendering.items())
+    attrs = " ".join(f"{k}={_xml_attr(v)}" for k, v in text_style.items())
+    buf = " ".join(f"{k}={_xml_attr(v)}" for k, v in buffer.items())
+    place = " ".join(f"{k}={_xml_attr(v)}" for k, v in placement.items())
+    rend = " ".join(f"{k}={_xml_attr(v)}" for k, v in rendering.items())
     return (
         '<labeling type="simple"><settings calloutType="simple">'
         f"<text-style {attrs}><families/><text-buffer {buf}/></text-style>"
@@ -339,10 +384,10 @@ def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
     if _base_layer(layer) == "components":
         for cid, label, layer_style in _component_styles(frame):
             rules.append(
-                f"<se:Rule><se:Name>{escape(label)}</se:Name>"
-                f"<se:Description><se:Title>{escape(label)}</se:Title></se:Description>"
+                f"<se:Rule><se:Name>{_xml_text(label)}</se:Name>"
+                f"<se:Description><se:Title>{_xml_text(label)}</se:Title></se:Description>"
                 "<ogc:Filter><ogc:PropertyIsEqualTo><ogc:PropertyName>id</ogc:PropertyName>"
-                f"<ogc:Literal>{escape(cid)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
+                f"<ogc:Literal>{_xml_text(cid)}</ogc:Literal></ogc:PropertyIsEqualTo></ogc:Filter>"
                 f"{_sld_symbolizer(layer_style)}</se:Rule>"
             )
         rules.append(
@@ -354,7 +399,7 @@ def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
     else:
         layer_style = _SINGLE_STYLES[_base_layer(layer)]
         rules.append(
-            f"<se:Rule><se:Name>{escape(layer)}</se:Name>{_sld_symbolizer(layer_style)}</se:Rule>"
+            f"<se:Rule><se:Name>{_xml_text(layer)}</se:Name>{_sld_symbolizer(layer_style)}</se:Rule>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -364,8 +409,8 @@ def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
         'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" version="1.1.0" '
         'xsi:schemaLocation="http://www.opengis.net/sld '
         'http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd">'
-        f"<NamedLayer><se:Name>{escape(layer)}</se:Name><UserStyle>"
-        f"<se:Name>{escape(layer)}</se:Name><se:FeatureTypeStyle>{''.join(rules)}"
+        f"<NamedLayer><se:Name>{_xml_text(layer)}</se:Name><UserStyle>"
+        f"<se:Name>{_xml_text(layer)}</se:Name><se:FeatureTypeStyle>{''.join(rules)}"
         "</se:FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>\n"
     )
 
@@ -501,11 +546,11 @@ def _srs_xml(epsg: int) -> str:
         ellipsoid_code = f"{auth.get('authority', 'EPSG')}:{auth.get('code', '')}"
     return (
         "<spatialrefsys>"
-        f"<wkt>{escape(crs.to_wkt())}</wkt>"
-        f"<proj4>{escape(_proj4(crs))}</proj4>"
+        f"<wkt>{_xml_text(crs.to_wkt())}</wkt>"
+        f"<proj4>{_xml_text(_proj4(crs))}</proj4>"
         f"<srid>{epsg}</srid><authid>EPSG:{epsg}</authid>"
-        f"<description>{escape(crs.name)}</description>"
-        f"<ellipsoidacronym>{escape(ellipsoid_code)}</ellipsoidacronym>"
+        f"<description>{_xml_text(crs.name)}</description>"
+        f"<ellipsoidacronym>{_xml_text(ellipsoid_code)}</ellipsoidacronym>"
         f"<geographicflag>{'true' if crs.is_geographic else 'false'}</geographicflag>"
         "</spatialrefsys>"
     )
@@ -556,11 +601,27 @@ def _maplayer_xml(name: str, frame: gpd.GeoDataFrame, gpkg_name: str) -> str:
         f"<extent>{_extent_xml(frame.total_bounds)}</extent>"
         f"<wgs84extent>{_extent_xml(wgs.total_bounds)}</wgs84extent>"
         f"<id>{_layer_id(name)}</id>"
-        f"<datasource>{escape(_datasource(gpkg_name, name))}</datasource>"
-        f"<layername>{escape(name)}</layername>"
+        f"<datasource>{_xml_text(_datasource(gpkg_name, name))}</datasource>"
+        f"<layername>{_xml_text(name)}</layername>"
         f"<srs>{_srs_xml(epsg)}</srs>"
         '<provider encoding="UTF-8">ogr</provider>'
         f"{body}</maplayer>"
+    )
+
+
+def _legend_labels(layer: str, frame: gpd.GeoDataFrame) -> str:
+    """Return legend label overrides for categories whose label QGIS would evaluate.
+
+    A print layout's legend evaluates ``[% ... %]`` in category labels; the layer panel shows
+    them as they are. So the renderer keeps the literal label and the layout's legend gets, for
+    those categories only, a label that evaluates to the same literal text.
+    """
+    if _base_layer(layer) != "components":
+        return ""
+    return "".join(
+        f'<property key="legend/label-{n}" value={_xml_attr(_qgis_label(label))}/>'
+        for n, (_, label, _) in enumerate(_component_styles(frame))
+        if "[%" in label
     )
 
 
@@ -571,8 +632,8 @@ def _datasource(gpkg_name: str, layer: str) -> str:
 def _tree_layer_xml(name: str, gpkg_name: str, *, checked: bool) -> str:
     state = "Qt::Checked" if checked else "Qt::Unchecked"
     return (
-        f"<layer-tree-layer id={quoteattr(_layer_id(name))} name={quoteattr(name)} "
-        f'source={quoteattr(_datasource(gpkg_name, name))} providerKey="ogr" '
+        f"<layer-tree-layer id={_xml_attr(_layer_id(name))} name={_xml_attr(name)} "
+        f'source={_xml_attr(_datasource(gpkg_name, name))} providerKey="ogr" '
         f'checked="{state}" expanded="{int(name.startswith("components"))}">'
         "<customproperties/></layer-tree-layer>"
     )
@@ -661,7 +722,7 @@ def write_project(
         subtitle += " · dashed outlines: estimated geometry"
 
     tree = "".join(
-        f"<layer-tree-group name={quoteattr(g)} "
+        f"<layer-tree-group name={_xml_attr(g)} "
         f'checked="{"Qt::Checked" if on else "Qt::Unchecked"}" '
         f'expanded="{int(on)}"><customproperties/>'
         + "".join(_tree_layer_xml(n, gpkg_name, checked=True) for n in names)
@@ -670,14 +731,14 @@ def write_project(
     )
     order = [n for _, names, _ in groups for n in names]
     legend = "".join(
-        f'<layer-tree-group name={quoteattr(g)} checked="Qt::Checked" expanded="1">'
+        f'<layer-tree-group name={_xml_attr(g)} checked="Qt::Checked" expanded="1">'
         "<customproperties/>"
         + "".join(
-            f"<layer-tree-layer id={quoteattr(_layer_id(n))} name={quoteattr(n)} "
-            f'source={quoteattr(_datasource(gpkg_name, n))} providerKey="ogr" '
+            f"<layer-tree-layer id={_xml_attr(_layer_id(n))} name={_xml_attr(n)} "
+            f'source={_xml_attr(_datasource(gpkg_name, n))} providerKey="ogr" '
             'checked="Qt::Checked" expanded="1"><customproperties>'
-            f'<property key="legend/title-label" value={quoteattr(LEGEND_TITLES[n])}/>'
-            "</customproperties></layer-tree-layer>"
+            f'<property key="legend/title-label" value={_xml_attr(LEGEND_TITLES[n])}/>'
+            f"{_legend_labels(n, frames[n])}</customproperties></layer-tree-layer>"
             for n in names
         )
         + "</layer-tree-group>"
@@ -685,14 +746,14 @@ def write_project(
         if on
     )
     maplayers = "".join(_maplayer_xml(n, frames[n], gpkg_name) for n in order)
-    layerorder = "".join(f"<layer id={quoteattr(_layer_id(n))}/>" for n in order)
+    layerorder = "".join(f"<layer id={_xml_attr(_layer_id(n))}/>" for n in order)
     srs = _srs_xml(project_epsg)
     units = "degrees" if CRS.from_epsg(project_epsg).is_geographic else "meters"
     xml = (
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
-        f'<qgis projectname={quoteattr(title)} version="{_QGIS_VERSION}">'
+        f'<qgis projectname={_xml_attr(title)} version="{_QGIS_VERSION}">'
         '<homePath path=""/>'
-        f"<title>{escape(title)}</title>"
+        f"<title>{_xml_text(title)}</title>"
         f"<projectCrs>{srs}</projectCrs>"
         f"<layer-tree-group><customproperties/>{tree}</layer-tree-group>"
         f'<mapcanvas name="theMapCanvas" annotationsVisible="1"><units>{units}</units>'
@@ -720,14 +781,23 @@ def write_project(
 
 
 def _item(
-    kind: int, item_id: str, x: float, y: float, w: float, h: float, z: int, extra: str = ""
+    kind: int,
+    item_id: str,
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    z: int,
+    extra: str = "",
+    *,
+    frame: bool = False,
 ) -> str:
     uid = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "autocity-gis/layout/" + item_id)) + "}"
     return (
-        f'<LayoutItem type="{kind}" id={quoteattr(item_id)} uuid="{uid}" templateUuid="{uid}" '
+        f'<LayoutItem type="{kind}" id={_xml_attr(item_id)} uuid="{uid}" templateUuid="{uid}" '
         f'position="{x},{y},mm" positionOnPage="{x},{y},mm" size="{w},{h},mm" '
         f'zValue="{z}" visibility="1" positionLock="false" referencePoint="0" '
-        'frame="false" background="false" outlineWidthM="0.3,mm" itemRotation="0" '
+        f'frame="{str(frame).lower()}" background="false" outlineWidthM="0.3,mm" itemRotation="0" '
         f'blendMode="0" opacity="1" excludeFromExports="0" {extra}>'
     )
 
@@ -751,7 +821,7 @@ def _font(family_size: str, colour: str = "0,0,0") -> str:
 
 def _extent_attrs(extent: Sequence[float]) -> str:
     keys = ("xmin", "ymin", "xmax", "ymax")
-    return " ".join(f"{k}={quoteattr(repr(float(v)))}" for k, v in zip(keys, extent, strict=True))
+    return " ".join(f"{k}={_xml_attr(repr(float(v)))}" for k, v in zip(keys, extent, strict=True))
 
 
 def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_tree: str) -> str:
@@ -769,8 +839,8 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
             277,
             10,
             2,
-            f'labelText={quoteattr(title)} halign="1" valign="128" marginX="0" marginY="0" '
-            'htmlState="0"',
+            f"labelText={_xml_attr(_qgis_label(title))} "
+            'halign="1" valign="128" marginX="0" marginY="0" htmlState="0"',
         )
         + _font("Sans Serif,18,-1,5,75,0,0,0,0,0")
         + "</LayoutItem>"
@@ -784,7 +854,7 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
             277,
             6,
             2,
-            f'labelText={quoteattr(subtitle)} halign="1" valign="128" marginX="0" marginY="0" '
+            f'labelText={_xml_attr(subtitle)} halign="1" valign="128" marginX="0" marginY="0" '
             'htmlState="0"',
         )
         + _font("Sans Serif,10,-1,5,50,0,0,0,0,0", "80,80,80")
@@ -801,7 +871,8 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
             1,
             'drawCanvasItems="true" keepLayerSet="false" followPreset="false" '
             'followPresetName="" mapRotation="0" mapFlags="0" labelMargin="0,mm"',
-        ).replace(' frame="false"', ' frame="true"')
+            frame=True,
+        )
         + '<FrameColor red="0" green="0" blue="0" alpha="255"/>'
         + f"<Extent {_extent_attrs(map_extent)}/>"
         "<LayerSet/></LayoutItem>"
@@ -856,7 +927,7 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
         + "</LayoutItem>"
     )
     return (
-        f'<Layout name={quoteattr(_LAYOUT_NAME)} units="mm" printResolution="300" '
+        f'<Layout name={_xml_attr(_LAYOUT_NAME)} units="mm" printResolution="300" '
         'worldFileMap="">'
         f"<PageCollection>{page}</PageCollection>"
         f"{map_item}{title_item}{subtitle_item}{legend}{scalebar}{north}</Layout>"

@@ -2,17 +2,21 @@
 
 This is the one place where a report becomes text. The JSON keeps full precision (it is what
 tools and tests read); Markdown and the terminal summary round for people and always say which
-components are estimates.
+components are estimates. Names, sources and reasons come from other people's recipes and layers:
+the JSON is strict and round-trips every string exactly, the Markdown escapes them so no link,
+image or HTML can form (:func:`autocity_gis._text.for_markdown`), and the terminal lines show
+control and escape characters visibly (:func:`autocity_gis._text.for_terminal`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 from ._io import staged_outputs, write_text
+from ._text import finite_json, for_json, for_terminal
+from ._text import for_markdown as _md
 from .validate import ValidationReport
 
 SCHEMA_VERSION = 1
@@ -29,21 +33,24 @@ def to_dict(report: ValidationReport) -> dict[str, Any]:
     Returns
     -------
     dict
-        Every field of the report plus ``schema_version``, ``verdict`` and ``estimated``.
+        Every field of the report plus ``schema_version``, ``verdict`` and ``estimated``;
+        non-finite figures (NaN, ±inf) become ``None``.
     """
     data = dataclasses.asdict(report)
     data["schema_version"] = SCHEMA_VERSION
     data["verdict"] = "pass" if report.passed else "fail"
     data["estimated"] = list(report.estimated)
-    for key, value in data.items():
-        if isinstance(value, tuple):
-            data[key] = list(value)
-    return data
+    result: dict[str, Any] = finite_json(data)
+    return result
 
 
 def to_json(report: ValidationReport) -> str:
-    """Return the report as indented JSON (UTF-8 text, Chinese kept readable)."""
-    return json.dumps(to_dict(report), ensure_ascii=False, indent=2) + "\n"
+    """Return the report as indented strict JSON (UTF-8 text, Chinese kept readable).
+
+    Never ``NaN`` or ``Infinity`` (those figures are ``null``); every string, control and
+    surrogate characters included, reads back unchanged with any JSON parser.
+    """
+    return for_json(to_dict(report), indent=2) + "\n"
 
 
 def to_markdown(report: ValidationReport) -> str:
@@ -86,10 +93,10 @@ def to_markdown(report: ValidationReport) -> str:
         "|---|---|---|---:|---:|---:|",
     ]
     for c in report.components:
-        accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else c.accuracy
+        accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else _md(c.accuracy)
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
         delta = f"{c.delta_pct:+.3f}" if c.delta_pct is not None else "—"
-        role = "" if c.role == "part" else f" ({c.role})"
+        role = "" if c.role == "part" else f" ({_md(c.role)})"
         lines.append(
             f"| {_md(c.id)}{role} | {_md(c.name_en)} / {_md(c.name_zh)} | {accuracy} | "
             f"{c.measured_km2:.3f} | {stated_text} | {delta} |"
@@ -97,14 +104,14 @@ def to_markdown(report: ValidationReport) -> str:
     for m in report.missing:
         lines.append(
             f"| {_md(m.id)} | {_md(m.name_en)} / {_md(m.name_zh)} | **missing** | — | "
-            f"{m.stated_km2 if m.stated_km2 is not None else '—'} | — |"
+            f"{f'{m.stated_km2:g}' if m.stated_km2 is not None else '—'} | — |"
         )
     if report.estimated:
         lines += [
             "",
-            f"Estimated geometry ({', '.join(report.estimated)}) is not surveyed: it is derived "
-            "from official parent units and stated facts and sized to each component's stated "
-            "area, so its measured area confirms the construction, not the real extent.",
+            f"Estimated geometry ({', '.join(map(_md, report.estimated))}) is not surveyed: it is "
+            "derived from official parent units and stated facts and sized to each component's "
+            "stated area, so its measured area confirms the construction, not the real extent.",
         ]
     lines += ["", "## Reconciliation of the stated figures", ""]
     stated = [c for c in report.components if c.stated_km2 is not None]
@@ -113,7 +120,7 @@ def to_markdown(report: ValidationReport) -> str:
         f"Published areas of the parts: {terms} = {report.stated_sum_km2:.2f} km², leaving "
         f"{report.stated_unaccounted_km2:.2f} km² of the stated {report.target_km2:g} km²"
         + (
-            f" for {', '.join(report.stated_missing)}, whose areas are not published."
+            f" for {', '.join(map(_md, report.stated_missing))}, whose areas are not published."
             if report.stated_missing
             else "."
         )
@@ -152,7 +159,12 @@ def to_markdown(report: ValidationReport) -> str:
 
 
 def summary_lines(report: ValidationReport) -> list[str]:
-    """Return a few lines for the terminal: verdict, areas, estimates and missing parts."""
+    """Return a few lines for the terminal: verdict, areas, estimates and missing parts.
+
+    Every line is one line of literal text: ids and reasons pass through
+    :func:`autocity_gis._text.for_terminal`, so a name cannot move the cursor, clear the screen,
+    reorder the line or start a new one.
+    """
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"{verdict}: composed {report.composed_km2:.2f} km² vs stated {report.target_km2:g} km² "
@@ -161,10 +173,11 @@ def summary_lines(report: ValidationReport) -> list[str]:
     for c in report.components:
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
         lines.append(
-            f"  {c.id:<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  {c.accuracy}"
+            f"  {for_terminal(c.id):<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  "
+            f"{for_terminal(c.accuracy)}"
         )
     for m in report.missing:
-        lines.append(f"  {m.id:<16} {'missing':>13}  {m.reason}")
+        lines.append(f"  {for_terminal(m.id):<16} {'missing':>13}  {for_terminal(m.reason)}")
     if report.overlaps:
         lines.append(f"  overlaps: {len(report.overlaps)} pair(s)")
     if report.gap_count:
@@ -180,15 +193,3 @@ def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
         write_text(staging / "report.md", to_markdown(report))
     return [out / "report.json", out / "report.md"]
 
-
-def _md(text: str) -> str:
-    # Pipes split table cells, newlines end them, and raw HTML would render in most viewers.
-    return (
-        str(text)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("|", "\\|")
-        .replace("\r", " ")
-        .replace("\n", " ")
-    )
