@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -163,16 +164,64 @@ def render(**kwargs: Any) -> str:
     return page
 
 
+class _Islands(HTMLParser):
+    """Text of every `<script type="application/json" id="acg-data">`, as a browser parses it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.islands: list[str] = []
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open = tag == "script" and dict(attrs) == {
+            "type": "application/json",
+            "id": "acg-data",
+        }
+        if self._open:
+            self.islands.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = False
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.islands[-1] += data
+
+
+def page_data(page: str) -> dict[str, Any]:
+    """The page's one data island, parsed as strict JSON."""
+    parser = _Islands()
+    parser.feed(page)
+    parser.close()
+    assert len(parser.islands) == 1, len(parser.islands)
+
+    def strict(name: str) -> None:
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    data: dict[str, Any] = json.loads(parser.islands[0], parse_constant=strict)
+    return data
+
+
 def page_features(page: str) -> dict[str, list[dict[str, Any]]]:
-    """Feature collections embedded in the page, by layer id (parsed back from the JS)."""
+    """Features in the page's data, by layer id."""
     out: dict[str, list[dict[str, Any]]] = {}
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"L\.geoJSON\(", page):
-        data, _ = decoder.raw_decode(page, match.end())
-        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-            for feat in data["features"]:
-                out.setdefault(feat["properties"]["layer"], []).append(feat)
+    for layer in page_data(page)["layers"]:
+        for feat in layer["features"]:
+            out.setdefault(feat["properties"]["layer"], []).append(feat)
     return out
+
+
+def spans_text(value: Any) -> str:
+    """All the text of a rich-text value of the page's data (lines of [text, kind] spans)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0]
+    if isinstance(value, list):
+        return " ".join(spans_text(v) for v in value)
+    if isinstance(value, dict):
+        return " ".join(spans_text(v) for v in value.values())
+    return ""
 
 
 def test_layers_styles_and_panels() -> None:
@@ -182,7 +231,7 @@ def test_layers_styles_and_panels() -> None:
     assert set(feats) == {"auto_etdz", "xixin", "boundary", "context"}
     assert feats["xixin"][0]["properties"]["style"]["dashArray"] == style.ESTIMATED_DASH_PX
     assert "dashArray" not in feats["auto_etdz"][0]["properties"]["style"]
-    assert "estimated" in feats["xixin"][0]["properties"]["tip"]
+    assert "estimated" in spans_text(feats["xixin"][0]["properties"]["tip"])
     # Numbers in the summary panel are the report's, formatted.
     assert f"{report.composed_km2:,.2f} km²" in page
     assert "471.00 km²" in page
@@ -206,8 +255,10 @@ def test_hostile_name_is_escaped() -> None:
     # Nowhere does the raw tag appear, neither in markup nor in script data.
     assert HOSTILE not in page
     assert "<img" not in page
-    # It is there, escaped for HTML, inside the JSON (where < is \u003c).
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+    # It is there, literally, in the page's data (where < is written \u003c).
+    data = page_data(page)
+    assert HOSTILE in spans_text(data["panels"]["legend"])
+    assert HOSTILE in spans_text(data["layers"][2]["features"][0]["properties"]["tip"])
 
 
 def test_name_cannot_close_a_script() -> None:
