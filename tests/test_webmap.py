@@ -240,7 +240,7 @@ def test_layers_styles_and_panels() -> None:
         "acg-legend",
         "acg-summary",
         "acg-title",
-        "L.control.layers",
+        "L.Control.Layers",
         "L.control.fullscreen",
         "MousePosition",
         "MiniMap",

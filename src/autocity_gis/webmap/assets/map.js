@@ -32,15 +32,26 @@
     return node;
   }
 
-  // Leaflet's layer control and the mouse-position plugin take HTML strings: let the browser's
-  // own serialiser escape what was built as DOM, so the label reads back exactly.
-  function html(node) {
-    return node.innerHTML;
+  // The mouse-position plugin takes its prefix as HTML: let the browser's own serialiser
+  // escape the text.
+  function htmlOfText(value) {
+    return text("span", "", value).innerHTML;
   }
 
-  function htmlOfText(value) {
-    return html(text("span", "", value));
-  }
+  // Leaflet's layer control writes each label with innerHTML, which would parse a name as
+  // markup (and turn a carriage return into a newline): the label is given empty and filled
+  // with the layer's own DOM label instead, each time the control redraws its list.
+  var LayerControl = L.Control.Layers.extend({
+    _addItem: function (obj) {
+      var label = L.Control.Layers.prototype._addItem.call(this, obj);
+      var name = label.querySelector("span > span");
+      if (name && obj.layer.acgLabel) {
+        name.textContent = " ";
+        name.appendChild(obj.layer.acgLabel.cloneNode(true));
+      }
+      return label;
+    },
+  });
 
   function line(spans, parent) {
     spans.forEach(function (span) {
@@ -93,10 +104,10 @@
   }
 
   function controlLabel(spec) {
-    var holder = el("span");
+    var holder = el("span", "acg-label");
     swatch(spec.swatch, holder);
     line(spec.label, holder);
-    return html(holder);
+    return holder;
   }
 
   function tileOptions(b, key) {
@@ -120,7 +131,8 @@
     basemaps.forEach(function (b) {
       if (b.needs_key && !key) return;
       var layer = basemapLayer(b, key);
-      control.addBaseLayer(layer, htmlOfText(b.label));
+      layer.acgLabel = text("span", "acg-label", b.label);
+      control.addBaseLayer(layer, "");
       if (b.shown) layer.addTo(map);
     });
   }
@@ -128,7 +140,8 @@
   function addOverlays(map, layers, control) {
     layers.forEach(function (spec) {
       var layer = overlay(spec).addTo(map);
-      control.addOverlay(layer, controlLabel(spec));
+      layer.acgLabel = controlLabel(spec);
+      control.addOverlay(layer, "");
     });
   }
 
@@ -210,7 +223,7 @@
       map.fitBounds(data.bounds, { paddingTopLeft: [300, 20], paddingBottomRight: [430, 20] });
     }
     var key = window.acgTiandituKey(data.tianditu, data.text.tianditu_prompt);
-    var control = L.control.layers(null, null, { position: "topright", collapsed: true });
+    var control = new LayerControl(null, null, { position: "topright", collapsed: true });
     addBasemaps(map, data.basemaps, key, control);
     addOverlays(map, data.layers, control);
     panel(map, "acg-title", "topright", titlePanel(data.panels.title));
