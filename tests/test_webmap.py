@@ -385,3 +385,39 @@ def test_map_output_reports_simplification(tmp_path: Path) -> None:
     assert all(s.tolerance_m in webmap.TOLERANCE_LADDER_M for s in out.simplification)
     page = out.path.read_text(encoding="utf-8")
     assert "GCJ-02" in page and f"{out.max_area_change_pct:.3f}%" in page
+
+
+def test_own_assets_ship_in_the_wheel() -> None:
+    """The page's script and styles are package data (a wheel without them draws nothing)."""
+    import fnmatch
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    assert "autocity_gis.webmap" in setuptools["packages"]
+    patterns = setuptools["package-data"]["autocity_gis.webmap"]
+    folder = repo / "src" / "autocity_gis" / "webmap"
+    assets = [p.relative_to(folder).as_posix() for p in (folder / "assets").iterdir()]
+    assert {"assets/map.js", "assets/map.css"} <= set(assets)
+    for asset in assets:
+        assert any(fnmatch.fnmatch(asset, pattern) for pattern in patterns), asset
+
+
+def test_page_template_compiles_no_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every string Jinja compiles while the page is rendered is fixed: no name reaches it."""
+    import jinja2
+
+    marker = "Zz-marker-7f3a"
+    compiled: list[str] = []
+    real = jinja2.Environment.from_string
+
+    def spy(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(source))
+        return real(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "from_string", spy)
+    page = render(hostile=marker)
+    assert compiled, "the spy saw no template"
+    assert not [source for source in compiled if marker in source]
+    assert marker in json.dumps(page_data(page), ensure_ascii=False)
