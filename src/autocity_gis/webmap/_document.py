@@ -299,10 +299,12 @@ def _patch_layer(
     features = []
     for i, geom in enumerate(drawn[kind]):
         row = frame.iloc[i]
-        label = ln.text[kind]
+        # Each component id its own span: the page isolates spans, so no bidi control in one
+        # id can reorder the text around it.
+        label: Line = [[ln.text[kind], ""]]
         if kind == "overlaps":
-            label += f": {plain(row.get('a'))} / {plain(row.get('b'))}"
-        lines: list[Line] = [[[label, ""]], [[km2(float(row["area_km2"])), ""]]]
+            label += [[": ", ""], [plain(row.get("a")), ""], [" / ", ""], [plain(row.get("b")), ""]]
+        lines: list[Line] = [label, [[km2(float(row["area_km2"])), ""]]]
         features.append(_feature(geom, kind, s, lines, _popup(lines)))
     return _layer(kind, s, [[ln.text[kind], ""]], features)
 
@@ -370,8 +372,12 @@ def _title_panel(
         "heading": first,
         "sub": second,
         "notes": [
-            f"{t['data']}: {data_dates} · {datum_line} · {t['basemap']}: {basemap}",
-            f"{t['caveat_est']} {t['caveat_area']}",
+            [
+                [f"{t['data']}: ", ""],
+                [data_dates, ""],
+                [f" · {datum_line} · {t['basemap']}: {basemap}", ""],
+            ],
+            [[f"{t['caveat_est']} {t['caveat_area']}", ""]],
         ],
     }
 
@@ -402,7 +408,7 @@ def _summary_panel(
         "totals": totals,
         "head": [t["component"], t["measured"], t["stated"], "Δ"],
         "rows": _summary_rows(report, ln),
-        "notes": [extra, _simplified_note(stats, ln)],
+        "notes": [[[extra, ""]], [[_simplified_note(stats, ln), ""]]],
     }
 
 
@@ -417,7 +423,7 @@ def _summary_rows(report: ValidationReport, ln: _Lang) -> list[Json]:
         rows.append({"id": c.id, "muted": False, "cells": cells})
     for miss in report.missing:
         first, _ = ln.names(miss.name_zh, miss.name_en)
-        name: Line = [[f"{first} ({t['missing']})", ""]]
+        name: Line = [[first, ""], [f" ({t['missing']})", ""]]
         if plain(miss.reason):
             name.append([plain(miss.reason), "note"])
         cells = [name, [["—", ""]], [[km2(miss.stated_km2), ""]], [["—", ""]]]

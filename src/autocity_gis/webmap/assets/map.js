@@ -53,11 +53,12 @@
     },
   });
 
+  // Each span is an element of its own with bidi isolation (map.css, .acg-t): a right-to-left
+  // override in one name cannot reorder the text around it.
   function line(spans, parent) {
     spans.forEach(function (span) {
-      var kind = SPAN[span[1]];
-      if (kind) text(kind[0], kind[1], span[0], parent);
-      else parent.appendChild(document.createTextNode(span[0]));
+      var kind = SPAN[span[1]] || ["span", ""];
+      text(kind[0], "acg-t " + kind[1], span[0], parent);
     });
     return parent;
   }
@@ -131,7 +132,7 @@
     basemaps.forEach(function (b) {
       if (b.needs_key && !key) return;
       var layer = basemapLayer(b, key);
-      layer.acgLabel = text("span", "acg-label", b.label);
+      layer.acgLabel = line([[b.label, ""]], el("span", "acg-label"));
       control.addBaseLayer(layer, "");
       if (b.shown) layer.addTo(map);
     });
@@ -162,7 +163,7 @@
     return function (div) {
       text("h1", "", spec.heading, div);
       if (spec.sub) text("p", "", spec.sub, div);
-      spec.notes.forEach(function (note) { text("small", "", note, el("p", "", div)); });
+      spec.notes.forEach(function (note) { line(note, el("small", "", el("p", "", div))); });
     };
   }
 
@@ -186,7 +187,7 @@
         tr.setAttribute("data-id", row.id);
         row.cells.forEach(function (cell) { line(cell, el("td", "", tr)); });
       });
-      spec.notes.forEach(function (note) { text("small", "", note, el("p", "", details)); });
+      spec.notes.forEach(function (note) { line(note, el("small", "", el("p", "", details))); });
     };
   }
 
