@@ -264,11 +264,12 @@ def test_payload_is_data_in_every_field(
 
 
 def test_island_cannot_end_its_element_or_open_a_comment(tmp_path: Path) -> None:
-    text = "</script></SCRIPT ><!--<script>&\u2028\u2029"
+    # Also a lone surrogate (not encodable as UTF-8) and a C1 control (an HTML parse error).
+    text = "</script></SCRIPT ><!--<script>&\u2028\u2029\ud800\x85"
     page = build_pages(text, tmp_path)["offline"]
     start = page.index('<script type="application/json" id="acg-data">')
     island = page[start : page.index("</script>", start)]
-    for needle in ("<!--", "</", "<script", "\u2028", "\u2029", "&"):
+    for needle in ("<!--", "</", "<script", "\u2028", "\u2029", "&", "\ud800", "\x85"):
         assert needle not in island.split(">", 1)[1], needle
     assert page_data(page)["title"] == text
 
