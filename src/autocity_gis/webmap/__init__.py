@@ -151,6 +151,9 @@ def make_map(
     -------
     folium.Map
         The map; render it with ``m.get_root().render()`` or save it with :func:`write_map`.
+        Overlays, panels and controls are drawn by the page's own script from the data its
+        root carries, so the folium objects hold no text from the inputs. Anything added to
+        it with folium is compiled as a template: add fixed strings only, never names.
 
     Raises
     ------
