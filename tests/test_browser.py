@@ -205,3 +205,58 @@ def test_tianditu_waits_for_the_readers_key(browser_ready: None, tmp_path: Path)
     seen = run_check(kept.path, tmp_path, tmp_path / "kept.png")
     assert seen["requests"] and all("tianditu.gov.cn" in u for u in seen["requests"])
     assert all("tk=SECRET4711" in u for u in seen["requests"])
+
+
+TEXTS_SCRIPT = HERE / "browser" / "texts.mjs"
+
+
+def run_texts(pages: list[Path], tmp: Path) -> list[dict[str, Any]]:
+    out = tmp / "texts.json"
+    proc = subprocess.run(
+        ["node", str(TEXTS_SCRIPT), str(out), *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=60 + 10 * len(pages),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result: list[dict[str, Any]] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def test_payloads_show_literally(
+    browser_ready: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hostile text, in every field, is shown as itself by Chromium, and nothing runs."""
+    from test_webmap_payloads import BENIGN, COMMAND_ENV, PAYLOADS, hostile_inputs, payload
+
+    marker = tmp_path / "pwned"
+    monkeypatch.setenv(COMMAND_ENV, f"touch {marker}")
+    texts = [BENIGN] + [payload(name, marker) for name in PAYLOADS]
+    pages = []
+    for i, text in enumerate(texts):
+        comp, report = hostile_inputs(text)
+        pages.append(webmap.write_map(comp, report, tmp_path / f"p{i}.html", offline=True).path)
+    seen = run_texts(pages, tmp_path)
+    assert not marker.exists()
+    benign = seen[0]
+    for text, page in zip(texts, seen, strict=True):
+        label = repr(text[:40])
+        # Offline: not one request, not one error; nothing the payload says was executed.
+        assert page["requests"] == [] and page["page_errors"] == [], label
+        assert page["console_errors"] == [], label
+        assert page["pwned"] is None and page["bold_x"] == 0, label
+        assert page["injected"] == benign["injected"], label
+        # The text is shown as itself: one text node of each place holds exactly the payload.
+        assert page["title"] == text, label
+        for panel in ("title", "summary", "legend"):
+            assert text in page["panels"][panel], (label, panel)
+        assert page["panels"]["summary"].count(text) >= 3, label  # two parts, target source
+        assert page["panels"]["legend"].count(text) == 2, label
+        assert sum(text in control for control in page["controls"]) == 2, label
+        features = {f["layer"]: f for f in page["features"]}
+        for layer in ("west", "east", "context"):
+            assert features[layer]["tip"][0] == text, (label, layer)
+            assert features[layer]["popup"].count(text) >= 5, (label, layer)
+        assert features["boundary"]["tip"][0] == text, label
+        assert features["overlaps"]["tip"].count(text) == 2, label  # the two component ids

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -163,16 +164,64 @@ def render(**kwargs: Any) -> str:
     return page
 
 
+class _Islands(HTMLParser):
+    """Text of every `<script type="application/json" id="acg-data">`, as a browser parses it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.islands: list[str] = []
+        self._open = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._open = tag == "script" and dict(attrs) == {
+            "type": "application/json",
+            "id": "acg-data",
+        }
+        if self._open:
+            self.islands.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self._open = False
+
+    def handle_data(self, data: str) -> None:
+        if self._open:
+            self.islands[-1] += data
+
+
+def page_data(page: str) -> dict[str, Any]:
+    """The page's one data island, parsed as strict JSON."""
+    parser = _Islands()
+    parser.feed(page)
+    parser.close()
+    assert len(parser.islands) == 1, len(parser.islands)
+
+    def strict(name: str) -> None:
+        raise ValueError(f"non-standard JSON constant {name}")
+
+    data: dict[str, Any] = json.loads(parser.islands[0], parse_constant=strict)
+    return data
+
+
 def page_features(page: str) -> dict[str, list[dict[str, Any]]]:
-    """Feature collections embedded in the page, by layer id (parsed back from the JS)."""
+    """Features in the page's data, by layer id."""
     out: dict[str, list[dict[str, Any]]] = {}
-    decoder = json.JSONDecoder()
-    for match in re.finditer(r"L\.geoJSON\(", page):
-        data, _ = decoder.raw_decode(page, match.end())
-        if isinstance(data, dict) and data.get("type") == "FeatureCollection":
-            for feat in data["features"]:
-                out.setdefault(feat["properties"]["layer"], []).append(feat)
+    for layer in page_data(page)["layers"]:
+        for feat in layer["features"]:
+            out.setdefault(feat["properties"]["layer"], []).append(feat)
     return out
+
+
+def spans_text(value: Any) -> str:
+    """All the text of a rich-text value of the page's data (lines of [text, kind] spans)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0]
+    if isinstance(value, list):
+        return " ".join(spans_text(v) for v in value)
+    if isinstance(value, dict):
+        return " ".join(spans_text(v) for v in value.values())
+    return ""
 
 
 def test_layers_styles_and_panels() -> None:
@@ -182,7 +231,7 @@ def test_layers_styles_and_panels() -> None:
     assert set(feats) == {"auto_etdz", "xixin", "boundary", "context"}
     assert feats["xixin"][0]["properties"]["style"]["dashArray"] == style.ESTIMATED_DASH_PX
     assert "dashArray" not in feats["auto_etdz"][0]["properties"]["style"]
-    assert "estimated" in feats["xixin"][0]["properties"]["tip"]
+    assert "estimated" in spans_text(feats["xixin"][0]["properties"]["tip"])
     # Numbers in the summary panel are the report's, formatted.
     assert f"{report.composed_km2:,.2f} km²" in page
     assert "471.00 km²" in page
@@ -191,7 +240,7 @@ def test_layers_styles_and_panels() -> None:
         "acg-legend",
         "acg-summary",
         "acg-title",
-        "L.control.layers",
+        "L.Control.Layers",
         "L.control.fullscreen",
         "MousePosition",
         "MiniMap",
@@ -206,8 +255,10 @@ def test_hostile_name_is_escaped() -> None:
     # Nowhere does the raw tag appear, neither in markup nor in script data.
     assert HOSTILE not in page
     assert "<img" not in page
-    # It is there, escaped for HTML, inside the JSON (where < is \u003c).
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in page
+    # It is there, literally, in the page's data (where < is written \u003c).
+    data = page_data(page)
+    assert HOSTILE in spans_text(data["panels"]["legend"])
+    assert HOSTILE in spans_text(data["layers"][2]["features"][0]["properties"]["tip"])
 
 
 def test_name_cannot_close_a_script() -> None:
@@ -334,3 +385,39 @@ def test_map_output_reports_simplification(tmp_path: Path) -> None:
     assert all(s.tolerance_m in webmap.TOLERANCE_LADDER_M for s in out.simplification)
     page = out.path.read_text(encoding="utf-8")
     assert "GCJ-02" in page and f"{out.max_area_change_pct:.3f}%" in page
+
+
+def test_own_assets_ship_in_the_wheel() -> None:
+    """The page's script and styles are package data (a wheel without them draws nothing)."""
+    import fnmatch
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))
+    setuptools = config["tool"]["setuptools"]
+    assert "autocity_gis.webmap" in setuptools["packages"]
+    patterns = setuptools["package-data"]["autocity_gis.webmap"]
+    folder = repo / "src" / "autocity_gis" / "webmap"
+    assets = [p.relative_to(folder).as_posix() for p in (folder / "assets").iterdir()]
+    assert {"assets/map.js", "assets/map.css"} <= set(assets)
+    for asset in assets:
+        assert any(fnmatch.fnmatch(asset, pattern) for pattern in patterns), asset
+
+
+def test_page_template_compiles_no_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every string Jinja compiles while the page is rendered is fixed: no name reaches it."""
+    import jinja2
+
+    marker = "Zz-marker-7f3a"
+    compiled: list[str] = []
+    real = jinja2.Environment.from_string
+
+    def spy(self: jinja2.Environment, source: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(source))
+        return real(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(jinja2.Environment, "from_string", spy)
+    page = render(hostile=marker)
+    assert compiled, "the spy saw no template"
+    assert not [source for source in compiled if marker in source]
+    assert marker in json.dumps(page_data(page), ensure_ascii=False)

@@ -5,6 +5,10 @@ from a pinned npm release and copied, with its licence, into ``_vendor/`` -- and
 page refers to them: online, as pinned jsDelivr URLs of exactly those releases; offline, inlined
 into the page with every image the stylesheets use turned into a ``data:`` URI, so that opening
 the file makes no network request. See ``_vendor/README.md`` for refreshing the copies.
+
+:func:`inline_assets` rewrites a page with regular expressions, so it is given the web map's
+fixed page only: the map's data (every name and source) is spliced in after it has run
+(:mod:`autocity_gis.webmap._page`), and no text from a recipe or layer is ever matched here.
 """
 
 from __future__ import annotations
@@ -174,7 +178,8 @@ def inline_assets(page: str) -> str:
     Parameters
     ----------
     page : str
-        A rendered HTML page whose scripts and stylesheets are all in :data:`ASSETS`.
+        A rendered HTML page whose scripts and stylesheets are all in :data:`ASSETS`, holding
+        no user text (patterns such as ``url(`` or ``@import`` in data would be misread).
 
     Returns
     -------
