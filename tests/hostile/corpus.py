@@ -371,7 +371,9 @@ CASES: dict[str, Case] = {
     "truncated_gpkg": Case(truncated_gpkg, "error", "cannot be read as a vector layer"),
     "truncated_shapefile": Case(truncated_shapefile, "error", "damaged or truncated file"),
     "gbk_shapefile": Case(gbk_shapefile, "error", 'add encoding = "GBK"'),
-    "gbk_geojson": Case(gbk_geojson, "error", "are not UTF-8 (byte"),
+    "gbk_geojson": Case(
+        gbk_geojson, "error", "feature 0: attribute 'name_zh' is not UTF-8 text (byte"
+    ),
     "unknown_key": Case(unknown_key, "error", "unknown key 'tolerence_pct' (did you mean"),
     "missing_key": Case(missing_key, "error", "missing key 'target_km2'"),
     "wrong_type": Case(wrong_type, "error", "'target_km2' must be a number, not str"),
