@@ -304,13 +304,14 @@ def preflight(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
     refused = _refused_by_name(path.name)
     if refused is not None:
         raise refusal(path, refused)
-    if stat.S_ISREG(info.st_mode):
+    zipped = path.name.lower().endswith(_ZIPPED)
+    if stat.S_ISREG(info.st_mode) and not zipped:  # zips are searched member by member
         with open(path, "rb") as handle:
             found = _marker(handle.read(_SNIFF_BYTES))
         if found is not None:
             raise refusal(path, found)
     gdal_path = str(path)
-    if path.name.lower().endswith(_ZIPPED):
+    if zipped:
         check_zip(path, root=root, limits=limits)
         if path.name.lower().endswith(".zip"):
             gdal_path = "/vsizip/" + str(path)
