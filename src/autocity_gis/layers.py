@@ -22,6 +22,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
@@ -251,7 +252,10 @@ def _check_sizes(frame: gpd.GeoDataFrame, path: Path, limits: Limits) -> None:
     if vertices > limits.max_vertices:
         raise LayerError(f"{path}: " + limits.exceeded("max_vertices", "vertices", vertices))
     for column in frame.columns:
-        if column == frame.geometry.name or frame[column].dtype != object:
+        dtype = frame[column].dtype
+        if column == frame.geometry.name or not (
+            pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        ):
             continue
         lengths = frame[column].map(lambda v: len(v) if isinstance(v, str) else 0)
         if len(lengths) and int(lengths.max()) > limits.max_text_chars:
@@ -398,8 +402,9 @@ _EARTH_AXIS_M = (6_300_000.0, 6_400_000.0)
 
 def _horizontal(crs: CRS, path: Path, what: str) -> CRS:
     """Return the horizontal CRS of ``crs``, refusing vertical, local and non-Earth ones."""
-    name = f"{crs.name} ({crs.to_string()})" if crs.to_string() != crs.name else crs.name
-    name = _short(name, 100)
+    code = crs.to_string()
+    shown = _short(crs.name, 80) + (f", {code}" if code != crs.name and code not in what else "")
+    name = f"({shown})"
     if crs.is_compound:
         horizontal = [c for c in crs.sub_crs_list if not c.is_vertical]
         if not horizontal:
