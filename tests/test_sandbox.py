@@ -394,3 +394,14 @@ def test_allowed_drivers_are_all_installed_or_optional() -> None:
     installed = set(pyogrio.list_drivers())
     assert set(_gdal.ALLOWED_DRIVERS) - installed <= {"Parquet"}
     assert not {"OGR_VRT", "GDALG", "GML", "SQLite", "WFS", "HTTP"} & set(_gdal.ALLOWED_DRIVERS)
+
+
+def test_mapinfo_seamless_table_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "zones.tab"
+    path.write_text(
+        "!table\n!version 300\n!charset WindowsLatin1\n\nDefinition Table\n  Type SEAMLESS\n"
+        "  Fields 2\n    Table Char (254) ;\n    Description Char (254) ;\n"
+    )
+    with pytest.raises(LayerError) as exc:
+        read_layer(LayerSource(path=path, root=tmp_path))
+    assert "is a MapInfo seamless table or view" in _one_line(exc, path)

@@ -70,6 +70,7 @@ _WHY_REFUSED: dict[str, str] = {
     "GDALG": "is a GDAL pipeline (.gdalg.json), which runs commands on other files",
     "GML": "is GML, whose schemas and links GDAL may fetch from the network",
     "SQLite": "is an SQLite database (not a GeoPackage), which can hold SQL views and links",
+    "MapInfo view": "is a MapInfo seamless table or view, which reads other files",
 }
 # Byte markers GDAL's own drivers recognise, looked for in the first bytes of every file
 # (and zip member) so that no other format's reader is ever tricked into delegating.
@@ -86,6 +87,7 @@ _REFUSED_SUFFIXES: dict[str, str] = {
     ".xsd": "GML",
 }
 _SNIFF_BYTES = 1 << 16
+_TAB_VIEW = re.compile(rb"type\s+seamless|create\s+view")
 _ZIPPED = (".zip", ".kmz")
 # Files a zipped layer may hold: the parts of the formats above, and KMZ's pictures.
 _ZIP_MEMBERS: tuple[str, ...] = (
@@ -144,7 +146,6 @@ NETWORK_OFF: dict[str, str] = {
     "GDAL_HTTP_NETRC": "NO",
     "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".autocity-gis-no-remote-files",
     "CPL_VSIL_CURL_ALLOWED_FILENAME": "/autocity-gis/no-remote-files",
-    "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",
     "GDAL_VRT_ENABLE_PYTHON": "NO",
     "GDAL_VRT_ENABLE_RAWRASTERBAND": "NO",
     "OGR_SQLITE_ALLOW_EXTERNAL_ACCESS": "NO",
@@ -205,7 +206,7 @@ def resolve_layer_path(text: str, folder: Path) -> Path:
     if too_long:
         raise LayerError(f"layer path '{shown}' is longer than file systems allow")
     rel = Path(text)
-    if rel.is_absolute() or text.startswith("~"):
+    if rel.is_absolute():
         raise LayerError(f"layer path '{shown}' leaves the recipe's folder; copy the file in")
     full = folder / rel
     real = Path(os.path.realpath(full))
@@ -265,11 +266,14 @@ def refusal(path: Path, driver: str) -> LayerError:
     return LayerError(f"{path}: {why}; {_CONVERT}.")
 
 
-def _marker(head: bytes) -> str | None:
+def _marker(head: bytes, name: str = "") -> str | None:
     low = head.lower()
     for mark, driver in _MARKERS:
         if mark in low:
             return driver
+    # A MapInfo .tab is a plain table unless its header makes it a view of other tables.
+    if name.lower().endswith(".tab") and _TAB_VIEW.search(low):
+        return "MapInfo view"
     return None
 
 
@@ -307,7 +311,7 @@ def preflight(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
     zipped = path.name.lower().endswith(_ZIPPED)
     if stat.S_ISREG(info.st_mode) and not zipped:  # zips are searched member by member
         with open(path, "rb") as handle:
-            found = _marker(handle.read(_SNIFF_BYTES))
+            found = _marker(handle.read(_SNIFF_BYTES), path.name)
         if found is not None:
             raise refusal(path, found)
     gdal_path = str(path)
@@ -358,8 +362,12 @@ def check_zip(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
                     )
                 with archive.open(member) as stream:
                     head = stream.read(_SNIFF_BYTES)
-                    if _marker(head) is not None:
-                        raise refusal(Path(f"{path}/{name}"), _marker(head) or "")
+                    found = _marker(head, name)
+                    if found is not None:
+                        raise LayerError(
+                            f"{path}: holds '{_shown(name)}', which {_WHY_REFUSED[found]}; "
+                            f"{_CONVERT}."
+                        )
                     total += len(head)
                     while chunk := stream.read(1 << 20):
                         total += len(chunk)
