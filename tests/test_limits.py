@@ -121,3 +121,15 @@ def test_large_reads_report_progress(tmp_path: Path) -> None:
     lines: list[str] = []
     read_layer(LayerSource(path=path, filter={"id": "f0"}), progress=lines.append)
     assert lines == [f"reading big.gpkg ({count:,} features)"]
+
+
+def test_environment_raises_or_lowers_the_limit_without_wiring(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The refusal names the variable, so setting it must work for every caller.
+    path = _layer(tmp_path, 30)
+    monkeypatch.setenv("AUTOCITY_GIS_MAX_FEATURES", "20")
+    with pytest.raises(LayerError, match="more than the limit of 20"):
+        read_layer(LayerSource(path=path))
+    monkeypatch.setenv("AUTOCITY_GIS_MAX_FEATURES", "30")
+    assert len(read_layer(LayerSource(path=path, filter={"id": "f1"})).frame) == 1

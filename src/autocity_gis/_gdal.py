@@ -39,6 +39,7 @@ import pyogrio
 
 from ._errors import LayerError
 from .limits import DEFAULT_LIMITS, Limits
+from .limits import current as current_limits
 
 #: GDAL drivers a layer may be read with: file formats that cannot name other files, run SQL
 #: or pipelines, or reach the network. GML is left out (it fetches schemas and xlinks), as
@@ -580,6 +581,7 @@ def read_file(
     root: Path | None = None,
     limits: Limits | None = None,
     progress: Any = None,
+    use_arrow: bool = False,
 ) -> RawLayer:
     """Read one layer of a file through the sandbox.
 
@@ -594,9 +596,11 @@ def read_file(
     root : Path, optional
         The recipe's folder; zipped layers are read only from inside it.
     limits : Limits, optional
-        Resource limits; :data:`~autocity_gis.limits.DEFAULT_LIMITS` when omitted.
+        Resource limits; the defaults as raised by the environment when omitted.
     progress : callable, optional
         Called with one line before a long read.
+    use_arrow : bool
+        Read through Arrow (faster for large files; needs pyarrow).
 
     Raises
     ------
@@ -608,7 +612,7 @@ def read_file(
     """
     import warnings
 
-    limits = limits or DEFAULT_LIMITS
+    limits = current_limits(limits)
     gdal_path = preflight(path, root=root, limits=limits)
     notes: list[str] = []
     with sandbox() as tried, warnings.catch_warnings(record=True) as caught:
@@ -640,7 +644,9 @@ def read_file(
             # Capped only when the count is unknown: with a cap, pyogrio turns GDAL's
             # warnings about damaged features into errors that name no feature.
             cap = {"max_features": limits.max_features + 1} if count < 0 else {}
-            frame = pyogrio.read_dataframe(gdal_path, layer=layer_name, encoding=encoding, **cap)
+            frame = pyogrio.read_dataframe(
+                gdal_path, layer=layer_name, encoding=encoding, use_arrow=use_arrow, **cap
+            )
         except UnicodeDecodeError:
             raise
         except Exception as exc:

@@ -102,8 +102,8 @@ def compose(
     progress : callable, optional
         Called with a short line before each step that reads files or computes.
     limits : Limits, optional
-        Resource limits for the layers (see :class:`autocity_gis.limits.Limits`); the
-        defaults when omitted.
+        Resource limits for the layers (see :class:`autocity_gis.limits.Limits`); when
+        omitted, the defaults as raised by ``AUTOCITY_GIS_MAX_…`` variables.
 
     Returns
     -------

@@ -32,7 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from . import _gdal
 from ._errors import CRSError, LayerError
 from ._proj import local_laea_for
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import Limits
+from .limits import current as current_limits
 from .recipe import LayerSource
 
 Progress = Callable[[str], None]
@@ -96,8 +97,8 @@ def read_layer(
         Borders of the official context units (see :func:`borders_of`); when given, the
         layer's position and datum are checked against them.
     limits : Limits, optional
-        Resource limits (features, vertices, text length, unzipped size); the defaults of
-        :class:`~autocity_gis.limits.Limits` when omitted.
+        Resource limits (features, vertices, text length, unzipped size); when omitted,
+        :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
     progress : callable, optional
         Called with one line before reading a large layer.
 
@@ -117,7 +118,7 @@ def read_layer(
         it (projected metres labelled as degrees, latitude and longitude swapped), or the
         layer lies outside China.
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = current_limits(limits)
     path = source.path
     frame, notes, declared = _read(source, limits, progress)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:

@@ -99,5 +99,14 @@ raise it with the environment variable AUTOCITY_GIS_MAX_FEATURES.'
         )
 
 
-#: The limits used when a caller passes none.
+#: The built-in limits (no environment variable set).
 DEFAULT_LIMITS = Limits()
+
+
+def current(limits: Limits | None = None) -> Limits:
+    """Return ``limits``, or when None the defaults as raised by ``AUTOCITY_GIS_MAX_…`` variables.
+
+    Reading the environment here keeps the refusals truthful ("raise it with the environment
+    variable …") for every caller, whether or not it passes limits of its own.
+    """
+    return limits if limits is not None else Limits.from_env()

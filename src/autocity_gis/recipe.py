@@ -44,7 +44,8 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, RecipeError
-from .limits import DEFAULT_LIMITS, Limits
+from .limits import Limits
+from .limits import current as current_limits
 
 #: Roles a component can play in the composition.
 ROLES: tuple[str, ...] = ("part", "subtract")
@@ -203,8 +204,8 @@ def load_recipe(path: str | Path | None = None, *, limits: Limits | None = None)
     path : str or Path, optional
         The TOML file; the embedded Automobile City recipe when omitted.
     limits : Limits, optional
-        Resource limits; only ``max_recipe_bytes`` applies here. The defaults of
-        :class:`~autocity_gis.limits.Limits` when omitted.
+        Resource limits; only ``max_recipe_bytes`` applies here. When omitted,
+        :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
 
     Returns
     -------
@@ -218,7 +219,7 @@ def load_recipe(path: str | Path | None = None, *, limits: Limits | None = None)
         not TOML, unknown or missing keys, wrong types, absurd numbers, duplicate ids, layer
         paths that do not exist, are not regular files or leave the recipe's folder).
     """
-    limits = limits or DEFAULT_LIMITS
+    limits = current_limits(limits)
     path = Path(path) if path is not None else default_recipe_path()
     text = _read_text(path, limits)
     try:
