@@ -320,7 +320,8 @@ def preflight(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
         check_zip(path, root=root, limits=limits)
         if path.name.lower().endswith(".zip"):
             gdal_path = "/vsizip/" + str(path)
-    driver = identify(gdal_path)
+    with sandbox():
+        driver = identify(gdal_path)
     if driver is None and _GDAL is not None:
         # Nothing claims it by its header: an open would let every driver try its luck.
         raise LayerError(
@@ -523,7 +524,7 @@ def sandbox() -> Iterator[list[str]]:
     """
     with _LOCK:
         saved = {key: pyogrio.get_gdal_config_option(key) for key in NETWORK_OFF}
-        pyogrio.set_gdal_config_options(NETWORK_OFF)
+        _configure(NETWORK_OFF)
         pushed = False
         lib = _GDAL
         if lib is not None and hasattr(lib, "CPLHTTPPushFetchCallback"):
@@ -537,7 +538,16 @@ def sandbox() -> Iterator[list[str]]:
             del _REFUSED_URLS[start:]
             if pushed and lib is not None:
                 lib.CPLHTTPPopFetchCallback()
-            pyogrio.set_gdal_config_options(saved)
+            _configure(saved)
+
+
+def _configure(options: dict[str, Any]) -> None:
+    import warnings
+
+    # An option this GDAL version does not know is harmless: its warning is noise here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        pyogrio.set_gdal_config_options(options)
 
 
 def network_guarded() -> bool:

@@ -1,8 +1,10 @@
 """Layer loading: any vector file, any CRS or datum, to clean WGS 84 polygons.
 
 This module owns everything between a file on disk and a GeoDataFrame the rest of the toolkit
-can trust: reading with pyogrio (GeoJSON, GeoPackage, Shapefile, FlatGeobuf and whatever else
-GDAL reads, in the attribute encoding the recipe names), choosing the rows a recipe's filter
+can trust: reading through the GDAL sandbox of :mod:`autocity_gis._gdal` (GeoJSON, GeoPackage,
+Shapefile, FlatGeobuf, KML/KMZ, DXF, File Geodatabase, CSV, MapInfo; no VRT, no network; within
+the :class:`~autocity_gis.limits.Limits`), in the attribute encoding the recipe names, refusing
+CRSs that are vertical, local or not of the Earth, choosing the rows a recipe's filter
 names, putting the coordinates into EPSG:4326 on the WGS 84 datum (from any EPSG CRS, or from
 the GCJ-02/BD-09 offset datums that no EPSG code expresses), checking that they are plausible
 (finite, in China, not latitude/longitude swapped, not GCJ-02 mislabelled against the recipe's
