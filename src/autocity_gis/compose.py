@@ -143,8 +143,8 @@ def compose(
             roles=components["role"].tolist(),
             snap_tolerance_m=recipe.snap_tolerance_m,
         )
-    except EmptyBoundaryError as exc:
-        raise EmptyBoundaryError(f"{recipe.path}: {exc}") from exc
+    except InputError as exc:  # the subtracted components cover every part
+        raise InputError(f"{recipe.path}: {exc}") from exc
     warnings.extend(result.warnings)
     boundary_area = float(geodesic_area_km2(result.boundary))
     boundary = gpd.GeoDataFrame(
@@ -185,11 +185,8 @@ def compose(
     )
 
 
-class EmptyBoundaryError(InputError):
-    """The subtracted components cover every part: nothing would be left of the boundary."""
-
-
 def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -> InputError:
+    """Name the subtract component(s) that leave nothing of the parts."""
     parts = shapely.union_all(local[is_part])
     cut = [(i, g) for i, g, part in zip(ids, local, is_part, strict=True) if not part]
     alone = [i for i, g in cut if polygonal(shapely.difference(parts, g)).area <= 0.0]
@@ -197,7 +194,7 @@ def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -
         who = f"the subtract component '{alone[0]}'"
     else:
         who = "the subtract components " + ", ".join(f"'{i}'" for i, _ in cut) + " together"
-    return EmptyBoundaryError(
+    return InputError(
         f"{who} cover{'s' if alone else ''} every part, so the boundary would be empty; check "
         f"{'its' if alone else 'their'} layer, filter and role."
     )
@@ -253,6 +250,12 @@ def compose_geometries(
     -------
     GeometryResult
         Boundary, overlaps, gaps, method and warnings.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        If the subtracted geometries cover every part (the boundary would be empty),
+        naming the subtract component(s).
 
     Examples
     --------
