@@ -71,9 +71,7 @@ def test_wide_gap_between_separate_parts_is_kept() -> None:
 
 def test_subtract_role_cuts_a_hole() -> None:
     hole = box(125.14, 43.84, 125.16, 43.86)
-    result = compose_geometries(
-        np.array([WEST, hole]), ids=["w", "h"], roles=["part", "subtract"]
-    )
+    result = compose_geometries(np.array([WEST, hole]), ids=["w", "h"], roles=["part", "subtract"])
     assert geod_km2(result.boundary) == pytest.approx(geod_km2(WEST) - geod_km2(hole), rel=1e-6)
 
 
@@ -87,9 +85,7 @@ def test_boundary_is_counter_clockwise() -> None:
 def test_union_does_not_depend_on_order(order: tuple[int, ...]) -> None:
     geoms = [WEST, shapely.affinity.translate(EAST, xoff=-0.01), SOUTH]
     ids = ["w", "e", "s"]
-    result = compose_geometries(
-        np.array([geoms[i] for i in order]), ids=[ids[i] for i in order]
-    )
+    result = compose_geometries(np.array([geoms[i] for i in order]), ids=[ids[i] for i in order])
     reference = shapely.union_all(geoms)
     assert geod_km2(result.boundary) == pytest.approx(geod_km2(reference), rel=1e-7)
     assert {frozenset(o[:2]) for o in result.overlaps} == {frozenset({"w", "e"})}
@@ -121,3 +117,45 @@ def test_embedded_composition_is_a_coverage() -> None:
     assert set(comp.components["accuracy"]) == {"estimated"}
     assert len(comp.context) == 7
     assert comp.warnings == ()
+
+
+def test_subtract_covering_every_part_is_one_line() -> None:
+    from autocity_gis._errors import InputError
+
+    big = box(125.05, 43.75, 125.35, 43.95)
+    with pytest.raises(InputError) as exc:
+        compose_geometries(
+            np.array([WEST, EAST, big]), ids=["w", "e", "lake"], roles=["part", "part", "subtract"]
+        )
+    text = str(exc.value)
+    assert "\n" not in text
+    assert "the subtract component 'lake' covers every part, so the boundary would be empty" in text
+
+
+def test_subtract_components_covering_together_are_named() -> None:
+    from autocity_gis._errors import InputError
+
+    with pytest.raises(InputError, match="'a', 'b' together cover every part"):
+        compose_geometries(
+            np.array([WEST, EAST, WEST, EAST]),
+            ids=["w", "e", "a", "b"],
+            roles=["part", "part", "subtract", "subtract"],
+        )
+
+
+def test_subtract_covering_everything_names_the_recipe(tmp_path: Path) -> None:
+    from hostile.corpus import component, two_cells, write_recipe
+
+    from autocity_gis._errors import InputError
+
+    layer = two_cells(tmp_path)
+    recipe = write_recipe(
+        tmp_path,
+        [
+            component("w", layer.name, filter_id="w"),
+            component("cut", layer.name, filter_id="w", role="subtract"),
+        ],
+    )
+    with pytest.raises(InputError) as exc:
+        compose(load_recipe(recipe))
+    assert str(exc.value).startswith(f"{recipe.resolve()}: the subtract component 'cut' covers")

@@ -57,6 +57,7 @@ KEYS = [
 ]
 VALUES = st.one_of(
     st.integers(-(10**20), 10**20).map(str),
+    st.integers(10**300, 10**500).map(str),  # beyond float range
     st.floats(allow_nan=True).map(lambda f: repr(f).replace("inf", "inf").lower()),
     st.text(max_size=20).map(json.dumps),
     st.sampled_from(
@@ -74,6 +75,15 @@ VALUES = st.one_of(
             "1979-05-27",
             "{ a = { b = 1 } }",
             '[1, "a"]',
+            '"layer\\u0000.geojson"',
+            '"/vsicurl/http://127.0.0.1:9/x.geojson"',
+            '"CSV:layer.geojson"',
+            '"rot13"',
+            '"base64"',
+            '"IAU_2015:49900"',
+            '"EPSG:5773"',
+            '"' + "x" * 5000 + '"',
+            "[" * 2000 + "]" * 2000,
         ]
     ),
 )
@@ -177,6 +187,18 @@ def test_layer_loader_takes_any_coordinates(
         # GeoJSON declares WGS 84 itself; the recipe's crs then conflicts and must say so.
         source = LayerSource(path=path, crs=crs)
     _expect_clean(source)
+
+
+@FUZZ
+@given(st.text(max_size=60))
+def test_layer_name_is_never_sql(folder: Path, name: str) -> None:
+    # Any text as layer_name: the layer of that name, or one line listing the layers there.
+    try:
+        layer = read_layer(LayerSource(path=folder / "layer.geojson", layer_name=name))
+    except InputError as exc:
+        assert "\n" not in str(exc) and "has no layer" in str(exc)
+    else:
+        assert name == "layer" and len(layer.frame) == 1
 
 
 def _expect_clean(source: LayerSource) -> None:

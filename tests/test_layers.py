@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -143,3 +145,123 @@ def test_unreadable_files(tmp_path: Path) -> None:
     garbage.write_bytes(b'{"type": "FeatureCollection", "features": [ {"type": ')
     with pytest.raises(LayerError, match=r"junk\.geojson: cannot be read as a vector layer"):
         read_layer(LayerSource(path=garbage))
+
+
+# -- truthful messages and CRS guards (issue #9) -------------------------------------------
+
+
+def _shapefile_without_crs(tmp_path: Path, geom: Any = WEST) -> Path:
+    path = _write(
+        component_frame([{"id": "w", "geometry": geom}]), tmp_path / "a.shp", "ESRI Shapefile"
+    )
+    path.with_suffix(".prj").unlink()
+    return path
+
+
+def _one_line(exc: pytest.ExceptionInfo[Exception], path: Path) -> str:
+    text = str(exc.value)
+    assert "\n" not in text and str(path.name) in text
+    return text
+
+
+def test_empty_layer_says_it_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "empty.gpkg"
+    component_frame([{"id": "w", "geometry": WEST}]).iloc[:0].to_file(path, engine="pyogrio")
+    with pytest.raises(LayerError) as exc:
+        read_layer(LayerSource(path=path, filter={"id": "w"}))
+    text = _one_line(exc, path)
+    assert "the layer is empty (it has no features)" in text
+    assert "filter" not in text
+
+
+def test_wrong_filter_value_lists_the_values_present(tmp_path: Path) -> None:
+    rows = [{"id": f"zone{i}", "geometry": WEST} for i in range(12)]
+    path = _write(component_frame(rows), tmp_path / "a.gpkg", "GPKG")
+    with pytest.raises(LayerError) as exc:
+        read_layer(LayerSource(path=path, filter={"id": "zone99"}))
+    text = _one_line(exc, path)
+    assert "no feature matches the filter id = 'zone99'" in text
+    assert "values of 'id' in the layer: 'zone0', 'zone1'" in text
+    assert "(4 more)" in text
+
+
+def test_nested_geometry_collection_keeps_its_polygons(tmp_path: Path) -> None:
+    gc = shapely.GeometryCollection(
+        [
+            shapely.GeometryCollection([WEST]),
+            Point(125.15, 43.85),
+            LineString([(125, 43), (125.1, 43.1)]),
+        ]
+    )
+    path = _write(component_frame([{"id": "w", "geometry": gc}]), tmp_path / "a.gpkg", "GPKG")
+    layer = read_layer(LayerSource(path=path))
+    assert geod_km2(layer.frame.geometry.iloc[0]) == pytest.approx(geod_km2(WEST), rel=1e-9)
+    assert any("dropped non-polygon parts" in w for w in layer.warnings)
+
+
+def test_huge_coordinates_are_shown_compactly(tmp_path: Path) -> None:
+    huge = Polygon([(0, 0), (1e300, 0), (1e300, 1e300), (0, 0)])
+    path = _write(component_frame([{"id": "w", "geometry": huge}]), tmp_path / "a.gpkg", "GPKG")
+    with pytest.raises(CRSError) as exc:
+        read_layer(LayerSource(path=path))
+    text = _one_line(exc, path)
+    assert "1e+300" in text
+    assert "0" * 50 not in text
+
+
+@pytest.mark.parametrize(("value", "word"), [(np.nan, "NaN"), (np.inf, "infinite")])
+def test_nan_and_infinite_coordinates_are_named(tmp_path: Path, value: float, word: str) -> None:
+    coords = np.array(WEST.exterior.coords)
+    coords[5, 1] = value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        bad = Polygon(coords)
+    path = _write(component_frame([{"id": "w", "geometry": bad}]), tmp_path / "a.gpkg", "GPKG")
+    with pytest.raises(LayerError) as exc:
+        read_layer(LayerSource(path=path))
+    text = _one_line(exc, path)
+    assert f"feature 0 (id='w'): has coordinates that are not numbers ({word})" in text
+    assert "vertex 5" in text
+
+
+def test_mars_crs_is_refused_by_name(tmp_path: Path) -> None:
+    path = _shapefile_without_crs(tmp_path)
+    with pytest.raises(CRSError) as exc:
+        read_layer(LayerSource(path=path, crs="IAU_2015:49900"))
+    text = _one_line(exc, path)
+    assert "is not based on the Earth" in text and "Mars" in text
+
+
+def test_vertical_crs_gets_its_own_message(tmp_path: Path) -> None:
+    path = _shapefile_without_crs(tmp_path)
+    with pytest.raises(CRSError) as exc:
+        read_layer(LayerSource(path=path, crs="EPSG:5773"))
+    text = _one_line(exc, path)
+    assert "is a vertical CRS (heights), not a horizontal one" in text
+    assert "EGM96" in text
+
+
+def test_engineering_crs_is_refused(tmp_path: Path) -> None:
+    path = _shapefile_without_crs(tmp_path)
+    local = (
+        'LOCAL_CS["site grid",LOCAL_DATUM["site",0],UNIT["metre",1],AXIS["X",EAST],AXIS["Y",NORTH]]'
+    )
+    with pytest.raises(CRSError) as exc:
+        read_layer(LayerSource(path=path, crs=local))
+    assert "is an engineering (local) CRS with no position on the Earth" in _one_line(exc, path)
+
+
+def test_compound_crs_uses_its_horizontal_part(tmp_path: Path) -> None:
+    path = _shapefile_without_crs(tmp_path)
+    layer = read_layer(LayerSource(path=path, crs="EPSG:4326+5773"))
+    assert geod_km2(layer.frame.geometry.iloc[0]) == pytest.approx(geod_km2(WEST), rel=1e-9)
+
+
+@pytest.mark.parametrize("driver", ["GPKG", "GeoJSON"])
+def test_crs84_and_epsg4326_are_the_same(tmp_path: Path, driver: str) -> None:
+    path = _write(
+        component_frame([{"id": "w", "geometry": WEST}]), tmp_path / f"a{FORMATS[driver]}", driver
+    )
+    layer = read_layer(LayerSource(path=path, crs="OGC:CRS84"))
+    got = layer.frame.geometry.iloc[0]
+    assert got.bounds == pytest.approx(WEST.bounds)  # no axis swap either way

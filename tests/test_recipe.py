@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from autocity_gis._errors import RecipeError
+from autocity_gis.limits import Limits
 from autocity_gis.recipe import load_recipe
 
 
@@ -96,3 +98,77 @@ def test_not_utf8(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="cannot read the recipe"):
         load_recipe(tmp_path / "absent.toml")
+
+
+# -- hostile recipe files (issue #9) ------------------------------------------------------
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path)
+    text = str(info.value)
+    assert "\n" not in text and text.startswith(str(path))
+    return text
+
+
+def test_fifo_recipe_is_refused_without_hanging(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    os.mkfifo(path)  # nobody writes: opening it for reading would block forever
+    assert "is a named pipe (FIFO), not a regular file" in _refused(path)
+
+
+def test_device_recipe_is_refused_without_reading(tmp_path: Path) -> None:
+    # /dev/zero never ends: reading it whole would exhaust memory.
+    assert "is a device, not a regular file" in _refused(Path("/dev/zero"))
+
+
+def test_folder_recipe_is_refused(tmp_path: Path) -> None:
+    assert "is a folder, not a regular file" in _refused(tmp_path)
+
+
+def test_oversized_recipe_names_the_cap(tmp_path: Path) -> None:
+    path = _write(tmp_path, CITY + PART + "# padding\n" * 200)
+    with pytest.raises(RecipeError) as info:
+        load_recipe(path, limits=Limits(max_recipe_bytes=1000))
+    text = str(info.value)
+    assert "larger than the limit of 1,000 bytes" in text
+    assert "AUTOCITY_GIS_MAX_RECIPE_BYTES" in text
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "r.toml"
+    _write(tmp_path, "")
+    path.write_bytes(b"\xef\xbb\xbf" + (CITY + PART).encode("utf-8"))
+    assert load_recipe(path).name_en == "X"
+
+
+@pytest.mark.parametrize("opener", ["[", "{a = "])
+def test_deeply_nested_toml_is_one_line(tmp_path: Path, opener: str) -> None:
+    closer = "]" if opener == "[" else "}"
+    path = _write(tmp_path, CITY + PART + "deep = " + opener * 100_000 + closer * 100_000 + "\n")
+    assert "nested too deeply" in _refused(path)
+
+
+def test_integer_beyond_float_range_is_one_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, CITY.replace("10", "1" + "0" * 400) + PART)
+    text = _refused(path)
+    assert "'target_km2' = 100000… (401 digits) is out of range" in text
+    assert len(text) < 300
+
+
+def test_integer_beyond_python_digit_limit_is_one_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, CITY.replace("10", "9" * 5000) + PART)
+    assert "not valid for a recipe" in _refused(path)
+
+
+@pytest.mark.parametrize("codec", ["rot13", "zlib", "base64", "hex", "uu", "bz2"])
+def test_non_text_codecs_are_refused(tmp_path: Path, codec: str) -> None:
+    path = _write(tmp_path, CITY + PART + f'encoding = "{codec}"\n')
+    assert f"encoding '{codec}' is not a text encoding" in _refused(path)
+
+
+@pytest.mark.parametrize("codec", ["GBK", "gb18030", "cp936", "UTF-8", "latin-1"])
+def test_text_codecs_are_accepted(tmp_path: Path, codec: str) -> None:
+    recipe = load_recipe(_write(tmp_path, CITY + PART + f'encoding = "{codec}"\n'))
+    assert recipe.components[0].source is not None
+    assert recipe.components[0].source.encoding == codec

@@ -117,7 +117,7 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _read_with_gdal(path: Path) -> gpd.GeoDataFrame:
-    import pyogrio
+    from ._gdal import read_file
 
     try:
         import pyarrow  # noqa: F401
@@ -125,10 +125,9 @@ def _read_with_gdal(path: Path) -> gpd.GeoDataFrame:
         use_arrow = True
     except ImportError:
         use_arrow = False
-    try:
-        return pyogrio.read_dataframe(path, use_arrow=use_arrow)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise LayerError(f"{path}: cannot be read ({exc}).") from exc
+    # Through the sandbox like every layer: allow-listed formats only, no network (issue #9).
+    frame: gpd.GeoDataFrame = read_file(path.resolve(), use_arrow=use_arrow).frame
+    return frame
 
 
 def _split_feature_collection(raw: bytes) -> tuple[list[str], list[bytes]] | None:

@@ -22,9 +22,11 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._errors import InputError
 from ._proj import local_laea_for
 from .area import geodesic_area_km2
 from .layers import WGS84, borders_of, polygonal, read_layer
+from .limits import Limits
 from .recipe import ComponentSpec, Recipe
 
 #: Attributes every component carries, with the value used when a layer lacks them.
@@ -88,7 +90,9 @@ class Composition:
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
-def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
+def compose(
+    recipe: Recipe, *, progress: Progress | None = None, limits: Limits | None = None
+) -> Composition:
     """Load the recipe's layers and compose its boundary.
 
     Parameters
@@ -97,6 +101,9 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
         What to compose (see :func:`autocity_gis.recipe.load_recipe`).
     progress : callable, optional
         Called with a short line before each step that reads files or computes.
+    limits : Limits, optional
+        Resource limits for the layers (see :class:`autocity_gis.limits.Limits`); when
+        omitted, the defaults as raised by ``AUTOCITY_GIS_MAX_…`` variables.
 
     Returns
     -------
@@ -106,7 +113,8 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
     Raises
     ------
     autocity_gis.InputError
-        If a layer cannot be read or a feature is unusable.
+        If a layer cannot be read or a feature is unusable, or the subtracted components
+        cover every part.
     """
     say = progress or (lambda _msg: None)
     warnings: list[str] = []
@@ -114,7 +122,7 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
     borders = None
     if recipe.context is not None:
         say(f"loading context units from {recipe.context.path.name}")
-        layer = read_layer(recipe.context)
+        layer = read_layer(recipe.context, limits=limits, progress=progress)
         warnings.extend(layer.warnings)
         context = _context_frame(layer.frame, layer.source_datum)
         borders = borders_of(layer)
@@ -123,17 +131,20 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
         if spec.source is None:
             continue
         say(f"loading {spec.id} from {spec.source.path.name}")
-        rows.append(_load_component(spec, warnings, borders))
+        rows.append(_load_component(spec, warnings, borders, limits, progress))
     components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
 
     say(f"composing {int((components.role == 'part').sum())} parts")
-    result = compose_geometries(
-        components.geometry.to_numpy(),
-        ids=components["id"].tolist(),
-        roles=components["role"].tolist(),
-        snap_tolerance_m=recipe.snap_tolerance_m,
-    )
+    try:
+        result = compose_geometries(
+            components.geometry.to_numpy(),
+            ids=components["id"].tolist(),
+            roles=components["role"].tolist(),
+            snap_tolerance_m=recipe.snap_tolerance_m,
+        )
+    except InputError as exc:  # the subtracted components cover every part
+        raise InputError(f"{recipe.path}: {exc}") from exc
     warnings.extend(result.warnings)
     boundary_area = float(geodesic_area_km2(result.boundary))
     boundary = gpd.GeoDataFrame(
@@ -171,6 +182,21 @@ def compose(recipe: Recipe, *, progress: Progress | None = None) -> Composition:
         method=result.method,
         snap_tolerance_m=recipe.snap_tolerance_m,
         warnings=tuple(warnings),
+    )
+
+
+def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -> InputError:
+    """Name the subtract component(s) that leave nothing of the parts."""
+    parts = shapely.union_all(local[is_part])
+    cut = [(i, g) for i, g, part in zip(ids, local, is_part, strict=True) if not part]
+    alone = [i for i, g in cut if polygonal(shapely.difference(parts, g)).area <= 0.0]
+    if alone:
+        who = f"the subtract component '{alone[0]}'"
+    else:
+        who = "the subtract components " + ", ".join(f"'{i}'" for i, _ in cut) + " together"
+    return InputError(
+        f"{who} cover{'s' if alone else ''} every part, so the boundary would be empty; check "
+        f"{'its' if alone else 'their'} layer, filter and role."
     )
 
 
@@ -225,6 +251,12 @@ def compose_geometries(
     GeometryResult
         Boundary, overlaps, gaps, method and warnings.
 
+    Raises
+    ------
+    autocity_gis.InputError
+        If the subtracted geometries cover every part (the boundary would be empty),
+        naming the subtract component(s).
+
     Examples
     --------
     >>> from shapely import box
@@ -273,6 +305,8 @@ def compose_geometries(
         union = shapely.difference(union, shapely.union_all(subtract))
     union = shapely.make_valid(union)
     union = polygonal(union)
+    if len(subtract) and (union.is_empty or union.area <= 0.0):
+        raise _covers_everything(local, is_part, ids)
 
     gaps_local = [
         shapely.Polygon(ring)
@@ -298,10 +332,16 @@ def compose_geometries(
 
 
 def _load_component(
-    spec: ComponentSpec, warnings: list[str], context_borders: BaseGeometry | None
+    spec: ComponentSpec,
+    warnings: list[str],
+    context_borders: BaseGeometry | None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     assert spec.source is not None
-    layer = read_layer(spec.source, context_borders=context_borders)
+    layer = read_layer(
+        spec.source, context_borders=context_borders, limits=limits, progress=progress
+    )
     warnings.extend(layer.warnings)
     frame = layer.frame
     geom = frame.geometry.iloc[0] if len(frame) == 1 else shapely.union_all(frame.geometry)

@@ -1,8 +1,10 @@
 """Layer loading: any vector file, any CRS or datum, to clean WGS 84 polygons.
 
 This module owns everything between a file on disk and a GeoDataFrame the rest of the toolkit
-can trust: reading with pyogrio (GeoJSON, GeoPackage, Shapefile, FlatGeobuf and whatever else
-GDAL reads, in the attribute encoding the recipe names), choosing the rows a recipe's filter
+can trust: reading through the GDAL sandbox of :mod:`autocity_gis._gdal` (GeoJSON, GeoPackage,
+Shapefile, FlatGeobuf, KML/KMZ, DXF, File Geodatabase, CSV, MapInfo; no VRT, no network; within
+the :class:`~autocity_gis.limits.Limits`), in the attribute encoding the recipe names, refusing
+CRSs that are vertical, local or not of the Earth, choosing the rows a recipe's filter
 names, putting the coordinates into EPSG:4326 on the WGS 84 datum (from any EPSG CRS, or from
 the GCJ-02/BD-09 offset datums that no EPSG code expresses), checking that they are plausible
 (finite, in China, not latitude/longitude swapped, not GCJ-02 mislabelled against the recipe's
@@ -15,21 +17,28 @@ from __future__ import annotations
 
 import re
 import warnings as pywarnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 from shapely.geometry.base import BaseGeometry
 
+from . import _gdal
 from ._errors import CRSError, LayerError
 from ._proj import local_laea_for
+from .limits import Limits
+from .limits import current as current_limits
 from .recipe import LayerSource
+
+Progress = Callable[[str], None]
 
 WGS84 = "EPSG:4326"
 _POLYGONAL = {"Polygon", "MultiPolygon"}
@@ -70,8 +79,17 @@ class Layer:
     warnings: tuple[str, ...]
 
 
-def read_layer(source: LayerSource, *, context_borders: BaseGeometry | None = None) -> Layer:
+def read_layer(
+    source: LayerSource,
+    *,
+    context_borders: BaseGeometry | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+) -> Layer:
     """Read a layer file and bring it to valid WGS 84 polygons.
+
+    The file is opened through the sandbox of :mod:`autocity_gis._gdal`: only plain file
+    formats, no network, zipped files only from the recipe's folder.
 
     Parameters
     ----------
@@ -80,6 +98,11 @@ def read_layer(source: LayerSource, *, context_borders: BaseGeometry | None = No
     context_borders : shapely geometry, optional
         Borders of the official context units (see :func:`borders_of`); when given, the
         layer's position and datum are checked against them.
+    limits : Limits, optional
+        Resource limits (features, vertices, text length, unzipped size); when omitted,
+        :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
+    progress : callable, optional
+        Called with one line before reading a large layer.
 
     Returns
     -------
@@ -89,18 +112,25 @@ def read_layer(source: LayerSource, *, context_borders: BaseGeometry | None = No
     Raises
     ------
     LayerError
-        If the file cannot be read, its text attributes are mis-decoded, the filter selects
-        nothing, or a feature is not a usable polygon.
+        If the file is refused by the sandbox or cannot be read, is over a limit, is empty,
+        its text attributes are mis-decoded, the filter selects nothing, or a feature is not
+        a usable polygon.
     CRSError
-        If the CRS is missing, the coordinates do not fit it (projected metres labelled as
-        degrees, latitude and longitude swapped), or the layer lies outside China.
+        If the CRS is missing, not horizontal or not of the Earth, the coordinates do not fit
+        it (projected metres labelled as degrees, latitude and longitude swapped), or the
+        layer lies outside China.
     """
+    limits = current_limits(limits)
     path = source.path
-    frame, notes = _read(source)
+    frame, notes, declared = _read(source, limits, progress)
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
         raise LayerError(f"{path}: has no geometry column.")
+    if len(frame) == 0:
+        which = f"layer '{source.layer_name}'" if source.layer_name else "the layer"
+        raise LayerError(f"{path}: {which} is empty (it has no features).")
+    _check_sizes(frame, path, limits)
     if source.encoding is None:
-        _check_encoding(frame, source)
+        _check_encoding(frame, source, declared)
     frame = _select(frame, source)
     crs_text, frame = _assign_crs(frame, source)
     datum = source.datum or "WGS84"
@@ -127,8 +157,21 @@ def polygonal(geom: BaseGeometry) -> BaseGeometry:
     """
     if geom.geom_type in _POLYGONAL:
         return geom
-    polys = [g for g in shapely.get_parts(geom) if g.geom_type in _POLYGONAL and not g.is_empty]
+    polys = [g for g in _flat_parts(geom) if g.geom_type in _POLYGONAL and not g.is_empty]
     return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _flat_parts(geom: BaseGeometry) -> list[BaseGeometry]:
+    """Return the single parts of a geometry, collections inside collections unpacked."""
+    out: list[BaseGeometry] = []
+    stack = [geom]
+    while stack:
+        for part in shapely.get_parts(stack.pop()):
+            if part.geom_type == "GeometryCollection":
+                stack.append(part)
+            else:
+                out.append(part)
+    return out
 
 
 def feature_label(path: Path, frame: gpd.GeoDataFrame, index: object) -> str:
@@ -146,24 +189,84 @@ def _short(text: str, limit: int = 60) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _read(source: LayerSource) -> tuple[Any, list[str]]:
+def _read(
+    source: LayerSource, limits: Limits, progress: Progress | None
+) -> tuple[Any, list[str], str | None]:
     path = source.path
-    with pywarnings.catch_warnings(record=True) as caught:
-        pywarnings.simplefilter("always")
-        try:
-            frame = pyogrio.read_dataframe(path, layer=source.layer_name, encoding=source.encoding)
-        except UnicodeDecodeError as exc:
+    try:
+        raw = _gdal.read_file(
+            path,
+            layer_name=source.layer_name,
+            encoding=source.encoding,
+            root=source.root,
+            limits=limits,
+            progress=progress,
+        )
+    except UnicodeDecodeError as exc:
+        raise _undecodable(source, exc) from exc
+    return raw.frame, list(raw.notes), raw.encoding
+
+
+def _undecodable(source: LayerSource, exc: UnicodeDecodeError) -> LayerError:
+    """Name the feature and attribute whose text is not in the expected encoding."""
+    path = source.path
+    expected = source.encoding or "UTF-8"
+    fix = (
+        'add encoding = "GBK" (or whatever the file was saved in) to its recipe entry'
+        if source.encoding is None
+        else "check the encoding in its recipe entry"
+    )
+    try:
+        # Latin-1 decodes every byte: the values come back intact, to be tested one by one.
+        with _gdal.sandbox(), pywarnings.catch_warnings():
+            pywarnings.simplefilter("ignore")
+            frame = pyogrio.read_dataframe(
+                _gdal.preflight(path, root=source.root),
+                layer=source.layer_name,
+                encoding="latin-1",
+                read_geometry=False,
+            )
+    except Exception:  # the first error is the one to report
+        frame = None
+    if frame is not None:
+        for column in frame.columns:
+            for index, value in frame[column].items():
+                if not isinstance(value, str):
+                    continue
+                try:
+                    value.encode("latin-1").decode(expected)
+                except (UnicodeError, LookupError) as bad:
+                    if not isinstance(bad, UnicodeDecodeError):
+                        continue
+                    byte = bad.object[bad.start : bad.start + 1]
+                    return LayerError(
+                        f"{path}, feature {index}: attribute '{_short(str(column))}' is not "
+                        f"{expected} text (byte {byte!r} at {bad.start} cannot be decoded); "
+                        f"{fix}."
+                    )
+    return LayerError(
+        f"{path}: the text attributes are not {expected} (byte "
+        f"{exc.object[exc.start : exc.start + 1]!r} at {exc.start} cannot be decoded); {fix}."
+    )
+
+
+def _check_sizes(frame: gpd.GeoDataFrame, path: Path, limits: Limits) -> None:
+    vertices = int(shapely.get_num_coordinates(frame.geometry.to_numpy()).sum())
+    if vertices > limits.max_vertices:
+        raise LayerError(f"{path}: " + limits.exceeded("max_vertices", "vertices", vertices))
+    for column in frame.columns:
+        dtype = frame[column].dtype
+        if column == frame.geometry.name or not (
+            pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        ):
+            continue
+        lengths = frame[column].map(lambda v: len(v) if isinstance(v, str) else 0)
+        if len(lengths) and int(lengths.max()) > limits.max_text_chars:
+            index = lengths.idxmax()
             raise LayerError(
-                f"{path}: the text attributes are not {source.encoding or 'UTF-8'} (byte "
-                f"{exc.object[exc.start : exc.start + 1]!r} at {exc.start} cannot be decoded); add "
-                'encoding = "GBK" (or whatever the file was saved in) to its recipe entry.'
-            ) from exc
-        except Exception as exc:  # pyogrio raises several GDAL-derived types
-            text = str(exc).strip()
-            reason = _short(text.splitlines()[0], 200) if text else type(exc).__name__
-            raise LayerError(f"{path}: cannot be read as a vector layer ({reason}).") from exc
-    notes = [f"{path.name}: GDAL: {_short(str(w.message), 200)}" for w in caught]
-    return frame, notes
+                f"{path}, feature {index}: attribute '{_short(str(column))}' "
+                + limits.exceeded("max_text_chars", "characters", int(lengths.max()))
+            )
 
 
 def _mis_decoded(value: str) -> str | None:
@@ -197,7 +300,7 @@ def _all_cjk(text: str) -> bool:
     return bool(wide) and all(_CJK.match(c) or c in "（）《》，、·" for c in wide)
 
 
-def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource) -> None:
+def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource, declared: str | None) -> None:
     for column in frame.columns:
         if column == frame.geometry.name:
             continue
@@ -207,10 +310,6 @@ def _check_encoding(frame: gpd.GeoDataFrame, source: LayerSource) -> None:
             codec = _mis_decoded(value)
             if codec is None:
                 continue
-            try:
-                declared = pyogrio.read_info(source.path, layer=source.layer_name).get("encoding")
-            except Exception:  # the file was just read; a failure here is no reason to stop
-                declared = None
             if declared and declared.upper().replace("-", "") == "UTF8":
                 return  # a UTF-8 format: the text is what the file holds
             fixed = value.encode("latin-1").decode("gb18030" if codec == "GBK" else "utf-8")
@@ -231,13 +330,34 @@ def _select(frame: gpd.GeoDataFrame, source: LayerSource) -> gpd.GeoDataFrame:
                 f"(it has: {_short(have, 200)})."
             )
         values = [str(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
-        mask &= frame[column].astype(str).isin(values).to_numpy()
+        matches = frame[column].astype(str).isin(values).to_numpy()
+        if not matches.any():
+            raise LayerError(
+                f"{source.path}: no feature matches the filter {column} = "
+                f"{_shown_values(values)} (values of '{column}' in the layer: "
+                f"{_present(frame[column])})."
+            )
+        mask &= matches
     if not mask.any():
         shown = ", ".join(f"{k} = {v!r}" for k, v in source.filter.items())
         raise LayerError(
-            f"{source.path}: no feature matches the filter {_short(shown, 200) or '(none)'}."
+            f"{source.path}: no feature matches all of the filter {_short(shown, 200)} (each "
+            "value occurs, but never together)."
         )
     return frame.loc[mask].copy()
+
+
+def _shown_values(values: list[str]) -> str:
+    shown = " or ".join(repr(_short(v, 40)) for v in values[:5])
+    return shown + (f" (and {len(values) - 5} more)" if len(values) > 5 else "")
+
+
+def _present(column: Any, count: int = 8) -> str:
+    """Return the first few distinct values of a column, for an error message."""
+    distinct = list(dict.fromkeys(str(v) for v in column.tolist()))
+    shown = ", ".join(repr(_short(v, 40)) for v in distinct[:count])
+    more = len(distinct) - count
+    return shown + (f", … ({more} more)" if more > 0 else "")
 
 
 def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.GeoDataFrame]:
@@ -246,11 +366,16 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
             declared = CRS.from_user_input(source.crs)
         except PyprojCRSError as exc:
             raise CRSError(f"{source.path}: the recipe's crs '{source.crs}' is unknown.") from exc
-        if frame.crs is not None and not frame.crs.equals(declared):
-            raise CRSError(
-                f"{source.path}: the file declares {frame.crs.to_string()} but the recipe says "
-                f"{source.crs}; remove one of them."
-            )
+        declared = _horizontal(declared, source.path, f"the recipe's crs '{source.crs}'")
+        if frame.crs is not None:
+            in_file = _horizontal(frame.crs, source.path, "the file's CRS")
+            if not in_file.equals(declared, ignore_axis_order=True):
+                raise CRSError(
+                    f"{source.path}: the file declares {in_file.to_string()} but the recipe says "
+                    f"{source.crs}; remove one of them."
+                )
+        # Coordinates are always read x = easting/longitude (GIS order): the axis order of
+        # an equivalent definition (EPSG:4326 against OGC:CRS84) changes nothing.
         frame = frame.set_crs(declared, allow_override=True)
     elif frame.crs is None:
         if source.datum is None:
@@ -260,6 +385,10 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
                 "recipe entry."
             )
         frame = frame.set_crs(WGS84)
+    else:
+        frame = frame.set_crs(
+            _horizontal(frame.crs, source.path, "the file's CRS"), allow_override=True
+        )
     crs = frame.crs
     if source.datum in ("GCJ02", "BD09") and not crs.is_geographic:
         raise CRSError(
@@ -269,13 +398,68 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
     return crs.to_string(), frame
 
 
+#: Semi-major axes of Earth ellipsoids lie within this range (metres); anything else is
+#: another body (Mars is 3,396 km) or a unit sphere.
+_EARTH_AXIS_M = (6_300_000.0, 6_400_000.0)
+
+
+def _horizontal(crs: CRS, path: Path, what: str) -> CRS:
+    """Return the horizontal CRS of ``crs``, refusing vertical, local and non-Earth ones."""
+    code = crs.to_string()
+    shown = _short(crs.name, 80) + (f", {code}" if code != crs.name and code not in what else "")
+    name = f"({shown})"
+    if crs.is_compound:
+        horizontal = [c for c in crs.sub_crs_list if not c.is_vertical]
+        if not horizontal:
+            raise CRSError(f"{path}: {what} {name} has no horizontal part.")
+        crs = horizontal[0]
+    if crs.is_vertical:
+        raise CRSError(
+            f"{path}: {what} {name} is a vertical CRS (heights), not a horizontal one; "
+            "give the layer's horizontal CRS (e.g. EPSG:4490 or EPSG:4547)."
+        )
+    kind = crs.type_name.lower()
+    if crs.is_engineering or "engineering" in kind or "local" in kind:
+        raise CRSError(
+            f"{path}: {what} {name} is an engineering (local) CRS with no position on the "
+            "Earth; give the layer's real CRS (e.g. EPSG:4547) or georeference it first."
+        )
+    ellipsoid = crs.ellipsoid
+    if ellipsoid is None:
+        raise CRSError(f"{path}: {what} {name} names no ellipsoid, so it has no place on Earth.")
+    axis = ellipsoid.semi_major_metre
+    if not _EARTH_AXIS_M[0] <= axis <= _EARTH_AXIS_M[1]:
+        raise CRSError(
+            f"{path}: {what} {name} is not based on the Earth (its ellipsoid "
+            f"{_short(ellipsoid.name, 60)} has a semi-major axis of {axis / 1e3:,.0f} km)."
+        )
+    return crs
+
+
+def _num(value: float) -> str:
+    """Format a coordinate for a message: two decimals, or compact when huge (``1.2e+300``)."""
+    if not np.isfinite(value):
+        return str(value)
+    return f"{value:.2f}" if abs(value) < 1e7 else f"{value:.3g}"
+
+
 def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFrame:
     crs = frame.crs
     geoms = frame.geometry.to_numpy()
     for pos, geom in enumerate(geoms):
-        if geom is not None and not np.isfinite(shapely.get_coordinates(geom)).all():
+        if geom is None:
+            continue
+        coords = shapely.get_coordinates(geom)
+        bad = ~np.isfinite(coords).all(axis=1)
+        if bad.any():
             label = feature_label(path, frame, frame.index[pos])
-            raise LayerError(f"{label}: has coordinates that are not numbers (NaN or infinite).")
+            vertex = int(np.flatnonzero(bad)[0])
+            x, y = coords[vertex]
+            what = "NaN" if np.isnan(coords[vertex]).any() else "infinite"
+            raise LayerError(
+                f"{label}: has coordinates that are not numbers ({what}): vertex {vertex} is "
+                f"({_num(x)}, {_num(y)})."
+            )
     coords = _sample(shapely.get_coordinates(geoms))
     if len(coords) == 0:
         return frame  # every geometry is empty: _repair names the feature
@@ -285,7 +469,7 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFra
             if _swapped_lands_in_china(coords, crs):
                 raise _swapped_error(path, crs)
             raise CRSError(
-                f"{path}: coordinates reach ({xmax:.0f}, {ymax:.0f}), which is not longitude/"
+                f"{path}: coordinates reach ({_num(xmax)}, {_num(ymax)}), which is not longitude/"
                 f"latitude although the CRS is {crs.to_string()}; the data are probably projected "
                 "metres: set the right crs in the recipe."
             )
@@ -302,8 +486,8 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFra
         if _swapped_lands_in_china(coords, crs):
             raise _swapped_error(path, crs)
         raise CRSError(
-            f"{path}: the layer lies entirely outside China (longitude {xmin:.2f} to "
-            f"{xmax:.2f}, latitude {ymin:.2f} to {ymax:.2f} in {crs.to_string()}); check its "
+            f"{path}: the layer lies entirely outside China (longitude {_num(xmin)} to "
+            f"{_num(xmax)}, latitude {_num(ymin)} to {_num(ymax)} in {crs.to_string()}); check its "
             "crs (projected metres labelled as degrees, or the wrong projection)."
         )
     if datum != "WGS84":

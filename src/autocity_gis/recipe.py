@@ -35,13 +35,17 @@ from __future__ import annotations
 
 import codecs
 import math
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._errors import InputError, RecipeError
+from .limits import Limits
+from .limits import current as current_limits
 
 #: Roles a component can play in the composition.
 ROLES: tuple[str, ...] = ("part", "subtract")
@@ -104,6 +108,9 @@ class LayerSource:
     reference : LayerSource or None
         For a component, the recipe's context layer: the component's position and datum are
         checked against it.
+    root : Path or None
+        The recipe's folder: the layer lies inside it, and zipped layers are read only from
+        there.
     """
 
     path: Path
@@ -113,6 +120,7 @@ class LayerSource:
     crs: str | None = None
     encoding: str | None = None
     reference: LayerSource | None = None
+    root: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -188,13 +196,16 @@ def default_recipe_path() -> Path:
     )
 
 
-def load_recipe(path: str | Path | None = None) -> Recipe:
+def load_recipe(path: str | Path | None = None, *, limits: Limits | None = None) -> Recipe:
     """Read and check a recipe file.
 
     Parameters
     ----------
     path : str or Path, optional
         The TOML file; the embedded Automobile City recipe when omitted.
+    limits : Limits, optional
+        Resource limits; only ``max_recipe_bytes`` applies here. When omitted,
+        :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
 
     Returns
     -------
@@ -204,21 +215,70 @@ def load_recipe(path: str | Path | None = None) -> Recipe:
     Raises
     ------
     RecipeError
-        Naming the file and every problem found (unknown or missing keys, wrong types, absurd
-        numbers, duplicate ids, layer paths that do not exist or leave the recipe's folder).
+        Naming the file and every problem found (not a regular file, too big, not UTF-8 or
+        not TOML, unknown or missing keys, wrong types, absurd numbers, duplicate ids, layer
+        paths that do not exist, are not regular files or leave the recipe's folder).
     """
+    limits = current_limits(limits)
     path = Path(path) if path is not None else default_recipe_path()
+    text = _read_text(path, limits)
     try:
-        raw = path.read_bytes()
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RecipeError(f"{path}: not valid TOML ({_one_line(str(exc))}).") from exc
+    except RecursionError as exc:
+        raise RecipeError(
+            f"{path}: not valid for a recipe (tables or arrays nested too deeply)."
+        ) from exc
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RecipeError(f"{path}: not valid for a recipe ({_one_line(str(exc))}).") from exc
+    return _Checker(path).recipe(data)
+
+
+def _read_text(path: Path, limits: Limits) -> str:
+    """Read a recipe file as text: a regular file, at most ``max_recipe_bytes``, UTF-8."""
+    cap = limits.max_recipe_bytes
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise RecipeError(f"{path}: cannot read the recipe ({reason}).") from exc
+    if not stat.S_ISREG(info.st_mode):
+        kind = (
+            "a folder"
+            if stat.S_ISDIR(info.st_mode)
+            else "a named pipe (FIFO)"
+            if stat.S_ISFIFO(info.st_mode)
+            else "a device"
+            if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode)
+            else "not a file"
+        )
+        raise RecipeError(f"{path}: is {kind}, not a regular file; give the recipe's .toml file.")
+    too_big = RecipeError(
+        f"{path}: the recipe is larger than the limit of {cap:,} bytes; if that is expected, "
+        f"raise it with the environment variable {Limits.env_name('max_recipe_bytes')}."
+    )
+    if info.st_size > cap:
+        raise too_big
+    try:
+        # Opened without following a swap to a pipe: O_NONBLOCK keeps a FIFO from hanging.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise RecipeError(f"{path}: is not a regular file; give the recipe's .toml file.")
+            raw = handle.read(cap + 1)
     except OSError as exc:
         raise RecipeError(f"{path}: cannot read the recipe ({exc.strerror}).") from exc
+    if len(raw) > cap:
+        raise too_big
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RecipeError(f"{path}: the recipe is not UTF-8 text (byte {exc.start}).") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RecipeError(f"{path}: not valid TOML ({exc}).") from exc
-    return _Checker(path).recipe(data)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 class _Checker:
@@ -247,7 +307,11 @@ class _Checker:
                 continue
             want = keys[key]
             if want is float and isinstance(value, int) and not isinstance(value, bool):
-                value = float(value)
+                try:
+                    value = float(value)
+                except OverflowError:
+                    self.fail(where, f"'{key}' = {_big(value)} is out of range")
+                    continue
             if not isinstance(value, want) or isinstance(value, bool):
                 self.fail(where, f"'{key}' must be {_TYPE_NAMES[want]}, not {type(value).__name__}")
                 continue
@@ -271,13 +335,13 @@ class _Checker:
     ) -> LayerSource | None:
         if "layer" not in table:
             return None
-        rel = Path(table["layer"])
-        full = (self.folder / rel).resolve()
-        if rel.is_absolute() or not full.is_relative_to(self.folder):
-            self.fail(where, f"layer path '{rel}' leaves the recipe's folder; copy the file in")
-            return None
-        if not full.is_file():
-            self.fail(where, f"layer file '{rel}' does not exist")
+        from ._errors import LayerError
+        from ._gdal import resolve_layer_path
+
+        try:
+            full = resolve_layer_path(table["layer"], self.folder)
+        except LayerError as exc:
+            self.fail(where, str(exc))
             return None
         flt = table.get("filter", {})
         for col, val in flt.items():
@@ -295,10 +359,20 @@ class _Checker:
         encoding = table.get("encoding")
         if encoding is not None:
             try:
-                codecs.lookup(encoding)
-            except LookupError:
-                self.fail(where, f'encoding \'{encoding}\' is unknown (e.g. "GBK", "UTF-8")')
+                codec = codecs.lookup(encoding)
+            except (LookupError, ValueError):
+                self.fail(where, f'encoding \'{_clip(encoding)}\' is unknown (e.g. "GBK", "UTF-8")')
                 encoding = None
+            else:
+                # codecs also knows rot13, zlib, base64, hex...: byte or text transforms
+                # that no layer's attributes are stored in.
+                if not getattr(codec, "_is_text_encoding", True):
+                    self.fail(
+                        where,
+                        f"encoding '{_clip(encoding)}' is not a text encoding (e.g. \"GBK\", "
+                        '"UTF-8")',
+                    )
+                    encoding = None
         return LayerSource(
             path=full,
             layer_name=table.get("layer_name"),
@@ -307,6 +381,7 @@ class _Checker:
             crs=table.get("crs"),
             encoding=encoding,
             reference=reference,
+            root=self.folder,
         )
 
     def recipe(self, data: dict) -> Recipe:
@@ -375,6 +450,17 @@ class _Checker:
             context=context,
             components=tuple(components),
         )
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _big(value: int) -> str:
+    """Show an integer too large for a float compactly (``123456… (400 digits)``)."""
+    digits = len(str(abs(value)))
+    return f"{'-' if value < 0 else ''}{str(abs(value))[:6]}… ({digits} digits)"
 
 
 _TYPE_NAMES = {str: "text", float: "a number", dict: "a table", list: "a list", int: "an integer"}

@@ -345,6 +345,104 @@ def unknown_encoding(folder: Path) -> Path:
     return write_recipe(folder, [component("w", layer.name, filter_id="w", encoding="GBX")])
 
 
+# -- issue #9: indirection, special files, bounds, CRSs -----------------------------------
+
+
+def vrt_layer(folder: Path) -> Path:
+    two_cells(folder)
+    (folder / "zones.vrt").write_text(
+        "<OGRVRTDataSource><OGRVRTLayer name='x'><SrcDataSource>parts.gpkg</SrcDataSource>"
+        f"<SrcSQL dialect='SQLITE'>VACUUM INTO '{folder / 'stolen.gpkg'}'</SrcSQL>"
+        "</OGRVRTLayer></OGRVRTDataSource>"
+    )
+    return write_recipe(folder, [component("w", "zones.vrt")])
+
+
+def gdalg_layer(folder: Path) -> Path:
+    two_cells(folder)
+    (folder / "zones.gdalg.json").write_text(
+        json.dumps({"type": "gdal_streamed_alg", "command_line": "gdal vector read parts.gpkg"})
+    )
+    return write_recipe(folder, [component("w", "zones.gdalg.json")])
+
+
+def fifo_layer(folder: Path) -> Path:
+    os.mkfifo(folder / "parts.geojson")
+    return write_recipe(folder, [component("w", "parts.geojson")])
+
+
+def folder_layer(folder: Path) -> Path:
+    (folder / "parts.gpkg").mkdir()
+    return write_recipe(folder, [component("w", "parts.gpkg")])
+
+
+def symlink_loop(folder: Path) -> Path:
+    os.symlink(folder / "b.gpkg", folder / "parts.gpkg")
+    os.symlink(folder / "parts.gpkg", folder / "b.gpkg")
+    return write_recipe(folder, [component("w", "parts.gpkg")])
+
+
+def nul_in_path(folder: Path) -> Path:
+    two_cells(folder)
+    return write_recipe(folder, [component("w", "parts.gpkg\u0000.txt")])
+
+
+def long_name(folder: Path) -> Path:
+    return write_recipe(folder, [component("w", "x" * 5000 + ".gpkg")])
+
+
+def url_layer(folder: Path) -> Path:
+    return write_recipe(folder, [component("w", "/vsicurl/http://127.0.0.1:9/zones.geojson")])
+
+
+def fifo_recipe(folder: Path) -> Path:
+    two_cells(folder)
+    path = folder / "recipe.toml"
+    os.mkfifo(path)
+    return path
+
+
+def deep_toml(folder: Path) -> Path:
+    return _with_city(folder, CITY + "deep = " + "[" * 100_000 + "]" * 100_000 + "\n")
+
+
+def huge_integer(folder: Path) -> Path:
+    return _with_city(folder, CITY.replace("200.0", "1" + "0" * 400))
+
+
+def rot13_encoding(folder: Path) -> Path:
+    layer = two_cells(folder)
+    return write_recipe(folder, [component("w", layer.name, filter_id="w", encoding="rot13")])
+
+
+def mars_crs(folder: Path) -> Path:
+    path = two_cells(folder, "parts.shp")
+    path.with_suffix(".prj").unlink()
+    return recipe_for(folder, path, crs="IAU_2015:49900")
+
+
+def vertical_crs(folder: Path) -> Path:
+    path = two_cells(folder, "parts.shp")
+    path.with_suffix(".prj").unlink()
+    return recipe_for(folder, path, crs="EPSG:5773")
+
+
+def empty_layer(folder: Path) -> Path:
+    frame = component_frame([{"id": "w", "geometry": WEST}]).iloc[:0]
+    return recipe_for(folder, write_layer(frame, folder / "parts.gpkg"))
+
+
+def subtract_everything(folder: Path) -> Path:
+    layer = two_cells(folder)
+    return write_recipe(
+        folder,
+        [
+            component("w", layer.name, filter_id="w"),
+            component("cut", layer.name, filter_id="w", role="subtract"),
+        ],
+    )
+
+
 CASES: dict[str, Case] = {
     "missing_crs": Case(missing_crs, "error", "declares no coordinate reference system; add"),
     "projected_as_degrees": Case(projected_as_degrees, "error", "probably projected metres"),
@@ -371,7 +469,9 @@ CASES: dict[str, Case] = {
     "truncated_gpkg": Case(truncated_gpkg, "error", "cannot be read as a vector layer"),
     "truncated_shapefile": Case(truncated_shapefile, "error", "damaged or truncated file"),
     "gbk_shapefile": Case(gbk_shapefile, "error", 'add encoding = "GBK"'),
-    "gbk_geojson": Case(gbk_geojson, "error", "are not UTF-8 (byte"),
+    "gbk_geojson": Case(
+        gbk_geojson, "error", "feature 0: attribute 'name_zh' is not UTF-8 text (byte"
+    ),
     "unknown_key": Case(unknown_key, "error", "unknown key 'tolerence_pct' (did you mean"),
     "missing_key": Case(missing_key, "error", "missing key 'target_km2'"),
     "wrong_type": Case(wrong_type, "error", "'target_km2' must be a number, not str"),
@@ -384,6 +484,24 @@ CASES: dict[str, Case] = {
     "escaping_layer": Case(escaping_layer, "error", "leaves the recipe's folder"),
     "escaping_symlink": Case(escaping_symlink, "error", "leaves the recipe's folder"),
     "unknown_encoding": Case(unknown_encoding, "error", "encoding 'GBX' is unknown"),
+    "vrt_layer": Case(vrt_layer, "error", "is a GDAL VRT, which can point at other files"),
+    "gdalg_layer": Case(gdalg_layer, "error", "is a GDAL pipeline (.gdalg.json)"),
+    "fifo_layer": Case(fifo_layer, "error", "is a named pipe (FIFO), not a regular file"),
+    "folder_layer": Case(folder_layer, "error", "is a folder, not a regular file"),
+    "symlink_loop": Case(symlink_loop, "error", "is a symbolic link loop"),
+    "nul_in_path": Case(nul_in_path, "error", "contains a NUL byte"),
+    "long_name": Case(long_name, "error", "is longer than file systems allow"),
+    "url_layer": Case(url_layer, "error", "is a URL or GDAL connection string"),
+    "fifo_recipe": Case(fifo_recipe, "error", "is a named pipe (FIFO), not a regular file"),
+    "deep_toml": Case(deep_toml, "error", "nested too deeply"),
+    "huge_integer": Case(huge_integer, "error", "'target_km2' = 100000… (401 digits) is out"),
+    "rot13_encoding": Case(rot13_encoding, "error", "encoding 'rot13' is not a text encoding"),
+    "mars_crs": Case(mars_crs, "error", "is not based on the Earth"),
+    "vertical_crs": Case(vertical_crs, "error", "is a vertical CRS (heights)"),
+    "empty_layer": Case(empty_layer, "error", "the layer is empty (it has no features)"),
+    "subtract_everything": Case(
+        subtract_everything, "error", "'cut' covers every part, so the boundary would be empty"
+    ),
 }
 
 __all__ = ["CASES", "CONTEXT", "SOUTH", "Case", "component", "two_cells", "write_recipe"]
