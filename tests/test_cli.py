@@ -139,12 +139,16 @@ def test_build_end_to_end(runner: CliRunner, tmp_path: Path) -> None:
     # No stray staging folders are left beside the output.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
-    # A rebuild replaces the folder whole.
-    (out / "stale.txt").write_text("old")
+    # A rebuild replaces a folder of its own outputs whole (fewer formats: fewer files).
     again = runner.invoke(cli, ["build", "--out", str(out), "--offline", "--format", "gpkg"])
     assert again.exit_code == 1
-    assert not (out / "stale.txt").exists()
+    assert not (out / "autocity_shp").exists() and (out / "autocity.gpkg").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # A file the user put there is never removed: the rebuild is refused instead.
+    (out / "notes.txt").write_text("mine")
+    refused = runner.invoke(cli, ["build", "--out", str(out), "--offline", "--format", "gpkg"])
+    assert refused.exit_code == 2
+    assert (out / "notes.txt").read_text() == "mine"
 
 
 def test_build_refuses_a_foreign_folder(runner: CliRunner, tmp_path: Path) -> None:
