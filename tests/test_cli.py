@@ -155,7 +155,7 @@ def test_build_refuses_a_foreign_folder(runner: CliRunner, tmp_path: Path) -> No
     (tmp_path / "mine.txt").write_text("keep me")
     result = runner.invoke(cli, ["build", "--out", str(tmp_path)])
     assert result.exit_code == 2
-    assert "was not written by autocity-gis" in result.stderr
+    assert "holds files autocity-gis did not write (mine.txt)" in result.stderr
     assert (tmp_path / "mine.txt").read_text() == "keep me"
 
 

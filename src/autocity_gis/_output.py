@@ -349,7 +349,7 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
             fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
             raise OutputError(
-                f"{shown}: cannot create the lock file {layout.lock} ({exc.strerror})."
+                f"{shown}: cannot write there ({exc.strerror}); choose another --out."
             ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
