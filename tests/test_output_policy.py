@@ -11,7 +11,10 @@ import errno
 import hashlib
 import json
 import os
+import signal
 import stat
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import EAST, WEST
+from fault_hook import hook_env
 
 from autocity_gis import _output, api
 from autocity_gis._errors import OutputError
@@ -628,3 +632,59 @@ def test_concurrent_sessions_in_threads_never_mix(tmp_path: Path) -> None:
     assert errors == []
     assert _files(out) in sets  # one whole set, never a mix
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+# -- real processes ------------------------------------------------------------------------
+
+EXE = Path(sys.executable).with_name("autocity-gis")
+
+
+def _build_args(recipe: Path, out: Path, fmt: str) -> list[str]:
+    return [str(EXE), "build", "-q", "--recipe", str(recipe), "--out", str(out), "--format", fmt]
+
+
+def test_a_real_sigkill_at_every_step_leaves_one_complete_set(
+    recipe: Path, tmp_path: Path
+) -> None:
+    # Old set: GeoPackage; new set: KML. A SIGKILL at each filesystem step of the replacement
+    # (journal writes, renames, clean-up, unlock); then the next run must find one whole set.
+    count = tmp_path / "steps.txt"
+    out = tmp_path / "probe"
+    assert subprocess.run(_build_args(recipe, out, "gpkg"), timeout=120).returncode in (0, 1)
+    proc = subprocess.run(
+        _build_args(recipe, out, "kml"), env=hook_env(tmp_path, f"count:{count}"), timeout=120
+    )
+    assert proc.returncode in (0, 1)
+    steps = count.read_text().splitlines()
+    assert len(steps) >= 10, steps
+    for k in range(1, len(steps) + 1):
+        out = tmp_path / f"out{k}"
+        assert subprocess.run(_build_args(recipe, out, "gpkg"), timeout=120).returncode in (0, 1)
+        old = _files(out)
+        proc = subprocess.run(
+            _build_args(recipe, out, "kml"), env=hook_env(tmp_path, f"kill:{k}"), timeout=120
+        )
+        assert proc.returncode == -signal.SIGKILL, (k, proc.returncode)
+        _recover_only(out)
+        state = _files(out)
+        if "autocity.kml" in state:
+            assert "autocity.gpkg" not in state, k
+        else:
+            assert state == old, k
+        _assert_manifest_vouches(out)
+        assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(f".out{k}.")], k
+
+
+def test_two_processes_on_one_folder_take_turns(recipe: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    procs = [
+        subprocess.Popen(_build_args(recipe, out, fmt), stderr=subprocess.PIPE, text=True)
+        for fmt in ("gpkg", "kml")
+    ]
+    results = [(p.wait(timeout=180), p.communicate()[1]) for p in procs]
+    assert [rc for rc, _ in results] in ([0, 0], [1, 1]), results
+    state = _files(out)
+    # One whole set: the GeoPackage build's or the KML build's, never both, never a mix.
+    assert ("autocity.gpkg" in state) != ("autocity.kml" in state)
+    _assert_manifest_vouches(out)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

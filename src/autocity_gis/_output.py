@@ -500,6 +500,11 @@ class _Outcome:
 _LAST = _Outcome()
 
 
+def reset_outcome() -> None:
+    """Forget the previous session's outcome (each command starts with nothing written)."""
+    _LAST.target, _LAST.state = "", "none"
+
+
 def interrupted_note() -> str:
     """Say, truthfully, what the outputs look like after an interrupt."""
     where = _LAST.target

@@ -34,7 +34,6 @@ from . import __version__
 from ._text import for_terminal
 
 EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-ISSUES_URL = "https://github.com/autocity-gis/autocity-gis/issues"
 # Kept here (not imported from webmap/export) so --help does not load folium or geopandas;
 # tests check they match the library's lists.
 BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none")
@@ -45,11 +44,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Failure(click.ClickException):
-    """A failure reported as one terminal-safe line on stderr with its own exit status."""
+    """A failure reported as one terminal-safe line on stderr; subclasses set the status."""
 
-    def __init__(self, message: str, exit_code: int = EXIT_BAD_INPUT) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = EXIT_INTERNAL
 
     def show(self, file: Any = None) -> None:
         """Print the one-line message to stderr."""
@@ -59,8 +56,22 @@ class Failure(click.ClickException):
 class BadInput(Failure):
     """Bad input or a refused action: one line, exit status 2."""
 
+    exit_code = EXIT_BAD_INPUT
+
     def __init__(self, message: str) -> None:
-        super().__init__(f"error: {message}", EXIT_BAD_INPUT)
+        super().__init__(f"error: {message}")
+
+
+class InternalError(Failure):
+    """A bug: one line naming the log file that holds the traceback, exit status 3."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class Interrupted(Failure):
+    """Ctrl-C: one line saying what was left as it was, exit status 130."""
+
+    exit_code = EXIT_INTERRUPTED
 
 
 def log_dir() -> Path:
@@ -101,7 +112,9 @@ def _exit_statuses(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ._errors import InputError
+        from ._output import reset_outcome
 
+        reset_outcome()
         try:
             return func(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
@@ -111,7 +124,7 @@ def _exit_statuses(func: F) -> F:
         except KeyboardInterrupt:
             from ._output import interrupted_note
 
-            raise Failure(f"interrupted; {interrupted_note()}.", EXIT_INTERRUPTED) from None
+            raise Interrupted(f"interrupted; {interrupted_note()}.") from None
         except Exception as exc:
             from ._output import is_disk_full
 
@@ -121,10 +134,9 @@ def _exit_statuses(func: F) -> F:
                 ) from None
             log = _log_internal_error(exc)
             where = f"the traceback is in {log}" if log else "no log file could be written"
-            raise Failure(
-                f"internal error ({type(exc).__name__}: {exc}); {where} -- please report it "
-                f"at {ISSUES_URL} with that file.",
-                EXIT_INTERNAL,
+            raise InternalError(
+                f"internal error ({type(exc).__name__}: {exc}); {where} -- this is a bug in "
+                "autocity-gis, please report it with that file."
             ) from None
 
     return wrapper  # type: ignore[return-value]
@@ -461,7 +473,7 @@ def main() -> None:
         # Ctrl-C outside a command body (click turns it into Abort, which would exit 1).
         from ._output import interrupted_note
 
-        Failure(f"interrupted; {interrupted_note()}.", EXIT_INTERRUPTED).show()
+        Interrupted(f"interrupted; {interrupted_note()}.").show()
         sys.exit(EXIT_INTERRUPTED)
     except click.ClickException as exc:
         exc.show()
