@@ -279,6 +279,39 @@ def test_export_then_validate_then_map_share_one_folder(
     assert not (out / "m.html").exists() and (out / "autocity.gpkg").is_file()
 
 
+def test_files_added_or_edited_during_a_run_are_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _publish(out, OLD)
+    # Whole-folder replacement: a file dropped in meanwhile stops it, untouched.
+    with pytest.raises(OutputError, match="appeared there while it ran"), _output.open_session(
+        out, shown=str(out), command="t", replace_all=True
+    ) as session:
+        (session.staging / "a.txt").write_text("new")
+        (out / "dropped.txt").write_text("mine")
+        session.commit()
+    assert _files(out) == {**OLD, "dropped.txt": "mine"}
+    # Beside foreign files: an output edited meanwhile is the user's again, never removed.
+    with pytest.raises(OutputError, match=r"a\.txt is not autocity-gis output"), (
+        _output.open_session(out, shown=str(out), command="t", replace_all=True, overwrite=True)
+    ) as session:
+        (session.staging / "a.txt").write_text("new")
+        (out / "a.txt").write_text("edited")
+        session.commit()
+    with _output.open_session(
+        out, shown=str(out), command="t", replace_all=True, overwrite=True
+    ) as session:
+        (session.staging / "c.txt").write_text("new")
+        (out / "only-old.txt").write_text("edited too")
+        session.commit()
+    assert _files(out) == {
+        "a.txt": "edited",
+        "c.txt": "new",
+        "dropped.txt": "mine",
+        "only-old.txt": "edited too",
+    }
+    _assert_manifest_vouches(out, foreign=("a.txt", "dropped.txt", "only-old.txt"))
+
+
 # -- refusals before any work ---------------------------------------------------------------
 
 

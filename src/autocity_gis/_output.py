@@ -215,13 +215,14 @@ def check_out_folder(
     home = os.path.expanduser("~")
     if home not in ("", "~") and real == _real(home):
         raise OutputError(f"{out}: is your home folder; choose a dedicated output folder.")
-    cwd = _real(os.getcwd())
-    if real == cwd:
+    try:
+        cwd: Path | None = _real(os.getcwd())
+    except OSError:  # the current folder was deleted: nothing of it to protect
+        cwd = None
+    if cwd is not None and real == cwd:
         raise OutputError(f"{out}: is the current folder; choose a dedicated output folder.")
-    if real in cwd.parents:
-        raise OutputError(
-            f"{out}: holds the current folder; choose a dedicated output folder."
-        )
+    if cwd is not None and real in cwd.parents:
+        raise OutputError(f"{out}: holds the current folder; choose a dedicated output folder.")
     for item in inputs:
         item_real = _real(item)
         if real == item_real or real in item_real.parents:
@@ -573,18 +574,23 @@ class OutputSession:
         """Put the staged outputs in place, as one set, and record them in the manifest."""
         target, staging = self.layout.target, self.staging
         names = sorted(p.name for p in staging.iterdir() if p.name != MANIFEST)
-        clash = sorted({*names, MANIFEST} & self.foreign)
+        # Looked at again: the user may have added or edited files while the outputs were made.
+        own, foreign, _ = _classify(self.layout)
+        if self.mode == "folder" and foreign:
+            raise OutputError(
+                f"{self.shown}: files autocity-gis did not write appeared there while it ran "
+                f"({', '.join(sorted(foreign)[:3])}); nothing was replaced, run again."
+            )
+        clash = sorted({*names, MANIFEST} & foreign)
         if clash:
             raise OutputError(_clash_message(self.shown, clash))
+        self.own, self.foreign = frozenset(own), frozenset(foreign)
         entries = [e for n in names for e in describe(staging, n)]
-        if self.mode == "entries":
-            keep = [
-                e
-                for e in self.manifest.values()
-                if _top(e.path) in self.own and _top(e.path) not in names
-                and not self.replace_all
+        if self.mode == "entries" and not self.replace_all:
+            # Earlier outputs not made again stay, and stay listed (still verified above).
+            entries += [
+                e for e in self.manifest.values() if _top(e.path) in own - set(names)
             ]
-            entries += keep
         write_manifest(staging, entries, command=self.command)
         names.append(MANIFEST)
         if self.mode == "folder" and target.exists():
@@ -727,9 +733,14 @@ def open_session(
             mode=mode,
             manifest=manifest,
         )
-        _write_journal(layout, session._journal("staging"))
-        _step("mkdir staging")
-        session.staging.mkdir()
+        try:
+            _write_journal(layout, session._journal("staging"))
+            _step("mkdir staging")
+            session.staging.mkdir()
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                recover(layout)
+            raise write_error(shown, exc) from exc
         _LAST.state = "open"
         try:
             yield session
