@@ -134,8 +134,10 @@ def _exit_statuses(func: F) -> F:
                 ) from None
             log = _log_internal_error(exc)
             where = f"the traceback is in {log}" if log else "no log file could be written"
+            detail = str(exc)
+            detail = detail if len(detail) <= 300 else f"{detail[:300]}…"  # whole in the log
             raise InternalError(
-                f"internal error ({type(exc).__name__}: {exc}); {where} -- this is a bug in "
+                f"internal error ({type(exc).__name__}: {detail}); {where} -- this is a bug in "
                 "autocity-gis, please report it with that file."
             ) from None
 
