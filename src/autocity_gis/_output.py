@@ -16,9 +16,9 @@ through one :class:`OutputSession`. The rules it enforces:
   fsynced before the first rename, and advanced to ``committed`` after the last one. The next
   run on that target rolls an unfinished swap back (or cleans up a finished one) and removes
   the staging and backup folders its journal names -- never anything else.
-* **One run per folder**: a ``flock`` on a lock file beside the target (inside it when the
-  target is a mount point or its parent is read-only); a second run waits a bounded time,
-  saying so, then gives up with one line.
+* **One run per folder**: a ``flock`` (``msvcrt.locking`` on Windows) on a lock file beside
+  the target (inside it when the target is a mount point or its parent is read-only); a second
+  run waits a bounded time, saying so, then gives up with one line.
 * Permissions of an existing folder are kept, a symlinked destination stays a symlink (the
   folder it points to is written), and a mount point is filled entry by entry.
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -39,6 +38,7 @@ import secrets
 import shutil
 import signal
 import stat
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -64,6 +64,27 @@ Say = Callable[[str], None]
 
 def _step(label: str) -> None:
     """Mark one filesystem step of a swap or recovery (a no-op; tests inject faults here)."""
+
+
+if sys.platform == "win32":  # pragma: no cover - the suite runs on Linux
+    import msvcrt
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+
+else:
+    import fcntl
+
+    def _try_lock(fd: int) -> bool:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
 
 # -- the manifest --------------------------------------------------------------------------
@@ -347,14 +368,12 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
     while True:
         try:
             layout.work.mkdir(parents=True, exist_ok=True)
-            fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         except OSError as exc:
             raise OutputError(
                 f"{shown}: cannot write there ({exc.strerror}); choose another --out."
             ) from exc
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd):
             os.close(fd)
             if time.monotonic() >= deadline:
                 raise OutputError(
@@ -381,7 +400,8 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
     finally:
         try:
             _step("unlock")
-            layout.lock.unlink(missing_ok=True)
+            with contextlib.suppress(PermissionError):  # Windows keeps an open file
+                layout.lock.unlink(missing_ok=True)
         finally:
             os.close(fd)
 
@@ -544,7 +564,9 @@ def _signals_deferred() -> Iterator[None]:
     # The renames of a swap take microseconds: Ctrl-C or a TERM arriving then is delivered
     # right after, so an interrupt never lands between two renames (a kill still can: the
     # journal covers that).
-    blockable = threading.current_thread() is threading.main_thread()
+    blockable = threading.current_thread() is threading.main_thread() and hasattr(
+        signal, "pthread_sigmask"
+    )
     sigs = {signal.SIGINT, signal.SIGTERM}
     old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs) if blockable else None
     try:
