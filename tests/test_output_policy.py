@@ -525,6 +525,26 @@ def test_a_journal_never_names_anything_but_work_folders(tmp_path: Path) -> None
     )
     _recover_only(out)
     assert precious.is_dir() and _files(out) == OLD
+    # A "swapping" journal whose staging folder is gone (deleted by hand): the folder in place
+    # is not the one the journal moved in (another inode), so it stays.
+    for mode in ("folder", "entries"):
+        layout.journal.write_text(
+            json.dumps(
+                {
+                    "format": "autocity-gis journal",
+                    "state": "swapping",
+                    "mode": mode,
+                    "staging": f"{layout.prefix}stage-{'1' * 16}",
+                    "backup": f"{layout.prefix}old-{'1' * 16}",
+                    "in": ["a.txt", "sub"],
+                    "out": [],
+                    "ids": {".": [0, 0], "a.txt": [0, 0], "sub": [0, 0]},
+                }
+            )
+        )
+        _recover_only(out)
+        assert _files(out) == OLD
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "precious"]
 
 
 # -- permissions, symlinks, mount points ---------------------------------------------------

@@ -441,6 +441,14 @@ def _names(value: object) -> list[str]:
     return [v for v in value if isinstance(v, str) and v and "/" not in v and v not in (".", "..")]
 
 
+def _identity(path: Path) -> list[int] | None:
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino]
+
+
 def _move(src: Path, dst: Path) -> None:
     _step(f"rename {src.name} -> {dst.name}")
     src.rename(dst)
@@ -485,14 +493,17 @@ def recover(layout: Layout) -> str | None:
     }.get(str(state), "removed an unfinished output set")
     if state == "swapping":
         done = "undid an interrupted replacement"
+        raw_ids = journal.get("ids")
+        ids: dict[str, Any] = raw_ids if isinstance(raw_ids, dict) else {}
         if journal.get("mode") == "folder" and staging is not None and backup is not None:
-            if not staging.exists() and target.exists():
+            if not staging.exists() and _identity(target) == ids.get("."):
                 _move(target, staging)  # the new set had arrived: take it out again
             if backup.exists() and not target.exists():
                 _move(backup, target)
         elif staging is not None and backup is not None:
             for name in _names(journal.get("in")):
-                if (target / name).exists() and not (staging / name).exists():
+                # Only what this run moved in goes back out (the same inode, not a namesake).
+                if not (staging / name).exists() and _identity(target / name) == ids.get(name):
                     _move(target / name, staging / name)
             for name in _names(journal.get("out")):
                 if (backup / name).exists() and not (target / name).exists():
@@ -647,7 +658,8 @@ class OutputSession:
 
     def _swap_folder(self) -> None:
         target = self.layout.target
-        _write_journal(self.layout, self._journal("swapping"))
+        ids = {".": _identity(self.staging)}
+        _write_journal(self.layout, self._journal("swapping", ids=ids))
         if target.exists():
             _move(target, self.backup)
         _move(self.staging, target)
@@ -660,7 +672,10 @@ class OutputSession:
         if not self.backup.exists():
             _step("mkdir backup")
             self.backup.mkdir()
-        _write_journal(self.layout, self._journal("swapping", out=outgoing, **{"in": names}))
+        ids = {name: _identity(self.staging / name) for name in names}
+        _write_journal(
+            self.layout, self._journal("swapping", out=outgoing, ids=ids, **{"in": names})
+        )
         for name in outgoing:
             if (target / name).exists():
                 _move(target / name, self.backup / name)
