@@ -396,6 +396,23 @@ def test_map_refuses_to_write_over_an_input_or_into_a_folder_name(
     assert "--out is empty" in _refuse(runner, recipe, "", commands=("map",))[0]
 
 
+def test_map_into_the_current_folder_writes_nothing_above_it(
+    runner: CliRunner, recipe: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = tmp_path / "parent" / "here"
+    here.mkdir(parents=True)
+    (here / "mine.txt").write_text("kept")
+    monkeypatch.chdir(here)
+    for _ in range(2):
+        result = runner.invoke(
+            cli, ["map", "-q", "--offline", "--recipe", str(recipe), "--out", "page.html"]
+        )
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in here.iterdir()) == [_output.MANIFEST, "mine.txt", "page.html"]
+        assert [p.name for p in (tmp_path / "parent").iterdir()] == ["here"]
+    _assert_manifest_vouches(here, foreign=("mine.txt",))
+
+
 def test_unwritable_places_are_refused(
     runner: CliRunner, recipe: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -208,6 +208,24 @@ def _real(path: str | Path) -> Path:
     return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
 
 
+def shared_folder(real: Path) -> str | None:
+    """Say why ``real`` is a folder no command may take over (root, home, current), or None."""
+    if real == Path(real.anchor):
+        return "is the root folder"
+    home = os.path.expanduser("~")
+    if home not in ("", "~") and real == _real(home):
+        return "is your home folder"
+    try:
+        cwd = _real(os.getcwd())
+    except OSError:  # the current folder was deleted: nothing of it to protect
+        return None
+    if real == cwd:
+        return "is the current folder"
+    if real in cwd.parents:
+        return "holds the current folder"
+    return None
+
+
 def check_out_folder(
     out: str | Path, *, inputs: Sequence[Path] = (), option: str = "--out"
 ) -> Path:
@@ -231,19 +249,9 @@ def check_out_folder(
     if os.fspath(out) == "":
         raise OutputError(f"{option} is empty; name an output folder, e.g. {option} out.")
     real = _real(out)
-    if real == Path(real.anchor):
-        raise OutputError(f"{out}: is the root folder; choose a dedicated output folder.")
-    home = os.path.expanduser("~")
-    if home not in ("", "~") and real == _real(home):
-        raise OutputError(f"{out}: is your home folder; choose a dedicated output folder.")
-    try:
-        cwd: Path | None = _real(os.getcwd())
-    except OSError:  # the current folder was deleted: nothing of it to protect
-        cwd = None
-    if cwd is not None and real == cwd:
-        raise OutputError(f"{out}: is the current folder; choose a dedicated output folder.")
-    if cwd is not None and real in cwd.parents:
-        raise OutputError(f"{out}: holds the current folder; choose a dedicated output folder.")
+    reason = shared_folder(real)
+    if reason:
+        raise OutputError(f"{out}: {reason}; choose a dedicated output folder.")
     for item in inputs:
         item_real = _real(item)
         if real == item_real or real in item_real.parents:
@@ -332,10 +340,17 @@ class Layout:
 
 
 def layout_for(target: Path) -> Layout:
-    """Return the work layout of the (real) target folder."""
+    """Return the work layout of the (real) target folder.
+
+    Inside it when it cannot be swapped whole (a mount point, a read-only parent) or is a
+    shared folder (the current or home folder, where only ``map --out`` may write a page):
+    nothing is then written above the folder the user named.
+    """
     parent = target.parent
     inner = target.is_dir() and (
-        os.path.ismount(target) or not os.access(parent, os.W_OK | os.X_OK)
+        os.path.ismount(target)
+        or not os.access(parent, os.W_OK | os.X_OK)
+        or shared_folder(target) is not None
     )
     if inner:
         return Layout(target, target, _INNER_PREFIX, True)
