@@ -185,8 +185,13 @@ def write_manifest(folder: Path, entries: Iterable[Entry], *, command: str) -> N
     _write_synced(folder / MANIFEST, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
 
 
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 def _write_synced(path: Path, text: str) -> None:
-    with path.open("w", encoding="utf-8") as f:
+    # Never through a symlink: work files may sit in a shared folder such as /tmp.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o644)
+    with open(fd, "w", encoding="utf-8") as f:
         f.write(text)
         f.flush()
         os.fsync(f.fileno())
@@ -383,7 +388,8 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
     while True:
         try:
             layout.work.mkdir(parents=True, exist_ok=True)
-            fd = os.open(layout.lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+            flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(layout.lock, flags, 0o644)
         except OSError as exc:
             raise OutputError(
                 f"{shown}: cannot write there ({exc.strerror}); choose another --out."
@@ -435,6 +441,10 @@ def _write_journal(layout: Layout, state: dict[str, Any]) -> None:
 
 def _read_journal(layout: Layout) -> dict[str, Any] | None:
     try:
+        st = layout.journal.lstat()
+        # Only a plain file of this user is trusted (work files may sit in a shared folder).
+        if not stat.S_ISREG(st.st_mode) or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
+            return None
         data = json.loads(layout.journal.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
@@ -492,7 +502,7 @@ def recover(layout: Layout) -> str | None:
         tmp.unlink(missing_ok=True)
     journal = _read_journal(layout)
     if journal is None:
-        if layout.journal.exists():
+        if layout.journal.exists() or layout.journal.is_symlink():
             raise OutputError(
                 f"{layout.journal}: this file is not an autocity-gis journal; remove it if you "
                 "did not create it, then run again."
