@@ -564,6 +564,25 @@ def test_a_journal_never_names_anything_but_work_folders(tmp_path: Path) -> None
         assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "precious"]
 
 
+def test_a_symlinked_or_foreign_journal_is_refused_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _publish(out, OLD)
+    layout = _output.layout_for(out)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text('{"format": "autocity-gis journal", "state": "committed"}')
+    layout.journal.symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="not an autocity-gis journal"):
+        _publish(out, NEW)
+    assert _files(out) == OLD and elsewhere.is_file()
+    layout.journal.unlink()
+    layout.journal.write_text("not json")
+    with pytest.raises(OutputError, match="not an autocity-gis journal"):
+        _publish(out, NEW)
+    layout.journal.unlink()
+    _publish(out, NEW)
+    assert _files(out) == NEW
+
+
 # -- permissions, symlinks, mount points ---------------------------------------------------
 
 
