@@ -3,11 +3,12 @@
 Every command that writes (``build``, ``export``, ``validate --out``, ``map --out``) goes
 through one :class:`OutputSession`. The rules it enforces:
 
-* **Only our own files are replaced.** A folder holds a *manifest* (``.autocity-gis``, JSON)
-  listing every file and folder the toolkit wrote there, with size and SHA-256. An entry counts
-  as ours only if it is listed *and* still matches; an empty, foreign or stale manifest proves
-  nothing, and a file the user edited is the user's again. Nothing else is ever overwritten or
-  deleted -- a foreign file with the name of an output is refused by name.
+* **Only our own files are replaced.** A folder holds a manifest (``.autocity-gis``, see
+  :mod:`autocity_gis._manifest`) listing every file and folder the toolkit wrote there, with
+  size and SHA-256. An entry counts as ours only if it is listed *and* still matches; an empty,
+  foreign or stale manifest proves nothing, and a file the user edited is the user's again.
+  Nothing else is ever overwritten or deleted -- a foreign file with the name of an output is
+  refused by name.
 * **Bad destinations are refused before any work** (:func:`check_out_folder`): the root, the
   home folder, the current folder and its ancestors, any folder holding the recipe or its
   layers, a non-folder, unwritable places.
@@ -46,19 +47,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from ._errors import OutputError
+from ._manifest import (
+    MANIFEST,
+    NOFOLLOW,
+    Entry,
+    describe,
+    is_ours,
+    read_manifest,
+    sync_dir,
+    top_name,
+    write_manifest,
+    write_synced,
+)
 
-#: The manifest file written last into every output folder.
-MANIFEST = ".autocity-gis"
-MANIFEST_FORMAT = "autocity-gis manifest"
-MANIFEST_VERSION = 1
 #: Seconds a run waits for another run on the same folder (environment AUTOCITY_GIS_LOCK_WAIT).
 DEFAULT_LOCK_WAIT = 60.0
 
 _TAG = "autocity-gis"
 _INNER_PREFIX = f".{_TAG}-"  # work files inside a target (mount point, read-only parent)
-_CHUNK = 1 << 20
 Say = Callable[[str], None]
 
 
@@ -85,125 +92,6 @@ else:
         except BlockingIOError:
             return False
         return True
-
-
-# -- the manifest --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One item of a manifest: a file (with size and SHA-256) or a folder."""
-
-    path: str
-    kind: str  # "file" or "dir"
-    size: int = 0
-    sha256: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        """Return the JSON form."""
-        if self.kind == "dir":
-            return {"path": self.path, "type": "dir"}
-        return {"path": self.path, "type": "file", "size": self.size, "sha256": self.sha256}
-
-
-def _hash(path: Path) -> tuple[int, str]:
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-        os.fsync(f.fileno())  # a written output is on disk before the manifest vouches for it
-    return size, digest.hexdigest()
-
-
-def describe(folder: Path, name: str) -> list[Entry]:
-    """Return manifest entries for ``folder/name`` (a file, or a folder and all it holds)."""
-    top = folder / name
-    if top.is_symlink() or not (top.is_file() or top.is_dir()):
-        raise OutputError(f"{top}: an output is neither a regular file nor a folder.")
-    if top.is_file():
-        return [Entry(name, "file", *_hash(top))]
-    entries = [Entry(name, "dir")]
-    for item in sorted(top.rglob("*")):
-        rel = item.relative_to(folder).as_posix()
-        if item.is_symlink():
-            raise OutputError(f"{item}: an output is a symbolic link.")
-        entries.append(Entry(rel, "dir") if item.is_dir() else Entry(rel, "file", *_hash(item)))
-    return entries
-
-
-def read_manifest(folder: Path) -> dict[str, Entry] | None:
-    """Return the entries of ``folder``'s manifest, or None if there is no valid one."""
-    path = folder / MANIFEST
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > 16 << 20:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != MANIFEST_FORMAT or data.get("version") != MANIFEST_VERSION:
-            return None
-        entries: dict[str, Entry] = {}
-        for raw in data["entries"]:
-            rel = str(raw["path"])
-            parts = rel.split("/")
-            if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
-                return None
-            if raw["type"] == "dir":
-                entries[rel] = Entry(rel, "dir")
-            else:
-                entries[rel] = Entry(rel, "file", int(raw["size"]), str(raw["sha256"]))
-        return entries
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None
-
-
-def _top(rel: str) -> str:
-    return rel.split("/", 1)[0]
-
-
-def is_ours(folder: Path, name: str, manifest: dict[str, Entry]) -> bool:
-    """Return whether ``folder/name`` is exactly what the manifest says the toolkit wrote."""
-    listed = {k: v for k, v in manifest.items() if _top(k) == name}
-    if name not in listed:
-        return False
-    try:
-        actual = describe(folder, name)
-    except (OutputError, OSError):
-        return False
-    return {e.path: e for e in actual} == listed
-
-
-def write_manifest(folder: Path, entries: Iterable[Entry], *, command: str) -> None:
-    """Write ``folder``'s manifest (fsynced) listing ``entries``."""
-    body = {
-        "format": MANIFEST_FORMAT,
-        "version": MANIFEST_VERSION,
-        "tool": f"autocity-gis {__version__}",
-        "command": command,
-        "entries": [e.to_json() for e in sorted(entries, key=lambda e: e.path)],
-    }
-    _write_synced(folder / MANIFEST, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
-
-
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-
-
-def _write_synced(path: Path, text: str) -> None:
-    # Never through a symlink: work files may sit in a shared folder such as /tmp.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o644)
-    with open(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _sync_dir(folder: Path) -> None:
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # -- refusing bad destinations -------------------------------------------------------------
@@ -388,7 +276,7 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
     while True:
         try:
             layout.work.mkdir(parents=True, exist_ok=True)
-            flags = os.O_RDWR | os.O_CREAT | _NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+            flags = os.O_RDWR | os.O_CREAT | NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
             fd = os.open(layout.lock, flags, 0o644)
         except OSError as exc:
             raise OutputError(
@@ -433,10 +321,10 @@ def folder_lock(layout: Layout, *, shown: str, wait: float | None, say: Say) -> 
 def _write_journal(layout: Layout, state: dict[str, Any]) -> None:
     tmp = layout.journal.with_name(layout.journal.name + ".tmp")
     _step("journal")
-    _write_synced(tmp, json.dumps({"format": f"{_TAG} journal", **state}) + "\n")
+    write_synced(tmp, json.dumps({"format": f"{_TAG} journal", **state}) + "\n")
     _step("journal-rename")
     tmp.replace(layout.journal)
-    _sync_dir(layout.work)
+    sync_dir(layout.work)
 
 
 def _read_journal(layout: Layout) -> dict[str, Any] | None:
@@ -539,7 +427,7 @@ def recover(layout: Layout) -> str | None:
     _remove_tree(staging)
     _step("remove journal")
     layout.journal.unlink(missing_ok=True)
-    _sync_dir(layout.work)
+    sync_dir(layout.work)
     return done
 
 
@@ -647,13 +535,13 @@ class OutputSession:
         if self.mode == "entries" and not self.replace_all:
             # Earlier outputs not made again stay, and stay listed (still verified above).
             entries += [
-                e for e in self.manifest.values() if _top(e.path) in own - set(names)
+                e for e in self.manifest.values() if top_name(e.path) in own - set(names)
             ]
         write_manifest(staging, entries, command=self.command)
         names.append(MANIFEST)
         if self.mode == "folder" and target.exists():
             os.chmod(staging, stat.S_IMODE(target.stat().st_mode))
-        _sync_dir(staging)
+        sync_dir(staging)
         with _signals_deferred():
             _LAST.state = "pending"
             if self.mode == "folder":
@@ -709,7 +597,7 @@ class OutputSession:
                 # Appeared since the check (runs that ignore the lock): never overwrite it.
                 raise OutputError(_clash_message(self.shown, [name]))
             _move(self.staging / name, target / name)
-        _sync_dir(target)
+        sync_dir(target)
 
 
 def _clash_message(shown: str, names: Sequence[str]) -> str:
