@@ -17,7 +17,8 @@ venv: $(BIN)/.installed
 
 run: venv
 	@# Exit status 1 means "built, but the area check failed" -- the honest result on the
-	@# embedded data (see README); only bad input (2) or a crash fails this target.
+	@# embedded data (see README); bad input or a refused --out (2), an internal error (3)
+	@# and an interrupt (130) fail this target.
 	$(BIN)/autocity-gis build --out out || [ $$? -eq 1 ]
 
 test: venv

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -99,6 +100,10 @@ def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path
 def staged_outputs(target: str | Path) -> Iterator[Path]:
     """Yield a staging folder whose contents replace their namesakes in ``target`` together.
 
+    A building block for writers working *inside* a staging folder of
+    :mod:`autocity_gis._output`, which owns the policy for user-visible folders (manifest,
+    journal, lock); commands never call this on a user's folder directly.
+
     Files written into the staging folder are moved into ``target`` only when the block
     succeeds (by rename, on the same file system); if it raises, ``target`` is left exactly as
     it was. Other files already in ``target`` are kept. A sub-folder replaces its namesake whole.
@@ -147,7 +152,13 @@ def staging_folder(target: str | Path) -> Path:
     parent = Path(target).resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{Path(target).name}.", suffix=".tmp", dir=parent))
+        while True:
+            # os.mkdir rather than mkdtemp: the folder may become an output, and then it gets
+            # the umask's permissions like any folder the user creates, not mkdtemp's 0700.
+            folder = parent / f".{Path(target).name}.{secrets.token_hex(6)}.tmp"
+            with contextlib.suppress(FileExistsError):
+                folder.mkdir()
+                return folder
     except OSError as exc:
         raise OutputError(f"{parent}: cannot write there ({exc.strerror}).") from exc
 

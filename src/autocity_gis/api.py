@@ -1,30 +1,36 @@
-"""The whole job in one call: recipe → composition → check → every output, written atomically.
+"""The whole job in one call: recipe → composition → check → every output, written safely.
 
-:func:`build` is what ``autocity-gis build`` runs. It writes all outputs into a fresh temporary
-folder beside the destination and swaps it into place only when everything succeeded, so the
-output folder always holds either the previous complete results or the new complete results,
-never a mix.
+:func:`build` is what ``autocity-gis build`` runs; :func:`export`, :func:`write_reports_to` and
+:func:`write_web_map` back ``export``, ``validate --out`` and ``map --out``. All of them follow
+one output policy (:mod:`autocity_gis._output`): the destination is vetted before any work,
+outputs are written into a staging folder and put in place as one set, only files the toolkit
+wrote (listed in the folder's manifest and unchanged) are ever replaced, and an interrupted run
+is finished or undone by the next one.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
-import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import _output
 from ._errors import OutputError
-from ._io import replace_folder, staged_outputs, staging_folder
+from ._io import write_text
+from ._output import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
 from .compose import Composition, compose
 from .recipe import Recipe, load_recipe
-from .report import write_reports
+from .report import to_json, to_markdown
 from .validate import ValidationReport, validate
 
-#: Marks a folder as written by :func:`build`, so a rebuild may replace it.
-MARKER = ".autocity-gis"
+if TYPE_CHECKING:
+    from .webmap import MapOutput
+
 MAP_NAME = "autocity_map.html"
+REPORT_NAMES = ("report.json", "report.md")
 Progress = Callable[[str], None]
 
 
@@ -72,6 +78,53 @@ def check(
     return loaded, composition, validate(composition, loaded)
 
 
+def inputs_of(recipe: Recipe) -> list[Path]:
+    """Return the recipe file and every layer file it reads (no output may touch their folders)."""
+    paths = [recipe.path]
+    if recipe.context is not None:
+        paths.append(recipe.context.path)
+    paths += [c.source.path for c in recipe.components if c.source is not None]
+    return paths
+
+
+def _load(recipe: str | Path | Recipe | None) -> Recipe:
+    return recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+
+
+@contextmanager
+def _writing(shown: str) -> Iterator[None]:
+    # A full disk or a folder made read-only mid-run is the user's to fix, not a bug: one line.
+    try:
+        yield
+    except OutputError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, OSError) or _output.is_disk_full(exc):
+            raise _output.write_error(shown, exc) from exc
+        raise
+
+
+def _hand_off_names(formats: Sequence[str]) -> list[str]:
+    from . import export as hand_off
+    from . import qgis
+
+    names = {
+        "gpkg": [qgis.GPKG_NAME],
+        "qgs": [qgis.GPKG_NAME, qgis.PROJECT_NAME],
+        "shp": [hand_off.SHAPEFILE_DIR],
+        "kml": [hand_off.KML_NAME],
+        "geojson": ["boundary.geojson", "components.geojson"],
+    }
+    return sorted({n for f in formats for n in names.get(f, [])})
+
+
+def _write_reports(report: ValidationReport, folder: Path) -> list[Path]:
+    return [
+        write_text(folder / "report.json", to_json(report)),
+        write_text(folder / "report.md", to_markdown(report)),
+    ]
+
+
 def export(
     recipe: str | Path | Recipe | None = None,
     out: str | Path = "out",
@@ -87,7 +140,9 @@ def export(
     recipe : str, Path or Recipe, optional
         The recipe; the embedded Automobile City recipe when omitted.
     out : str or Path
-        Output folder; other files in it are kept, the hand-off files are replaced together.
+        Output folder. Earlier hand-off files written by autocity-gis are replaced together;
+        everything else in it is kept, and a file of another origin with an output's name is
+        refused.
     formats : sequence of str, optional
         Any of :data:`autocity_gis.export.FORMATS`; all when None.
     gauss_kruger : bool
@@ -99,21 +154,120 @@ def export(
     -------
     list of Path
         The files and folders written, inside ``out``.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import export as hand_off
 
     say = progress or (lambda _msg: None)
-    _, composition, report = check(recipe, progress=say)
-    say("writing hand-off files")
-    with staged_outputs(out) as staging:
-        written = hand_off.export_all(
-            composition,
-            report,
-            staging,
-            formats=tuple(formats) if formats else hand_off.FORMATS,
-            gauss_kruger=gauss_kruger,
-        )
-    return [Path(out) / p.relative_to(staging) for p in written]
+    loaded = _load(recipe)
+    chosen = tuple(formats) if formats else hand_off.FORMATS
+    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
+    shown = str(out)
+    with _output.open_session(
+        target, shown=shown, command="export", replace_all=False,
+        names=_hand_off_names(chosen), say=say,
+    ) as session:
+        _, composition, report = check(loaded, progress=say)
+        say("writing hand-off files")
+        with _writing(shown):
+            written = hand_off.export_all(
+                composition, report, session.staging, formats=chosen, gauss_kruger=gauss_kruger
+            )
+            session.commit()
+    return [Path(out) / p.relative_to(session.staging) for p in written]
+
+
+def write_reports_to(
+    recipe: str | Path | Recipe | None = None,
+    out: str | Path = "out",
+    *,
+    progress: Progress | None = None,
+) -> ValidationReport:
+    """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
+
+    The two reports replace their namesakes together, and only if autocity-gis wrote them;
+    everything else in ``out`` is kept.
+
+    Returns
+    -------
+    ValidationReport
+        The check.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        For bad recipes or layers, or an output folder the policy refuses.
+    """
+    say = progress or (lambda _msg: None)
+    loaded = _load(recipe)
+    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
+    shown = str(out)
+    with _output.open_session(
+        target, shown=shown, command="validate", replace_all=False, names=REPORT_NAMES,
+        say=say,
+    ) as session:
+        _, _, report = check(loaded, progress=say)
+        with _writing(shown):
+            _write_reports(report, session.staging)
+            session.commit()
+    return report
+
+
+def write_web_map(
+    recipe: str | Path | Recipe | None = None,
+    out: str | Path = Path("out") / MAP_NAME,
+    *,
+    offline: bool = False,
+    basemap: str | None = None,
+    lang: str = "en",
+    tianditu_key: str | None = None,
+    keep_key: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ValidationReport, MapOutput]:
+    """Check a recipe and write only its web map to the HTML file ``out`` (``map --out``).
+
+    The page replaces an earlier one only if autocity-gis wrote it; its folder gets a manifest
+    so the next run can tell. Options as in :func:`build`.
+
+    Returns
+    -------
+    tuple
+        ``(report, page)``.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        For bad recipes or layers, or an output file the policy refuses.
+    """
+    from .webmap import write_map
+
+    say = progress or (lambda _msg: None)
+    loaded = _load(recipe)
+    target = _output.check_out_file(out, inputs=inputs_of(loaded))
+    shown = str(Path(out).parent)
+    with _output.open_session(
+        target.parent, shown=shown, command="map", replace_all=False, names=[target.name],
+        say=say,
+    ) as session:
+        _, composition, report = check(loaded, progress=say)
+        say("drawing the web map" + (" (offline)" if offline else ""))
+        with _writing(shown):
+            page = write_map(
+                composition,
+                report,
+                session.staging / target.name,
+                offline=offline,
+                lang=lang,
+                tianditu_key=tianditu_key,
+                keep_key=keep_key,
+                basemap=basemap,
+            )
+            session.commit()
+    return report, dataclasses.replace(page, path=Path(out))
 
 
 def build(
@@ -137,7 +291,8 @@ def build(
     recipe : str, Path or Recipe, optional
         The recipe; the embedded Automobile City recipe when omitted.
     out : str or Path
-        Output folder. A folder written by an earlier build is replaced whole.
+        Output folder. A folder holding only earlier autocity-gis outputs is replaced whole;
+        a folder holding anything else is refused unless ``overwrite``.
     offline : bool
         Make the web map a single self-contained file that loads nothing from the network.
     basemap : str, optional
@@ -153,7 +308,10 @@ def build(
     gauss_kruger : bool
         Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
     overwrite : bool
-        Replace ``out`` even when it was not written by autocity-gis.
+        Write into a folder that holds files autocity-gis did not write: the outputs go beside
+        them and those files stay untouched (one with an output's name is refused). Never
+        allows the root, the home folder, the current folder or its ancestors, or a folder
+        holding the recipe or its layers.
     progress : callable, optional
         Receives one line per step.
 
@@ -165,85 +323,51 @@ def build(
     Raises
     ------
     autocity_gis.InputError
-        For bad recipes or layers, or an output folder that cannot be written.
+        For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import export, webmap
 
     say = progress or (lambda _msg: None)
-    target = Path(out)
-    _check_replaceable(target, overwrite=overwrite)
-    loaded, composition, report = check(recipe, progress=say)
-    staging = staging_folder(target)
-    try:
-        say("drawing the web map" + (" (offline)" if offline else ""))
-        page = webmap.write_map(
-            composition,
-            report,
-            staging / MAP_NAME,
-            offline=offline,
-            lang=lang,
-            tianditu_key=tianditu_key,
-            keep_key=keep_key,
-            basemap=basemap,
-        )
-        say("writing GeoPackage, QGIS project and hand-off formats")
-        # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
-        hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
-        exported = export.export_all(
-            composition, report, staging, formats=hand_off, gauss_kruger=gauss_kruger
-        )
-        # The report states how the web geometry was simplified (areas are not affected) and
-        # what a hand-off format had to shorten.
-        report = dataclasses.replace(
-            report,
-            web_simplification=page.simplification,
-            warnings=(
-                *report.warnings,
-                *export.hand_off_warnings(composition, report, hand_off),
-            ),
-        )
-        say("writing reports")
-        files = [*write_reports(report, staging), page.path, *exported]
-        (staging / MARKER).write_text(f"written by autocity-gis from {loaded.path}\n")
-        replace_folder(staging, target)
-    except OSError as exc:
-        # A full disk or a folder made read-only mid-build is the user's to fix, not a bug.
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(
-            f"{target}: cannot write the outputs ({exc.strerror or exc}); the folder was left "
-            "as it was."
-        ) from exc
-    except BaseException:
-        # Including KeyboardInterrupt: the previous results stay, the half-written set goes.
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    written = tuple(target / Path(f).relative_to(staging) for f in files)
-    return BuildResult(out_dir=target, report=report, files=written, map_bytes=page.bytes)
-
-
-def _check_replaceable(target: Path, *, overwrite: bool) -> None:
-    if target.exists() and not target.is_dir():
-        raise OutputError(f"{target}: exists and is not a folder; choose another --out.")
-    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-        # The swap could replace it through its parent, but a read-only folder means "keep".
-        raise OutputError(
-            f"{target}: the output folder is not writable; choose another --out or change "
-            "its permissions."
-        )
-    parent = target.resolve().parent
-    existing = next((p for p in (parent, *parent.parents) if p.exists()), None)
-    if existing is not None and not os.access(existing, os.W_OK | os.X_OK):
-        raise OutputError(
-            f"{existing}: cannot create the output folder {target} there (not writable); "
-            "choose another --out."
-        )
-    if (
-        target.is_dir()
-        and not overwrite
-        and not (target / MARKER).exists()
-        and any(target.iterdir())
-    ):
-        raise OutputError(
-            f"{target}: the folder is not empty and was not written by autocity-gis; choose "
-            "another --out or pass --overwrite to replace it."
-        )
+    loaded = _load(recipe)
+    # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
+    hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
+    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
+    shown = str(out)
+    with _output.open_session(
+        target, shown=shown, command="build", replace_all=True, overwrite=overwrite,
+        names=[MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)], say=say,
+    ) as session:
+        _, composition, report = check(loaded, progress=say)
+        staging = session.staging
+        with _writing(shown):
+            say("drawing the web map" + (" (offline)" if offline else ""))
+            page = webmap.write_map(
+                composition,
+                report,
+                staging / MAP_NAME,
+                offline=offline,
+                lang=lang,
+                tianditu_key=tianditu_key,
+                keep_key=keep_key,
+                basemap=basemap,
+            )
+            say("writing GeoPackage, QGIS project and hand-off formats")
+            exported = export.export_all(
+                composition, report, staging, formats=hand_off, gauss_kruger=gauss_kruger
+            )
+            # The report states how the web geometry was simplified (areas are not affected)
+            # and what a hand-off format had to shorten.
+            report = dataclasses.replace(
+                report,
+                web_simplification=page.simplification,
+                warnings=(
+                    *report.warnings,
+                    *export.hand_off_warnings(composition, report, hand_off),
+                ),
+            )
+            say("writing reports")
+            files = [*_write_reports(report, staging), page.path, *exported]
+            session.commit()
+    out_dir = Path(out)
+    written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
+    return BuildResult(out_dir=out_dir, report=report, files=written, map_bytes=page.bytes)

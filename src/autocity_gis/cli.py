@@ -1,16 +1,29 @@
 """The ``autocity-gis`` command line: a thin layer over :mod:`autocity_gis.api`.
 
-Each command parses its options, calls the library and turns the outcome into an exit status:
-0 when all went well, 1 when the area check failed (outputs are still written), 2 for bad input
-(one sentence on stderr, no traceback). Heavy imports happen inside the commands so that
-``--help`` answers at once.
+Each command parses its options, calls the library and turns the outcome into an exit status
+that means one thing:
+
+* 0 -- all went well (the area check passed);
+* 1 -- the area check failed; the outputs were still written;
+* 2 -- bad input or a refused action (a recipe, a layer, an output folder the policy refuses, a
+  full disk): one line on stderr, no traceback;
+* 3 -- an internal error (a bug): one line on stderr naming the log file that holds the
+  traceback;
+* 130 -- interrupted (Ctrl-C): one line saying what was left as it was.
+
+Every line about an error passes through :func:`autocity_gis._text.for_terminal`, so text from
+a recipe or a layer can neither break the line nor drive the terminal. Heavy imports happen
+inside the commands so that ``--help`` answers at once.
 """
 
 from __future__ import annotations
 
+import datetime
 import functools
 import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,8 +31,9 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
+from ._text import for_terminal
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 # Kept here (not imported from webmap/export) so --help does not load folium or geopandas;
 # tests check they match the library's lists.
 BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none")
@@ -29,25 +43,103 @@ FORMAT_NAMES = ("gpkg", "qgs", "shp", "geojson", "kml")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class BadInput(click.ClickException):
-    """Bad input reported as one line with exit status 2."""
+class Failure(click.ClickException):
+    """A failure reported as one terminal-safe line on stderr; subclasses set the status."""
 
-    exit_code = EXIT_BAD_INPUT
+    exit_code = EXIT_INTERNAL
 
     def show(self, file: Any = None) -> None:
         """Print the one-line message to stderr."""
-        click.echo(f"autocity-gis: error: {self.format_message()}", err=True)
+        click.echo(f"autocity-gis: {for_terminal(self.format_message())}", err=True)
 
 
-def _reports_bad_input(func: F) -> F:
+class BadInput(Failure):
+    """Bad input or a refused action: one line, exit status 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"error: {message}")
+
+
+class InternalError(Failure):
+    """A bug: one line naming the log file that holds the traceback, exit status 3."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class Interrupted(Failure):
+    """Ctrl-C: one line saying what was left as it was, exit status 130."""
+
+    exit_code = EXIT_INTERRUPTED
+
+
+def log_dir() -> Path:
+    """Return where tracebacks of internal errors go: ``$XDG_STATE_HOME/autocity-gis``.
+
+    ``~/.local/state/autocity-gis`` without ``XDG_STATE_HOME``; the system's temporary folder
+    when neither can be created.
+    """
+    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    for folder in (Path(state) / "autocity-gis", Path(tempfile.gettempdir()) / "autocity-gis"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.access(folder, os.W_OK | os.X_OK):
+                return folder
+        except OSError:
+            continue
+    return Path(tempfile.gettempdir())
+
+
+def _log_internal_error(exc: BaseException) -> Path | None:
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        path = log_dir() / f"crash-{stamp}-{os.getpid()}.log"
+        with path.open("w", encoding="utf-8") as f:
+            f.write(f"autocity-gis {__version__}, Python {sys.version.split()[0]}\n")
+            f.write(f"command: {' '.join(map(repr, sys.argv))}\n\n")
+            f.write("".join(traceback.format_exception(exc)))
+        return path
+    except OSError:
+        return None
+
+
+def _exit_statuses(func: F) -> F:
+    """Turn every outcome of a command into its exit status and at most one line."""
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from ._errors import InputError
+        from ._output import reset_outcome
 
+        reset_outcome()
         try:
             return func(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
         except InputError as exc:
             raise BadInput(str(exc)) from None
+        except KeyboardInterrupt:
+            from ._output import interrupted_note
+
+            raise Interrupted(f"interrupted; {interrupted_note()}.") from None
+        except Exception as exc:
+            from ._output import is_disk_full
+
+            if is_disk_full(exc):
+                raise BadInput(
+                    f"the disk is full ({exc}); the previous outputs were left as they were."
+                ) from None
+            log = _log_internal_error(exc)
+            where = f"the traceback is in {log}" if log else "no log file could be written"
+            detail = str(exc)
+            detail = detail if len(detail) <= 300 else f"{detail[:300]}…"  # whole in the log
+            raise InternalError(
+                f"internal error ({type(exc).__name__}: {detail}); {where} -- this is a bug in "
+                "autocity-gis, please report it with that file."
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -60,11 +152,11 @@ class _Reporter:
 
     def step(self, message: str) -> None:
         if self.verbosity >= 0:
-            click.echo(f"· {message}", err=True)
+            click.echo(f"· {for_terminal(message)}", err=True)
 
     def out(self, message: str = "") -> None:
         if self.verbosity >= -1:
-            click.echo(message)
+            click.echo(for_terminal(message))
 
 
 recipe_opt = click.option(
@@ -79,8 +171,10 @@ def out_dir_opt(help_text: str) -> Callable[[F], F]:
     """``--out`` for commands that write a folder (default ``out``)."""
     return click.option(
         "--out",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("out"),
+        # A plain string: click would turn '' into Path('.'), the current folder.
+        type=str,
+        metavar="FOLDER",
+        default="out",
         show_default=True,
         help=help_text,
     )
@@ -163,24 +257,31 @@ def cli() -> None:
     Then point it at your own layers with a recipe (see geodata/autocity.toml):
       $ autocity-gis build --recipe my/recipe.toml --out my-out
 
-    Exit status: 0 ok, 1 area check failed, 2 bad input.
+    Exit status: 0 ok, 1 area check failed (outputs written), 2 bad input or refused
+    action, 3 internal error (see the log file named), 130 interrupted.
     """
 
 
 @cli.command()
 @recipe_opt
-@out_dir_opt("Output folder; an earlier build there is replaced whole.")
+@out_dir_opt(
+    "Output folder; an earlier build there is replaced whole. Never the current folder or a "
+    "folder holding the recipe or its layers."
+)
 @click.option(
-    "--overwrite", is_flag=True, help="Replace --out even if autocity-gis did not write it."
+    "--overwrite",
+    is_flag=True,
+    help="Write into a folder holding files autocity-gis did not write: they stay untouched, "
+    "the outputs go beside them.",
 )
 @map_options
 @export_options
 @verbose_opt
 @quiet_opt
-@_reports_bad_input
+@_exit_statuses
 def build(
     recipe: Path | None,
-    out: Path,
+    out: str,
     overwrite: bool,
     offline: bool,
     basemap: str | None,
@@ -197,14 +298,15 @@ def build(
     Writes into --out: autocity_map.html (web map), report.json and report.md (area check),
     boundary.geojson and components.geojson (RFC 7946), autocity.gpkg with embedded styles,
     autocity.qgs, and Shapefile/GeoJSON/KML hand-offs. The folder is replaced only when all
-    of it was written.
+    of it was written; files autocity-gis did not write are never replaced or removed.
 
     \b
     Examples:
       $ autocity-gis build
       $ autocity-gis build --offline --out share/      # for an intranet without internet
       $ autocity-gis build --basemap amap --lang zh    # Amap tiles, overlays in GCJ-02
-    Exit status: 0 check passed, 1 check failed (outputs written), 2 bad input.
+    Exit status: 0 check passed, 1 check failed (outputs written), 2 bad input or refused
+    --out, 3 internal error, 130 interrupted.
     """
     from .api import build as run_build
     from .report import summary_lines
@@ -235,15 +337,17 @@ def build(
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
     "--out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=str,
+    metavar="FOLDER",
     default=None,
-    help="Also write report.json and report.md into this folder.",
+    help="Also write report.json and report.md into this folder (earlier reports written by "
+    "autocity-gis are replaced; other files are kept).",
 )
 @verbose_opt
 @quiet_opt
-@_reports_bad_input
+@_exit_statuses
 def validate(
-    recipe: Path | None, as_json: bool, out: Path | None, verbose: int, quiet: int
+    recipe: Path | None, as_json: bool, out: str | None, verbose: int, quiet: int
 ) -> None:
     """Check the composed area against the stated area.
 
@@ -254,15 +358,17 @@ def validate(
     Examples:
       $ autocity-gis validate
       $ autocity-gis validate --recipe my/recipe.toml --json > report.json
-    Exit status: 0 within tolerance, 1 outside it, 2 bad input.
+    Exit status: 0 within tolerance, 1 outside it, 2 bad input, 3 internal error,
+    130 interrupted.
     """
-    from .api import check
-    from .report import summary_lines, to_json, write_reports
+    from .api import check, write_reports_to
+    from .report import summary_lines, to_json
 
     say = _Reporter(verbose - quiet - (1 if as_json else 0))
-    _, _, report = check(recipe, progress=say.step)
     if out is not None:
-        write_reports(report, out)
+        report = write_reports_to(recipe, out, progress=say.step)
+    else:
+        _, _, report = check(recipe, progress=say.step)
     if as_json:
         click.echo(to_json(report), nl=False)
     else:
@@ -275,18 +381,19 @@ def validate(
 @recipe_opt
 @click.option(
     "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("out") / "autocity_map.html",
+    type=str,
+    metavar="FILE",
+    default=str(Path("out") / "autocity_map.html"),
     show_default=True,
-    help="HTML file to write.",
+    help="HTML file to write (an existing one is replaced only if autocity-gis wrote it).",
 )
 @map_options
 @verbose_opt
 @quiet_opt
-@_reports_bad_input
+@_exit_statuses
 def map_(
     recipe: Path | None,
-    out: Path,
+    out: str,
     offline: bool,
     basemap: str | None,
     lang: str,
@@ -301,22 +408,20 @@ def map_(
     Examples:
       $ autocity-gis map --offline --out autocity.html
       $ autocity-gis map --basemap tianditu --tianditu-key KEY
+    Exit status: 0 written, 2 bad input or refused --out, 3 internal error, 130 interrupted.
     """
-    from .api import check
-    from .webmap import write_map
+    from .api import write_web_map
 
     say = _Reporter(verbose - quiet)
-    _, composition, report = check(recipe, progress=say.step)
-    say.step("drawing the web map")
-    page = write_map(
-        composition,
-        report,
+    _, page = write_web_map(
+        recipe,
         out,
         offline=offline,
         lang=lang,
         tianditu_key=tianditu_key,
         keep_key=keep_key,
         basemap=basemap,
+        progress=say.step,
     )
     say.out(f"wrote {page.path} ({page.bytes / 1e6:.2f} MB)")
 
@@ -327,10 +432,10 @@ def map_(
 @export_options
 @verbose_opt
 @quiet_opt
-@_reports_bad_input
+@_exit_statuses
 def export(
     recipe: Path | None,
-    out: Path,
+    out: str,
     formats: tuple[str, ...],
     gauss_kruger: bool,
     verbose: int,
@@ -343,6 +448,9 @@ def export(
     Examples:
       $ autocity-gis export --out qgis/ && qgis qgis/autocity.qgs
       $ autocity-gis export --format shp --format kml
+    Earlier hand-off files written by autocity-gis are replaced together; other files in
+    --out are kept, and one with the name of an output is refused.
+    Exit status: 0 written, 2 bad input or refused --out, 3 internal error, 130 interrupted.
     """
     from .api import export as run_export
 
@@ -361,4 +469,15 @@ def main() -> None:
         import warnings
 
         warnings.simplefilter("ignore")
-    cli(prog_name="autocity-gis")
+    try:
+        status = cli.main(prog_name="autocity-gis", standalone_mode=False)
+    except click.exceptions.Abort:
+        # Ctrl-C outside a command body (click turns it into Abort, which would exit 1).
+        from ._output import interrupted_note
+
+        Interrupted(f"interrupted; {interrupted_note()}.").show()
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    sys.exit(status if isinstance(status, int) else EXIT_OK)
