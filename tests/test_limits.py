@@ -133,3 +133,22 @@ def test_environment_raises_or_lowers_the_limit_without_wiring(
         read_layer(LayerSource(path=path))
     monkeypatch.setenv("AUTOCITY_GIS_MAX_FEATURES", "30")
     assert len(read_layer(LayerSource(path=path, filter={"id": "f1"})).frame) == 1
+
+
+def test_api_takes_limits_for_every_command(write_recipe, tmp_path: Path) -> None:
+    from autocity_gis import api
+
+    recipe = write_recipe([{"id": "w", "geometry": WEST}])
+    tight = Limits(max_vertices=10)
+    calls = [
+        lambda: api.check(recipe, limits=tight),
+        lambda: api.build(recipe, tmp_path / "out", limits=tight),
+        lambda: api.export(recipe, tmp_path / "exp", limits=tight),
+        lambda: api.write_reports_to(recipe, tmp_path / "rep", limits=tight),
+        lambda: api.write_web_map(recipe, tmp_path / "map" / "m.html", limits=tight),
+    ]
+    for call in calls:
+        with pytest.raises(LayerError, match="AUTOCITY_GIS_MAX_VERTICES"):
+            call()
+    assert not any((tmp_path / name).exists() for name in ("out", "exp", "rep", "map"))
+    assert api.check(recipe, limits=Limits())[2].composed_km2 > 0

@@ -22,6 +22,7 @@ from ._errors import OutputError
 from ._io import write_text
 from ._output import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
 from .compose import Composition, compose
+from .limits import Limits
 from .recipe import Recipe, load_recipe
 from .report import to_json, to_markdown
 from .validate import ValidationReport, validate
@@ -57,7 +58,10 @@ class BuildResult:
 
 
 def check(
-    recipe: str | Path | Recipe | None = None, *, progress: Progress | None = None
+    recipe: str | Path | Recipe | None = None,
+    *,
+    progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> tuple[Recipe, Composition, ValidationReport]:
     """Load a recipe, compose it and check its areas (no files written).
 
@@ -67,14 +71,17 @@ def check(
         A recipe file or a loaded recipe; the embedded Automobile City recipe when omitted.
     progress : callable, optional
         Receives one line per step.
+    limits : Limits, optional
+        Resource limits for the recipe and its layers; the defaults, raised by the
+        ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
 
     Returns
     -------
     tuple
         ``(recipe, composition, report)``.
     """
-    loaded = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
-    composition = compose(loaded, progress=progress)
+    loaded = _load(recipe, limits)
+    composition = compose(loaded, progress=progress, limits=limits)
     return loaded, composition, validate(composition, loaded)
 
 
@@ -87,8 +94,8 @@ def inputs_of(recipe: Recipe) -> list[Path]:
     return paths
 
 
-def _load(recipe: str | Path | Recipe | None) -> Recipe:
-    return recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
+def _load(recipe: str | Path | Recipe | None, limits: Limits | None) -> Recipe:
+    return recipe if isinstance(recipe, Recipe) else load_recipe(recipe, limits=limits)
 
 
 @contextmanager
@@ -132,6 +139,7 @@ def export(
     formats: Sequence[str] | None = None,
     gauss_kruger: bool = False,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> list[Path]:
     """Compose, check and write only the hand-off files (what ``autocity-gis export`` does).
 
@@ -149,6 +157,9 @@ def export(
         Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
     progress : callable, optional
         Receives one line per step.
+    limits : Limits, optional
+        Resource limits for the recipe and its layers; the defaults, raised by the
+        ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
 
     Returns
     -------
@@ -163,7 +174,7 @@ def export(
     from . import export as hand_off
 
     say = progress or (lambda _msg: None)
-    loaded = _load(recipe)
+    loaded = _load(recipe, limits)
     chosen = tuple(formats) if formats else hand_off.FORMATS
     target = _output.check_out_folder(out, inputs=inputs_of(loaded))
     shown = str(out)
@@ -171,7 +182,7 @@ def export(
         target, shown=shown, command="export", replace_all=False,
         names=_hand_off_names(chosen), say=say,
     ) as session:
-        _, composition, report = check(loaded, progress=say)
+        _, composition, report = check(loaded, progress=say, limits=limits)
         say("writing hand-off files")
         with _writing(shown):
             written = hand_off.export_all(
@@ -186,6 +197,7 @@ def write_reports_to(
     out: str | Path = "out",
     *,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
 
@@ -203,14 +215,14 @@ def write_reports_to(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     say = progress or (lambda _msg: None)
-    loaded = _load(recipe)
+    loaded = _load(recipe, limits)
     target = _output.check_out_folder(out, inputs=inputs_of(loaded))
     shown = str(out)
     with _output.open_session(
         target, shown=shown, command="validate", replace_all=False, names=REPORT_NAMES,
         say=say,
     ) as session:
-        _, _, report = check(loaded, progress=say)
+        _, _, report = check(loaded, progress=say, limits=limits)
         with _writing(shown):
             _write_reports(report, session.staging)
             session.commit()
@@ -227,6 +239,7 @@ def write_web_map(
     tianditu_key: str | None = None,
     keep_key: bool = False,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> tuple[ValidationReport, MapOutput]:
     """Check a recipe and write only its web map to the HTML file ``out`` (``map --out``).
 
@@ -246,14 +259,14 @@ def write_web_map(
     from .webmap import write_map
 
     say = progress or (lambda _msg: None)
-    loaded = _load(recipe)
+    loaded = _load(recipe, limits)
     target = _output.check_out_file(out, inputs=inputs_of(loaded))
     shown = str(Path(out).parent)
     with _output.open_session(
         target.parent, shown=shown, command="map", replace_all=False, names=[target.name],
         say=say,
     ) as session:
-        _, composition, report = check(loaded, progress=say)
+        _, composition, report = check(loaded, progress=say, limits=limits)
         say("drawing the web map" + (" (offline)" if offline else ""))
         with _writing(shown):
             page = write_map(
@@ -283,6 +296,7 @@ def build(
     gauss_kruger: bool = False,
     overwrite: bool = False,
     progress: Progress | None = None,
+    limits: Limits | None = None,
 ) -> BuildResult:
     """Compose, check and write every output into ``out``.
 
@@ -314,6 +328,9 @@ def build(
         holding the recipe or its layers.
     progress : callable, optional
         Receives one line per step.
+    limits : Limits, optional
+        Resource limits for the recipe and its layers; the defaults, raised by the
+        ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
 
     Returns
     -------
@@ -328,7 +345,7 @@ def build(
     from . import export, webmap
 
     say = progress or (lambda _msg: None)
-    loaded = _load(recipe)
+    loaded = _load(recipe, limits)
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
     hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
     target = _output.check_out_folder(out, inputs=inputs_of(loaded))
@@ -337,7 +354,7 @@ def build(
         target, shown=shown, command="build", replace_all=True, overwrite=overwrite,
         names=[MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)], say=say,
     ) as session:
-        _, composition, report = check(loaded, progress=say)
+        _, composition, report = check(loaded, progress=say, limits=limits)
         staging = session.staging
         with _writing(shown):
             say("drawing the web map" + (" (offline)" if offline else ""))
