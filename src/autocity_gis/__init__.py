@@ -33,6 +33,7 @@ _EXPORTS = {
     "write_map": "webmap",
     "export_all": "export",
     "geodesic_area_km2": "area",
+    "Limits": "limits",
     "InputError": "_errors",
     "RecipeError": "_errors",
     "LayerError": "_errors",
