@@ -111,6 +111,58 @@ def _writing(shown: str) -> Iterator[None]:
         raise
 
 
+@dataclass(frozen=True)
+class _Job:
+    """A checked recipe and the staging folder its outputs are written into."""
+
+    staging: Path
+    composition: Composition
+    report: ValidationReport
+    say: Progress
+
+
+@contextmanager
+def _job(
+    recipe: str | Path | Recipe | None,
+    out: str | Path,
+    *,
+    command: str,
+    names: Sequence[str],
+    file: bool = False,
+    replace_all: bool = False,
+    overwrite: bool = False,
+    progress: Progress | None,
+    limits: Limits | None,
+) -> Iterator[_Job]:
+    """Refuse a bad ``out`` before any work, then check the recipe and stage its outputs.
+
+    What the block writes into ``job.staging`` replaces its namesakes in ``out`` (or, with
+    ``file``, in the folder of the file ``out``) together when the block ends, under the output
+    policy of :mod:`autocity_gis._output`; nothing changes if it raises.
+    """
+    say = progress or (lambda _msg: None)
+    loaded = _load(recipe, limits)
+    if file:
+        target = _output.check_out_file(out, inputs=inputs_of(loaded)).parent
+        shown = str(Path(out).parent)
+    else:
+        target = _output.check_out_folder(out, inputs=inputs_of(loaded))
+        shown = str(out)
+    with _output.open_session(
+        target,
+        shown=shown,
+        command=command,
+        replace_all=replace_all,
+        overwrite=overwrite,
+        names=names,
+        say=say,
+    ) as session:
+        _, composition, report = check(loaded, progress=say, limits=limits)
+        with _writing(shown):
+            yield _Job(session.staging, composition, report, say)
+            session.commit()
+
+
 def _hand_off_names(formats: Sequence[str]) -> list[str]:
     from . import export as hand_off
     from . import qgis
@@ -173,23 +225,14 @@ def export(
     """
     from . import export as hand_off
 
-    say = progress or (lambda _msg: None)
-    loaded = _load(recipe, limits)
     chosen = tuple(formats) if formats else hand_off.FORMATS
-    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
-    shown = str(out)
-    with _output.open_session(
-        target, shown=shown, command="export", replace_all=False,
-        names=_hand_off_names(chosen), say=say,
-    ) as session:
-        _, composition, report = check(loaded, progress=say, limits=limits)
-        say("writing hand-off files")
-        with _writing(shown):
-            written = hand_off.export_all(
-                composition, report, session.staging, formats=chosen, gauss_kruger=gauss_kruger
-            )
-            session.commit()
-    return [Path(out) / p.relative_to(session.staging) for p in written]
+    names = _hand_off_names(chosen)
+    with _job(recipe, out, command="export", names=names, progress=progress, limits=limits) as job:
+        job.say("writing hand-off files")
+        written = hand_off.export_all(
+            job.composition, job.report, job.staging, formats=chosen, gauss_kruger=gauss_kruger
+        )
+    return [Path(out) / p.relative_to(job.staging) for p in written]
 
 
 def write_reports_to(
@@ -214,19 +257,11 @@ def write_reports_to(
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
-    say = progress or (lambda _msg: None)
-    loaded = _load(recipe, limits)
-    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
-    shown = str(out)
-    with _output.open_session(
-        target, shown=shown, command="validate", replace_all=False, names=REPORT_NAMES,
-        say=say,
-    ) as session:
-        _, _, report = check(loaded, progress=say, limits=limits)
-        with _writing(shown):
-            _write_reports(report, session.staging)
-            session.commit()
-    return report
+    with _job(
+        recipe, out, command="validate", names=REPORT_NAMES, progress=progress, limits=limits
+    ) as job:
+        _write_reports(job.report, job.staging)
+    return job.report
 
 
 def write_web_map(
@@ -258,29 +293,22 @@ def write_web_map(
     """
     from .webmap import write_map
 
-    say = progress or (lambda _msg: None)
-    loaded = _load(recipe, limits)
-    target = _output.check_out_file(out, inputs=inputs_of(loaded))
-    shown = str(Path(out).parent)
-    with _output.open_session(
-        target.parent, shown=shown, command="map", replace_all=False, names=[target.name],
-        say=say,
-    ) as session:
-        _, composition, report = check(loaded, progress=say, limits=limits)
-        say("drawing the web map" + (" (offline)" if offline else ""))
-        with _writing(shown):
-            page = write_map(
-                composition,
-                report,
-                session.staging / target.name,
-                offline=offline,
-                lang=lang,
-                tianditu_key=tianditu_key,
-                keep_key=keep_key,
-                basemap=basemap,
-            )
-            session.commit()
-    return report, dataclasses.replace(page, path=Path(out))
+    name = Path(out).name
+    with _job(
+        recipe, out, command="map", names=[name], file=True, progress=progress, limits=limits
+    ) as job:
+        job.say("drawing the web map" + (" (offline)" if offline else ""))
+        page = write_map(
+            job.composition,
+            job.report,
+            job.staging / name,
+            offline=offline,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            keep_key=keep_key,
+            basemap=basemap,
+        )
+    return job.report, dataclasses.replace(page, path=Path(out))
 
 
 def build(
@@ -344,47 +372,47 @@ def build(
     """
     from . import export, webmap
 
-    say = progress or (lambda _msg: None)
-    loaded = _load(recipe, limits)
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
     hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
-    target = _output.check_out_folder(out, inputs=inputs_of(loaded))
-    shown = str(out)
-    with _output.open_session(
-        target, shown=shown, command="build", replace_all=True, overwrite=overwrite,
-        names=[MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)], say=say,
-    ) as session:
-        _, composition, report = check(loaded, progress=say, limits=limits)
-        staging = session.staging
-        with _writing(shown):
-            say("drawing the web map" + (" (offline)" if offline else ""))
-            page = webmap.write_map(
-                composition,
-                report,
-                staging / MAP_NAME,
-                offline=offline,
-                lang=lang,
-                tianditu_key=tianditu_key,
-                keep_key=keep_key,
-                basemap=basemap,
-            )
-            say("writing GeoPackage, QGIS project and hand-off formats")
-            exported = export.export_all(
-                composition, report, staging, formats=hand_off, gauss_kruger=gauss_kruger
-            )
-            # The report states how the web geometry was simplified (areas are not affected)
-            # and what a hand-off format had to shorten.
-            report = dataclasses.replace(
-                report,
-                web_simplification=page.simplification,
-                warnings=(
-                    *report.warnings,
-                    *export.hand_off_warnings(composition, report, hand_off),
-                ),
-            )
-            say("writing reports")
-            files = [*_write_reports(report, staging), page.path, *exported]
-            session.commit()
+    names = [MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)]
+    with _job(
+        recipe,
+        out,
+        command="build",
+        names=names,
+        replace_all=True,
+        overwrite=overwrite,
+        progress=progress,
+        limits=limits,
+    ) as job:
+        composition, staging = job.composition, job.staging
+        job.say("drawing the web map" + (" (offline)" if offline else ""))
+        page = webmap.write_map(
+            composition,
+            job.report,
+            staging / MAP_NAME,
+            offline=offline,
+            lang=lang,
+            tianditu_key=tianditu_key,
+            keep_key=keep_key,
+            basemap=basemap,
+        )
+        job.say("writing GeoPackage, QGIS project and hand-off formats")
+        exported = export.export_all(
+            composition, job.report, staging, formats=hand_off, gauss_kruger=gauss_kruger
+        )
+        # The report states how the web geometry was simplified (areas are not affected)
+        # and what a hand-off format had to shorten.
+        report = dataclasses.replace(
+            job.report,
+            web_simplification=page.simplification,
+            warnings=(
+                *job.report.warnings,
+                *export.hand_off_warnings(composition, job.report, hand_off),
+            ),
+        )
+        job.say("writing reports")
+        files = [*_write_reports(report, staging), page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
     return BuildResult(out_dir=out_dir, report=report, files=written, map_bytes=page.bytes)
