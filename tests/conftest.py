@@ -75,6 +75,20 @@ EAST = cell(125.20, 43.80, 125.30, 43.90)
 SOUTH = cell(125.10, 43.70, 125.30, 43.80)
 
 
+# The same kind of zones in CGCS2000 Gauss–Krüger metres (EPSG:4551, CM 126°E), as CAD and
+# land-survey deliveries hold them: a 6 km x 4 km zone and its 3 km x 4 km western neighbour.
+GK_ZONE = [(440000, 4860000), (446000, 4860000), (446000, 4864000), (440000, 4864000)]
+GK_NEIGHBOUR = [(437000, 4860000), (440000, 4860000), (440000, 4864000), (437000, 4864000)]
+
+
+def gk_reference_km2(ring: list[tuple[float, float]], epsg: int = 4551) -> float:
+    """Independent area of a Gauss–Krüger outline: densified every 10 m, moved to lon/lat by
+    pyproj, measured by Geod."""
+    to_wgs = pyproj.Transformer.from_crs(epsg, 4326, always_xy=True)
+    dense = shapely.segmentize(shapely.Polygon(ring), 10.0)
+    return geod_km2(shapely.transform(dense, lambda xy: np.column_stack(to_wgs.transform(*xy.T))))
+
+
 def component_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
     """A components layer with the attribute columns the geodata layers carry."""
     defaults = {

@@ -37,7 +37,9 @@ from typing import Any
 
 import pyogrio
 
+from . import cad
 from ._errors import LayerError
+from .cad import DWG_ADVICE
 from .limits import DEFAULT_LIMITS, Limits
 from .limits import current as current_limits
 
@@ -72,7 +74,10 @@ _WHY_REFUSED: dict[str, str] = {
     "GML": "is GML, whose schemas and links GDAL may fetch from the network",
     "SQLite": "is an SQLite database (not a GeoPackage), which can hold SQL views and links",
     "MapInfo view": "is a MapInfo seamless table or view, which reads other files",
+    "DWG": DWG_ADVICE,
 }
+# Refusals whose reason already says what to do instead.
+_SELF_ADVISING = frozenset({"DWG"})
 # Byte markers GDAL's own drivers recognise, looked for in the first bytes of every file
 # (and zip member) so that no other format's reader is ever tricked into delegating.
 _MARKERS: tuple[tuple[bytes, str], ...] = (
@@ -86,6 +91,7 @@ _REFUSED_SUFFIXES: dict[str, str] = {
     ".gdalg.json": "GDALG",
     ".gml": "GML",
     ".xsd": "GML",
+    ".dwg": "DWG",
 }
 _SNIFF_BYTES = 1 << 16
 _TAB_VIEW = re.compile(rb"type\s+seamless|create\s+view")
@@ -264,7 +270,8 @@ def refusal(path: Path, driver: str) -> LayerError:
             f"is read by GDAL's {driver} driver, which this toolkit does not use (it reads "
             f"{_ACCEPTED})"
         )
-    return LayerError(f"{path}: {why}; {_CONVERT}.")
+    advice = "" if driver in _SELF_ADVISING else f"; {_CONVERT}"
+    return LayerError(f"{path}: {why}{advice}.")
 
 
 def _marker(head: bytes, name: str = "") -> str | None:
@@ -333,6 +340,16 @@ def preflight(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
     return gdal_path
 
 
+def _in_gdb(member: str) -> bool:
+    """Whether a zip member is a file of a File Geodatabase folder (``x.gdb/a00000001.gdbtable``).
+
+    A geodatabase's files have no fixed suffixes (``timestamps``, ``gdb``, ``.gdbtable``,
+    ``.spx``, …) but always sit directly in the ``.gdb`` folder.
+    """
+    parts = member.split("/")
+    return len(parts) >= 2 and parts[-2].endswith(".gdb") and ".." not in parts
+
+
 def check_zip(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS) -> None:
     """Refuse a zipped layer from outside the recipe's folder, too big, or holding non-layers.
 
@@ -357,7 +374,7 @@ def check_zip(path: Path, *, root: Path | None, limits: Limits = DEFAULT_LIMITS)
                         f"{path}: holds '{_shown(name)}', which {_WHY_REFUSED[refused]}; "
                         f"{_CONVERT}."
                     )
-                if not any(low.endswith(s) for s in _ZIP_MEMBERS):
+                if not (any(low.endswith(s) for s in _ZIP_MEMBERS) or _in_gdb(low)):
                     raise LayerError(
                         f"{path}: holds '{_shown(name)}', which is not part of a layer file "
                         f"({_ACCEPTED}); zip only the layer's own files."
@@ -516,15 +533,22 @@ def identify(gdal_path: str) -> str | None:
 
 
 @contextmanager
-def sandbox() -> Iterator[list[str]]:
+def sandbox(options: dict[str, str] | None = None) -> Iterator[list[str]]:
     """Run GDAL with no network reach; yield the list of URLs it tried (and was refused).
 
     GDAL's configuration is process-wide, so reads are serialised and the previous values
     are restored afterwards.
+
+    Parameters
+    ----------
+    options : dict, optional
+        Further GDAL configuration for this read only (a format's reading options); it
+        cannot loosen :data:`NETWORK_OFF`.
     """
+    config = {**(options or {}), **NETWORK_OFF}
     with _LOCK:
-        saved = {key: pyogrio.get_gdal_config_option(key) for key in NETWORK_OFF}
-        _configure(NETWORK_OFF)
+        saved = {key: pyogrio.get_gdal_config_option(key) for key in config}
+        _configure(config)
         pushed = False
         lib = _GDAL
         if lib is not None and hasattr(lib, "CPLHTTPPushFetchCallback"):
@@ -625,7 +649,13 @@ def read_file(
     limits = current_limits(limits)
     gdal_path = preflight(path, root=root, limits=limits)
     notes: list[str] = []
-    with sandbox() as tried, warnings.catch_warnings(record=True) as caught:
+    options: dict[str, str] = {}
+    drawing = _is_drawing(path)
+    if drawing:
+        # The toolkit sets the drawing's encoding for GDAL; pyogrio must not decode again.
+        options = cad.read_options(path if path.suffix.lower() == ".dxf" else None, encoding)
+        encoding = None
+    with sandbox(options) as tried, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             names = [str(n) for n in pyogrio.list_layers(gdal_path)[:, 0]]
@@ -666,6 +696,9 @@ def read_file(
             f"{path}: "
             + limits.exceeded("max_features", "features", f"more than {limits.max_features:,}")
         )
+    if drawing:
+        frame, areas_notes = cad.areas_only(frame, path)
+        notes += areas_notes
     notes += [f"{path.name}: GDAL: {_shown(str(w.message), 200)}" for w in caught]
     notes += [
         f"{path.name}: GDAL tried to fetch {_shown(url, 120)}; refused (layers are read "
@@ -673,6 +706,17 @@ def read_file(
         for url in dict.fromkeys(tried)
     ]
     return RawLayer(frame=frame, driver=driver, encoding=info.get("encoding"), notes=tuple(notes))
+
+
+def _is_drawing(path: Path) -> bool:
+    """Whether ``path`` is a DXF drawing, or a zip holding one."""
+    suffix = path.suffix.lower()
+    if suffix == ".dxf":
+        return True
+    if suffix != ".zip":
+        return False
+    with zipfile.ZipFile(path) as archive:  # already checked by preflight
+        return any(name.lower().endswith(".dxf") for name in archive.namelist())
 
 
 def _unreadable(path: Path, exc: BaseException) -> LayerError:
