@@ -8,6 +8,7 @@ pyproj.Geod on the same outline transformed independently.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import ezdxf
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import GK_NEIGHBOUR, GK_ZONE, gk_reference_km2
+from conftest import GK_NEIGHBOUR, GK_ZONE, geod_km2, gk_reference_km2
 
 from autocity_gis import api
 from autocity_gis._errors import LayerError
@@ -129,3 +130,55 @@ def test_dwg_is_refused_with_how_to_convert(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert "DWG" in lines[0] and "DXF" in lines[0] and "Traceback" not in result.output
+
+
+# -- CAD out ---------------------------------------------------------------------------------
+
+
+def test_dxf_hand_off_opens_in_ezdxf_and_reads_back_with_the_same_areas(tmp_path: Path) -> None:
+    from autocity_gis import qgis
+    from autocity_gis._gdal import read_file
+    from autocity_gis.cad import cad_text, decode_escapes, write_dxf
+
+    drawing(tmp_path, "R2010")
+    hostile = "Zone 50% %%d \\U+0041 {{x}} </script>\x1b[31m"
+    text = recipe(tmp_path).read_text(encoding="utf-8").replace(
+        'name_en = "Zone"', f'name_en = "Zone"\nname_zh = {json.dumps(hostile)}'
+    )
+    (tmp_path / "recipe.toml").write_text(text, encoding="utf-8")
+    _, composition, report = api.check(tmp_path / "recipe.toml")
+    frames = qgis.layer_frames(composition, report)
+    target = write_dxf(frames, tmp_path / "out" / "autocity.dxf", crs="EPSG:4551")
+
+    doc = ezdxf.readfile(target)
+    assert doc.dxfversion == "AC1024"
+    names = {layer.dxf.name for layer in doc.layers}
+    assert {"components", "boundary", "components-labels", "info"} <= names
+    msp = doc.modelspace()
+    outlines = msp.query("LWPOLYLINE")
+    assert {e.dxf.layer for e in outlines} == {"components", "boundary"}
+    assert all(e.closed for e in outlines)
+    # The drawing is in EPSG:4551 metres: the zone's corners come back as drawn.
+    corners = {(round(x), round(y)) for e in outlines for x, y, *_ in e.get_points()}
+    assert set(ZONE) <= corners
+    labels = [e for e in msp.query("TEXT") if e.dxf.layer == "components-labels"]
+    assert [decode_escapes(e.plain_text()) for e in labels] == [
+        decode_escapes(cad_text(hostile).replace("%%%", "%"))
+    ]
+    assert "\x1b" not in labels[0].dxf.text
+    info = [e.plain_text() for e in msp.query("TEXT") if e.dxf.layer == "info"]
+    assert info and "EPSG:4551" in info[0]
+
+    # GDAL reads the hand-off back as areas (closed polylines) with the same geodesic area.
+    back = read_file(target, root=target.parent)
+    zone = back.frame[back.frame["Layer"] == "components"].set_crs(4551)
+    assert geod_km2(zone.to_crs(4326).geometry.iloc[0]) == pytest.approx(
+        report.composed_km2, rel=1e-5
+    )
+
+
+def test_dxf_needs_a_projected_crs(tmp_path: Path) -> None:
+    from autocity_gis.cad import write_dxf
+
+    with pytest.raises(ValueError, match="projected CRS"):
+        write_dxf({}, tmp_path / "x.dxf", crs="EPSG:4326")

@@ -15,11 +15,15 @@ convert them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
+
+from . import style
 
 #: What to do with a DWG drawing, the binary format GDAL here cannot read.
 DWG_ADVICE = (
@@ -219,3 +223,140 @@ def _layers(frame: Any) -> str:
     names = sorted({str(v) for v in frame["Layer"].dropna()})
     shown = ", ".join(f"'{n}'" for n in names[:5]) + (" …" if len(names) > 5 else "")
     return f"CAD layer(s) {shown}" if names else "the drawing"
+
+
+# -- CAD out ---------------------------------------------------------------------------------
+
+#: Text height of labels as a share of the drawing's larger side: legible when the whole
+#: drawing is plotted on one sheet.
+LABEL_HEIGHT_SHARE = 1 / 150
+_LAYER_STYLES = {
+    "boundary": style.BOUNDARY_STYLE,
+    "admin_units": style.CONTEXT_STYLE,
+    "overlaps": style.OVERLAP_STYLE,
+    "gaps": style.GAP_STYLE,
+}
+_OTHER = style.CONTEXT_STYLE
+
+
+def cad_text(text: object) -> str:
+    r"""Return ``text`` as a single-line DXF ``TEXT`` value that CAD shows literally.
+
+    Control characters are shown as escapes (:func:`autocity_gis._text.for_terminal`), a
+    backslash is written as AutoCAD's ``\U+005C`` (so ``\U+…`` in a name is not decoded) and a
+    percent sign as ``%%%`` (so ``%%d`` in a name is not a degree sign).
+
+    Examples
+    --------
+    >>> cad_text("50% {{x}} %%d \\U+0041\n")
+    '50%%% {{x}} %%%%%%d \\U+005CU+0041\\U+005Cn'
+    """
+    from ._text import for_terminal
+
+    return for_terminal(text).replace("\\", "\\U+005C").replace("%", "%%%")
+
+
+def write_dxf(frames: Mapping[str, Any], target: str | Path, *, crs: Any) -> Path:
+    """Write hand-off layers as a DXF drawing: closed polylines on named layers, names as text.
+
+    Each layer becomes a CAD layer of that name, in its map colour, with every ring of every
+    polygon a closed ``LWPOLYLINE`` (dashed where the geometry is estimated, as on the map);
+    features' names (``name_zh``, ``name_en`` or ``id``) are ``TEXT`` on ``<layer>-labels``; a note
+    on ``info`` states the CRS and units, since a DXF cannot carry them. AutoCAD 2010 format
+    (UTF-8 text).
+
+    Parameters
+    ----------
+    frames : mapping of str to geopandas.GeoDataFrame
+        Hand-off layers by name, any CRS.
+    target : str or Path
+        The ``.dxf`` file, written atomically.
+    crs : str, int or pyproj.CRS
+        The drawing's coordinate system: a projected CRS in metres (a Gauss–Krüger zone).
+
+    Returns
+    -------
+    Path
+        ``target``.
+
+    Raises
+    ------
+    ValueError
+        If ``crs`` is not a projected CRS in metres.
+    """
+    import ezdxf
+    from pyproj import CRS
+
+    from ._io import atomic_path
+
+    drawing_crs = CRS.from_user_input(crs)
+    unit = drawing_crs.axis_info[0].unit_name if drawing_crs.axis_info else ""
+    if not drawing_crs.is_projected or unit not in ("metre", "meter"):
+        raise ValueError(f"a DXF needs a projected CRS in metres, not {drawing_crs.name}")
+    doc = ezdxf.new("R2010", setup=["linetypes"])
+    doc.header["$INSUNITS"] = 6  # metres
+    msp = doc.modelspace()
+    corner: tuple[float, float] | None = None
+    height = 1.0
+    estimated = False
+    layers = {name: frame.to_crs(drawing_crs) for name, frame in frames.items() if len(frame)}
+    if layers:
+        xmin, ymin, xmax, ymax = np.array([f.total_bounds for f in layers.values()]).T
+        corner = (float(xmin.min()), float(ymin.min()))
+        height = max(float(xmax.max() - xmin.min()), float(ymax.max() - ymin.min()))
+        height = max(height * LABEL_HEIGHT_SHARE, 1.0)
+    for name, projected in layers.items():
+        _add_layer(doc, name, projected, height)
+        estimated |= bool((projected.get("accuracy") == "estimated").any())
+    if corner is not None:
+        doc.layers.add("info", color=7)
+        note = (
+            f"CRS: {drawing_crs.to_string()} ({drawing_crs.name}); units: metres; written by "
+            "autocity-gis" + ("; dashed outlines are estimated, not surveyed" if estimated else "")
+        )
+        text = msp.add_text(
+            cad_text(note), height=height / 2, dxfattribs={"layer": "info"}
+        )
+        text.set_placement((corner[0], corner[1] - height * 2))
+    with atomic_path(target) as tmp:
+        doc.saveas(tmp)
+    return Path(target)
+
+
+def _add_layer(doc: Any, name: str, projected: Any, height: float) -> None:
+    from ezdxf.enums import TextEntityAlignment
+
+    msp = doc.modelspace()
+    layer_style = _LAYER_STYLES.get(name, _OTHER)
+    doc.layers.add(name, true_color=_rgb(layer_style.stroke))
+    doc.layers.add(f"{name}-labels", true_color=_rgb(layer_style.stroke))
+    for i, (_, row) in enumerate(projected.iterrows()):
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        accuracy = str(row.get("accuracy") or "")
+        feature_style = layer_style
+        if name == "components":
+            feature_style = style.component_style(str(row.get("id", "")), accuracy, i)
+        attribs = {
+            "layer": name,
+            "true_color": _rgb(feature_style.stroke),
+            "linetype": "DASHED" if accuracy == "estimated" else "CONTINUOUS",
+        }
+        for polygon in shapely.get_parts(geom):
+            for ring in (polygon.exterior, *polygon.interiors):
+                msp.add_lwpolyline(list(ring.coords)[:-1], close=True, dxfattribs=attribs)
+        names = (row.get(c) for c in ("name_zh", "name_en", "id"))
+        label = next((str(v) for v in names if isinstance(v, str) and v.strip()), "")
+        if label:
+            point = shapely.point_on_surface(geom)
+            msp.add_text(
+                cad_text(label), height=height, dxfattribs={"layer": f"{name}-labels"}
+            ).set_placement((point.x, point.y), align=TextEntityAlignment.MIDDLE_CENTER)
+
+
+def _rgb(colour: str) -> int:
+    from ezdxf import colors
+
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return int(colors.rgb2int((red, green, blue)))
