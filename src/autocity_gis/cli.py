@@ -462,6 +462,48 @@ def export(
         say.out(str(path))
 
 
+@cli.command()
+@click.argument("layers", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("autocity.toml"),
+    show_default=True,
+    help="Recipe file to create (never over an existing file).",
+)
+@verbose_opt
+@quiet_opt
+@_exit_statuses
+def init(layers: tuple[Path, ...], out: Path, verbose: int, quiet: int) -> None:
+    """Write a starter recipe from your layer files.
+
+    Reads each file (GeoPackage, Shapefile, GeoJSON, DXF, File Geodatabase, ...), lists its
+    layers, CRS and columns, picks the columns that look like an id, a name and an area, and
+    writes one component per id, with comments where only you know the answer: the stated
+    areas and where they were published.
+
+    \b
+    Examples:
+      $ autocity-gis init bureau/zones.gpkg
+      $ autocity-gis init institute/zones.dxf --out plan.toml
+      $ autocity-gis validate --recipe plan.toml
+    Exit status: 0 written, 2 bad input or an existing --out, 3 internal error.
+    """
+    from .starter import write_starter
+
+    say = _Reporter(verbose - quiet)
+    target, summaries = write_starter(layers, out)
+    for s in summaries:
+        where = f"{s.path.name}" + (f", layer {s.layer_name}" if s.layer_name else "")
+        say.out(
+            for_terminal(
+                f"{where}: {s.features} polygon feature(s), CRS {s.crs or 'not declared'}, "
+                f"id column {s.id_column or 'none found'}"
+            )
+        )
+    say.out(for_terminal(f"wrote {target}: fill in target_km2 and the stated areas"))
+
+
 def main() -> None:
     """Entry point of the ``autocity-gis`` console script."""
     # Keep Python warnings from libraries off the user's screen unless asked for.
