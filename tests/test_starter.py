@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 import warnings
 from pathlib import Path
@@ -102,3 +103,18 @@ def test_init_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     again = CliRunner().invoke(cli, ["init", "bureau/zones.gpkg"])
     assert again.exit_code == 2
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_commands_use_the_recipe_of_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zones(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    write_starter([tmp_path / "bureau" / "zones.gpkg"], tmp_path / "autocity.toml")
+    filled(tmp_path / "autocity.toml", 36.0)
+    result = CliRunner().invoke(cli, ["validate", "--json"])
+    assert result.exit_code == 0, result.output  # the two zones make the 36 km² stated
+    assert "using the recipe ./autocity.toml" in result.stderr
+    assert json.loads(result.stdout)["target_km2"] == 36.0
+    quiet = CliRunner().invoke(cli, ["validate", "-q", "--json"])
+    assert "using the recipe" not in quiet.stderr

@@ -159,12 +159,33 @@ class _Reporter:
             click.echo(for_terminal(message))
 
 
-recipe_opt = click.option(
-    "--recipe",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Recipe TOML describing the composition [default: the embedded Auto City recipe].",
-)
+#: The recipe a command uses when given none and the current folder holds one.
+LOCAL_RECIPE = Path("autocity.toml")
+
+
+def recipe_opt(func: F) -> F:
+    """``--recipe``, defaulting to ``./autocity.toml`` when present, else the embedded city."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("recipe") is None and LOCAL_RECIPE.is_file():
+            kwargs["recipe"] = LOCAL_RECIPE
+            if not kwargs.get("quiet"):
+                click.echo(
+                    f"· using the recipe ./{LOCAL_RECIPE} found in this folder (--recipe "
+                    "chooses another)",
+                    err=True,
+                )
+        return func(*args, **kwargs)
+
+    option = click.option(
+        "--recipe",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help=f"Recipe TOML describing the composition [default: ./{LOCAL_RECIPE} when the "
+        "current folder has one, else the embedded Auto City recipe].",
+    )
+    return option(wrapper)  # type: ignore[return-value]
 
 
 def out_dir_opt(help_text: str) -> Callable[[F], F]:
