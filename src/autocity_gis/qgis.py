@@ -103,9 +103,16 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
         the measured area and the check result. ``admin_units``, ``overlaps`` and ``gaps`` are
         left out when empty.
     """
-    deltas = {c.id: c.delta_pct for c in report.components}
+    judged = {c.id: c for c in report.components}
     components = _wgs84(composition.components).copy()
-    components["delta_pct"] = [deltas.get(i) for i in components["id"]]
+    rows = [judged.get(i) for i in components["id"]]
+    components["delta_pct"] = [c.delta_pct if c else None for c in rows]
+    # The component's own verdict: a real boolean (GeoPackage BOOLEAN subtype, GeoJSON
+    # true/false), null where nothing is stated.
+    components["tolerance_pct"] = [c.tolerance_pct if c else None for c in rows]
+    components["passed"] = pd.array([c.passed if c else None for c in rows], dtype="boolean")
+    components["gk_km2"] = [c.gk_km2 if c else None for c in rows]
+    components["plane_km2"] = [c.plane_source_km2 if c else None for c in rows]
     first = ["id", "name_zh", "name_en", "kind", "accuracy", "stated_area_km2", "measured_km2"]
     ordered = [c for c in first if c in components.columns]
     ordered += [c for c in components.columns if c not in ordered and c != "geometry"]
@@ -117,7 +124,8 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
     boundary["stated_area_source"] = report.target_source
     boundary["measured_km2"] = report.composed_km2
     boundary["delta_pct"] = report.delta_pct
-    boundary["passed"] = int(report.passed)
+    boundary["passed"] = pd.array([report.passed], dtype="boolean")
+    boundary["gk_km2"] = report.composed_gk_km2
 
     frames = {"components": components, "boundary": boundary}
     for name, frame in (
