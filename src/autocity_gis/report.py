@@ -269,7 +269,8 @@ def _overlap_reconciliation(report: ValidationReport) -> list[str]:
         f"The published figures come from different years and may overlap: {pairs}. "
         f"Together the published parts therefore cover between {low:.2f} and {high:.2f} km², "
         f"leaving between {report.target_km2 - high:.2f} and {report.target_km2 - low:.2f} km² "
-        "of the stated total for the rest.",
+        "of the stated total for the rest. A plain sum counts any shared part twice; the "
+        "composed boundary counts it once.",
     ]
 
 
