@@ -17,6 +17,8 @@ Example
     target_km2 = 471.0
     target_source = "Jilin provincial government, 2020-07-30"
     tolerance_pct = 1.0
+    components_must_pass = true     # a component outside its tolerance fails the check
+    units = ["km2", "ha", "mu"]     # km² (the reference), 公顷, 亩
 
     [context]
     layer = "admin_units.geojson"
@@ -29,6 +31,18 @@ Example
     filter = { id = "daling" }
     stated_area_km2 = 147.3
     stated_area_source = "town profile"
+    tolerance_pct = 2.0             # this component's own (default: the city's)
+
+    [[components]]
+    id = "auto_etdz"
+    name_en = "Automobile ETDZ"
+    layer = "components.geojson"
+    filter = { id = "auto_etdz" }
+    may_overlap = ["daling"]        # its published area may include part of Daling's
+    stated = [
+        { area_km2 = 118.59, source = "zone profile", judged = true },
+        { area_km2 = 110.0, source = "national catalogue", year = 2018 },
+    ]
 """
 
 from __future__ import annotations

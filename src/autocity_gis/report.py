@@ -71,8 +71,9 @@ def to_markdown(report: ValidationReport) -> str:
     Returns
     -------
     str
-        Verdict, area table, components, overlaps, gaps, missing parts, reconciliation and
-        warnings. Table cells are escaped so user text cannot break the layout.
+        Verdict (with the components' own checks), warnings first, area table, components
+        with their tolerance and check, plane areas, every published figure, missing parts,
+        reconciliation. Table cells are escaped so user text cannot break the layout.
     """
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
@@ -117,7 +118,7 @@ def to_markdown(report: ValidationReport) -> str:
     for c in report.components:
         accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else _md(c.accuracy)
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
-        delta = f"{c.delta_pct:+.3f}" if c.delta_pct is not None else "—"
+        delta = f"{round(c.delta_pct, 3) + 0.0:+.3f}" if c.delta_pct is not None else "—"
         tol = f"±{c.tolerance_pct:g}" if c.tolerance_pct is not None else "—"
         check = {True: "pass", False: "**FAIL**", None: "not judged"}[c.passed]
         role = "" if c.role == "part" else f" ({_md(c.role)})"
@@ -275,7 +276,9 @@ def _overlap_reconciliation(report: ValidationReport) -> list[str]:
 
 
 def summary_lines(report: ValidationReport) -> list[str]:
-    """Return a few lines for the terminal: verdict, areas, estimates and missing parts.
+    """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
+
+    Warnings are not among them: :func:`warning_lines` gives those, printed after.
 
     Every line is one line of literal text: ids and reasons pass through
     :func:`autocity_gis._text.for_terminal`, so a name cannot move the cursor, clear the screen,
@@ -291,7 +294,8 @@ def summary_lines(report: ValidationReport) -> list[str]:
         check = ""
         if c.passed is not None and c.delta_pct is not None and c.tolerance_pct is not None:
             check = (
-                f"  {'ok' if c.passed else 'FAIL'} {c.delta_pct:+.1f} % (±{c.tolerance_pct:g} %)"
+                f"  {'ok' if c.passed else 'FAIL'} {round(c.delta_pct, 1) + 0.0:+.1f} % "
+                f"(±{c.tolerance_pct:g} %)"
             )
         lines.append(
             f"  {for_terminal(c.id):<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  "
@@ -311,6 +315,11 @@ def summary_lines(report: ValidationReport) -> list[str]:
             + ", ".join(
                 f"{report.composed_km2 * UNIT_FACTORS[u]:,.1f} {UNIT_LABELS[u]}" for u in extra
             )
+        )
+    if report.stated_overlaps and report.stated_sum_min_km2 is not None:
+        lines.append(
+            f"  published parts cover {report.stated_sum_min_km2:.2f} to "
+            f"{report.stated_sum_km2:.2f} km² (some figures may overlap; see report.md)"
         )
     if report.composed_gk_km2 is not None:
         lines.append(

@@ -3,8 +3,10 @@
 This module owns the result types of a check (:class:`ValidationReport` and its parts) and the
 function that fills them from a :class:`~autocity_gis.compose.Composition`. All areas are
 geodesic areas on the WGS 84 ellipsoid (:mod:`autocity_gis.area`); an equal-area projection is
-reported beside them as a cross-check. Renderings (JSON, Markdown) live in
-:mod:`autocity_gis.report`.
+reported beside them as a cross-check, and the plane areas planners compare with (in the layer's
+own projected CRS and in the CGCS2000 Gauss–Krüger zone of the data) for reference only. Each
+component with a stated area is judged against its own tolerance. Renderings (JSON, Markdown)
+live in :mod:`autocity_gis.report`.
 """
 
 from __future__ import annotations
