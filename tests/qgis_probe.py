@@ -121,6 +121,14 @@ def main(project_path, options_path):
                     for field in ("id", "name_en", "name_zh", "source", "stated_area_source")
                     if layer.fields().indexOf(field) >= 0
                 },
+                # Field types as QGIS sees them (a check result must be a real boolean).
+                "types": {f.name(): f.typeName() for f in layer.fields()},
+                "passed": [
+                    f["passed"] if isinstance(f["passed"], bool) else repr(f["passed"])
+                    for f in layer.getFeatures()
+                ]
+                if layer.fields().indexOf("passed") >= 0
+                else None,
             }
             layers[layer.name()] = info
         result["layers"] = layers

@@ -255,3 +255,17 @@ def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
         "".join(xml_shown(text(f"name_en {c}")).split()) for c in "we"]
     assert "[% 7*7 %]" in legend[0] and "49" not in legend[0]
     assert layout["export_status"] == 0
+
+
+def test_check_results_are_booleans_in_qgis(qgis_view: tuple[dict, Path]) -> None:
+    seen, _ = qgis_view
+    boundary = seen["layers"]["boundary"]
+    assert boundary["types"]["passed"].lower() in ("bool", "boolean"), boundary["types"]
+    assert all(isinstance(v, bool) for v in boundary["passed"]), boundary["passed"]
+    components = seen["layers"]["components"]
+    assert components["types"]["passed"].lower() in ("bool", "boolean"), components["types"]
+    # per component: true/false where a figure is stated, NULL where nothing is
+    assert set(map(str, components["passed"])) <= {"True", "False", "NULL", "None"}
+    # the plane area in the Gauss–Krüger zone is a number even where none was computed
+    assert boundary["types"]["gk_km2"].lower() in ("real", "double"), boundary["types"]
+

@@ -97,9 +97,10 @@ def test_report_markdown_renders_no_injected_markup(
     assert inlines[0] == (
         f"Area check: {shown(text('city name_en'))} ({shown(text('city name_zh'))})"
     )
-    # each component row holds its names in one cell; the table keeps its six columns
+    # each component row holds its names in one cell; the table keeps its eight columns, the
+    # plane-area table its four (two components and the composed row)
     assert f"{shown(text('name_en w'))} / {shown(text('name_zh w'))}" in inlines
-    assert _row_widths(tokens) == [[2] * 10, [6] * 4]  # no pipe in a name split a cell
+    assert _row_widths(tokens) == [[2] * 10, [8] * 4, [4] * 4]  # no pipe split a cell
     assert f"m ({shown(text('name_en m'))}): {shown(text('missing_reason'))}" in inlines
     assert f"200 km² ({shown(text('target_source'))})" in inlines
     # headings are only the report's own
@@ -112,5 +113,7 @@ def test_summary_lines_show_controls_visibly(hostile_report: tuple[ValidationRep
     lines = summary_lines(report)
     assert all(terminal_safe(line) for line in lines)
     assert any(line.endswith(shown(text("missing_reason"))) for line in lines)
-    # one line per component, missing part included, plus the verdict
-    assert len(lines) == 1 + len(report.components) + len(report.missing)
+    # the verdict first, then one line per component, missing part included
+    assert lines[0].startswith(("PASS", "FAIL"))
+    for c in [*report.components, *report.missing]:
+        assert sum(line.startswith(f"  {c.id} ") for line in lines) == 1

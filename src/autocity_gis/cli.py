@@ -158,6 +158,14 @@ class _Reporter:
         if self.verbosity >= -1:
             click.echo(for_terminal(message))
 
+    def warnings(self, report: Any) -> None:
+        """Each warning of a check on one line after the verdict; hidden by -q."""
+        from .report import warning_lines
+
+        if self.verbosity >= 0:
+            for line in warning_lines(report):
+                click.echo(line)
+
 
 #: The recipe a command uses when given none and the current folder holds one.
 LOCAL_RECIPE = Path("autocity.toml")
@@ -348,6 +356,7 @@ def build(
     )
     for line in summary_lines(result.report):
         say.out(line)
+    say.warnings(result.report)
     say.out(f"wrote {len(result.files)} files into {result.out_dir}/")
     say.out(f"  web map {result.out_dir / 'autocity_map.html'} ({result.map_bytes / 1e6:.2f} MB)")
     sys.exit(EXIT_OK if result.report.passed else EXIT_CHECK_FAILED)
@@ -395,6 +404,7 @@ def validate(
     else:
         for line in summary_lines(report):
             say.out(line)
+        say.warnings(report)
     sys.exit(EXIT_OK if report.passed else EXIT_CHECK_FAILED)
 
 

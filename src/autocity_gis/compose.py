@@ -372,6 +372,7 @@ def _load_component(
         stated_source = _text(first.get("stated_area_source")) or spec.source.path.name
     row["stated_area_km2"] = stated
     row["stated_area_source"] = stated_source or ""
+    row["source_crs"] = layer.source_crs  # for the plane area in the layer's own CRS
     row["geometry"] = shapely.orient_polygons(shapely.make_valid(geom))
     return row
 

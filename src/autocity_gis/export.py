@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -354,6 +355,8 @@ def _kml_value(value: object) -> str | None:
         return None
     if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
         return None
+    if isinstance(value, bool | np.bool_):  # xsd:boolean, not Python's "True"
+        return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
     return str(value)

@@ -103,9 +103,16 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
         the measured area and the check result. ``admin_units``, ``overlaps`` and ``gaps`` are
         left out when empty.
     """
-    deltas = {c.id: c.delta_pct for c in report.components}
+    judged = {c.id: c for c in report.components}
     components = _wgs84(composition.components).copy()
-    components["delta_pct"] = [deltas.get(i) for i in components["id"]]
+    rows = [judged.get(i) for i in components["id"]]
+    components["delta_pct"] = [c.delta_pct if c else None for c in rows]
+    # The component's own verdict: a real boolean (GeoPackage BOOLEAN subtype, GeoJSON
+    # true/false), null where nothing is stated.
+    components["tolerance_pct"] = _reals([c.tolerance_pct if c else None for c in rows])
+    components["passed"] = pd.array([c.passed if c else None for c in rows], dtype="boolean")
+    components["gk_km2"] = _reals([c.gk_km2 if c else None for c in rows])
+    components["plane_km2"] = _reals([c.plane_source_km2 if c else None for c in rows])
     first = ["id", "name_zh", "name_en", "kind", "accuracy", "stated_area_km2", "measured_km2"]
     ordered = [c for c in first if c in components.columns]
     ordered += [c for c in components.columns if c not in ordered and c != "geometry"]
@@ -117,7 +124,8 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
     boundary["stated_area_source"] = report.target_source
     boundary["measured_km2"] = report.composed_km2
     boundary["delta_pct"] = report.delta_pct
-    boundary["passed"] = int(report.passed)
+    boundary["passed"] = pd.array([report.passed], dtype="boolean")
+    boundary["gk_km2"] = _reals([report.composed_gk_km2])
 
     frames = {"components": components, "boundary": boundary}
     for name, frame in (
@@ -137,6 +145,11 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
                 # Text stays data, except what no UTF-8 file can hold (lone surrogates).
                 frame[column] = series.map(_utf8_safe)
     return frames
+
+
+def _reals(values: list[float | None]) -> pd.Series:
+    """Return a real-number column (None → null), never text when every value is None."""
+    return pd.array(values, dtype="Float64")
 
 
 def _utf8_safe(value: object) -> object:

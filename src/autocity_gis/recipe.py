@@ -17,6 +17,8 @@ Example
     target_km2 = 471.0
     target_source = "Jilin provincial government, 2020-07-30"
     tolerance_pct = 1.0
+    components_must_pass = true     # a component outside its tolerance fails the check
+    units = ["km2", "ha", "mu"]     # km² (the reference), 公顷, 亩
 
     [context]
     layer = "admin_units.geojson"
@@ -29,6 +31,18 @@ Example
     filter = { id = "daling" }
     stated_area_km2 = 147.3
     stated_area_source = "town profile"
+    tolerance_pct = 2.0             # this component's own (default: the city's)
+
+    [[components]]
+    id = "auto_etdz"
+    name_en = "Automobile ETDZ"
+    layer = "components.geojson"
+    filter = { id = "auto_etdz" }
+    may_overlap = ["daling"]        # its published area may include part of Daling's
+    stated = [
+        { area_km2 = 118.59, source = "zone profile", judged = true },
+        { area_km2 = 110.0, source = "national catalogue", year = 2018 },
+    ]
 """
 
 from __future__ import annotations
@@ -58,6 +72,8 @@ _CITY_KEYS: dict[str, type] = {
     "target_source": str,
     "tolerance_pct": float,
     "snap_tolerance_m": float,
+    "components_must_pass": bool,
+    "units": list,
 }
 _CITY_REQUIRED = ("name_en", "target_km2", "tolerance_pct")
 _LAYER_KEYS: dict[str, type] = {
@@ -77,7 +93,13 @@ _COMPONENT_KEYS: dict[str, type] = {
     "stated_area_source": str,
     "role": str,
     "missing_reason": str,
+    "tolerance_pct": float,
+    "stated": list,
+    "may_overlap": list,
 }
+_STATED_KEYS: dict[str, type] = {"area_km2": float, "source": str, "year": int, "judged": bool}
+#: Area units a report can show beside km² (the reference): hectares (公顷) and mu (亩).
+UNITS: dict[str, float] = {"km2": 1.0, "ha": 100.0, "mu": 1500.0}
 _COMPONENT_REQUIRED = ("id", "name_en")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 #: Largest area accepted anywhere in a recipe: more than China's land area is a typo.
@@ -124,8 +146,38 @@ class LayerSource:
 
 
 @dataclass(frozen=True)
+class StatedFigure:
+    """One published area of a component.
+
+    Attributes
+    ----------
+    area_km2 : float
+        The figure, in km².
+    source : str
+        Where it was read.
+    year : int or None
+        The year it refers to, when known.
+    judged : bool
+        Whether the check compares the measured area with this figure (at most one per
+        component).
+    """
+
+    area_km2: float
+    source: str = ""
+    year: int | None = None
+    judged: bool = False
+
+
+@dataclass(frozen=True)
 class ComponentSpec:
-    """One component of the composition as the recipe describes it."""
+    """One component of the composition as the recipe describes it.
+
+    ``stated_area_km2``/``stated_area_source`` are the judged figure (from the shorthand keys
+    of the same name, or the entry of ``stated`` marked ``judged = true``); ``stated`` lists
+    every published figure; ``tolerance_pct`` is the component's own tolerance (None: the
+    city's); ``may_overlap`` names components whose published areas may include part of this
+    one's (the reconciliation gives the range the sum could take).
+    """
 
     id: str
     name_en: str
@@ -135,6 +187,9 @@ class ComponentSpec:
     stated_area_km2: float | None
     stated_area_source: str | None
     missing_reason: str | None = None
+    tolerance_pct: float | None = None
+    stated: tuple[StatedFigure, ...] = ()
+    may_overlap: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -160,6 +215,10 @@ class Recipe:
         Administrative units drawn for orientation.
     components : tuple of ComponentSpec
         In recipe order.
+    components_must_pass : bool
+        Whether a component outside its own tolerance fails the whole check.
+    units : tuple of str
+        Area units reports show (``km2`` first, the reference; ``ha``, ``mu``).
     """
 
     path: Path
@@ -172,6 +231,8 @@ class Recipe:
     snap_tolerance_m: float
     context: LayerSource | None
     components: tuple[ComponentSpec, ...]
+    components_must_pass: bool = True
+    units: tuple[str, ...] = ("km2",)
 
     @property
     def parts(self) -> tuple[ComponentSpec, ...]:
@@ -312,7 +373,7 @@ class _Checker:
                 except OverflowError:
                     self.fail(where, f"'{key}' = {_big(value)} is out of range")
                     continue
-            if not isinstance(value, want) or isinstance(value, bool):
+            if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
                 self.fail(where, f"'{key}' must be {_TYPE_NAMES[want]}, not {type(value).__name__}")
                 continue
             out[key] = value
@@ -417,6 +478,21 @@ class _Checker:
             if role not in ROLES:
                 self.fail(where, f"role '{role}' is not one of {', '.join(ROLES)}")
             stated = self.number(comp, "stated_area_km2", where, 0.0, MAX_AREA_KM2)
+            stated_source = comp.get("stated_area_source")
+            figures = self.stated_figures(comp, where)
+            judged = [f for f in figures if f.judged]
+            if figures and "stated_area_km2" in comp:
+                self.fail(
+                    where,
+                    "give either 'stated_area_km2' or a 'stated' list (with judged = true on the "
+                    "figure to check), not both",
+                )
+            elif judged:
+                stated, stated_source = judged[0].area_km2, judged[0].source
+            elif stated is not None:
+                figures = (StatedFigure(stated, stated_source or "", None, True),)
+            comp_tolerance = self.number(comp, "tolerance_pct", where, 0.0, 100.0)
+            may_overlap = self.id_list(comp, "may_overlap", where)
             source = self.layer(comp, where, reference=context)
             if "layer" not in comp and "missing_reason" not in comp:
                 self.fail(where, "give a 'layer', or a 'missing_reason' saying why there is none")
@@ -428,10 +504,21 @@ class _Checker:
                     role=role,
                     source=source,
                     stated_area_km2=stated,
-                    stated_area_source=comp.get("stated_area_source"),
+                    stated_area_source=stated_source,
                     missing_reason=comp.get("missing_reason") if source is None else None,
+                    tolerance_pct=comp_tolerance,
+                    stated=figures,
+                    may_overlap=may_overlap,
                 )
             )
+        for spec in components:
+            for other in spec.may_overlap:
+                if other not in seen or other == spec.id:
+                    self.fail(
+                        f"component '{spec.id}'",
+                        f"may_overlap names '{_clip(other)}', which is not another component",
+                    )
+        units = self.units(city)
         if components and not any(c.role == "part" and c.source for c in components):
             self.fail("[[components]]", "no component of role 'part' has a layer to compose")
         if self.problems:
@@ -449,7 +536,52 @@ class _Checker:
             snap_tolerance_m=float(snap),
             context=context,
             components=tuple(components),
+            components_must_pass=city.get("components_must_pass", True),
+            units=units,
         )
+
+    def stated_figures(self, comp: dict, where: str) -> tuple[StatedFigure, ...]:
+        """Read a component's ``stated`` list: published figures, at most one judged."""
+        raw = comp.get("stated")
+        if raw is None:
+            return ()
+        if not raw:
+            self.fail(where, "'stated' is an empty list")
+        figures = []
+        for i, entry in enumerate(raw, start=1):
+            at = f"{where}, stated figure {i}"
+            table = self.table(entry, at, _STATED_KEYS, ("area_km2",))
+            area = self.number(table, "area_km2", at, 0.0, MAX_AREA_KM2)
+            year = table.get("year")
+            if year is not None and not 1800 <= year <= 2200:
+                self.fail(at, f"'year' = {_big(year) if abs(year) > 10**9 else year} is not a year")
+                year = None
+            if area is not None:
+                figures.append(
+                    StatedFigure(area, table.get("source", ""), year, table.get("judged", False))
+                )
+        if sum(f.judged for f in figures) > 1:
+            self.fail(where, "more than one stated figure has judged = true; mark only one")
+        return tuple(figures)
+
+    def id_list(self, table: dict, key: str, where: str) -> tuple[str, ...]:
+        values = table.get(key, [])
+        if not all(isinstance(v, str) for v in values):
+            self.fail(where, f"'{key}' must be a list of component ids")
+            return ()
+        return tuple(values)
+
+    def units(self, city: dict) -> tuple[str, ...]:
+        """Read the city's ``units``: km² is always shown first, as the reference."""
+        raw = city.get("units", ["km2"])
+        out = ["km2"]
+        for unit in raw:
+            if not isinstance(unit, str) or unit not in UNITS:
+                shown = _clip(unit) if isinstance(unit, str) else type(unit).__name__
+                self.fail("[city]", f"unit '{shown}' is not one of {', '.join(UNITS)}")
+            elif unit not in out:
+                out.append(unit)
+        return tuple(out)
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -463,7 +595,14 @@ def _big(value: int) -> str:
     return f"{'-' if value < 0 else ''}{str(abs(value))[:6]}… ({digits} digits)"
 
 
-_TYPE_NAMES = {str: "text", float: "a number", dict: "a table", list: "a list", int: "an integer"}
+_TYPE_NAMES = {
+    str: "text",
+    float: "a number",
+    dict: "a table",
+    list: "a list",
+    int: "an integer",
+    bool: "true or false",
+}
 
 
 def _closest(key: str, keys: dict[str, type]) -> str | None:

@@ -17,7 +17,11 @@ from typing import Any
 from ._io import staged_outputs, write_text
 from ._text import finite_json, for_json, for_terminal
 from ._text import for_markdown as _md
-from .validate import ValidationReport
+from .recipe import UNITS as UNIT_FACTORS
+from .validate import ValidationReport, in_units
+
+#: How each unit is written for people (km² stays the reference).
+UNIT_LABELS = {"km2": "km²", "ha": "ha (公顷)", "mu": "mu (亩)"}
 
 SCHEMA_VERSION = 1
 
@@ -40,6 +44,9 @@ def to_dict(report: ValidationReport) -> dict[str, Any]:
     data["schema_version"] = SCHEMA_VERSION
     data["verdict"] = "pass" if report.passed else "fail"
     data["estimated"] = list(report.estimated)
+    data["composed_in_units"] = in_units(report.composed_km2, report.units)
+    for comp, area in zip(data["components"], report.components, strict=True):
+        comp["measured_in_units"] = in_units(area.measured_km2, report.units)
     result: dict[str, Any] = finite_json(data)
     return result
 
@@ -64,8 +71,9 @@ def to_markdown(report: ValidationReport) -> str:
     Returns
     -------
     str
-        Verdict, area table, components, overlaps, gaps, missing parts, reconciliation and
-        warnings. Table cells are escaped so user text cannot break the layout.
+        Verdict (with the components' own checks), warnings first, area table, components
+        with their tolerance and check, plane areas, every published figure, missing parts,
+        reconciliation. Table cells are escaped so user text cannot break the layout.
     """
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
@@ -74,6 +82,12 @@ def to_markdown(report: ValidationReport) -> str:
         f"**{verdict}**: composed {report.composed_km2:.2f} km² against the stated "
         f"{report.target_km2:g} km², {report.delta_km2:+.2f} km² ({report.delta_pct:+.2f} %); "
         f"tolerance ±{report.tolerance_pct:g} %.",
+    ]
+    lines += [line for text in _component_verdict(report) for line in ("", _md(text))]
+    if report.warnings:  # first, not last: they may change what the verdict means
+        lines += ["", "## Warnings", ""]
+        lines += [f"- {_md(w)}" for w in report.warnings]
+    lines += [
         "",
         "| figure | value |",
         "|---|---|",
@@ -86,26 +100,42 @@ def to_markdown(report: ValidationReport) -> str:
         f"| gaps inside the boundary | {report.gaps_km2:.3f} km² ({report.gap_count}) |",
         f"| separate polygons in the boundary | {report.boundary_parts} |",
         f"| union method | {report.compose_method}, snap {report.snap_tolerance_m:g} m |",
+    ]
+    extra = [u for u in report.units if u != "km2"]
+    for unit in extra:
+        lines.append(
+            f"| composed area in {UNIT_LABELS[unit]} | "
+            f"{report.composed_km2 * UNIT_FACTORS[unit]:,.1f} |"
+        )
+    lines += [
         "",
         "## Components",
         "",
-        "| id | name | accuracy | measured km² | stated km² | Δ % |",
-        "|---|---|---|---:|---:|---:|",
+        "| id | name | accuracy | measured km² | stated km² | Δ % | tolerance % | check |"
+        + "".join(f" measured {UNIT_LABELS[u]} |" for u in extra),
+        "|---|---|---|---:|---:|---:|---:|---|" + "---:|" * len(extra),
     ]
     for c in report.components:
         accuracy = f"**{c.accuracy}**" if c.accuracy == "estimated" else _md(c.accuracy)
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
-        delta = f"{c.delta_pct:+.3f}" if c.delta_pct is not None else "—"
+        delta = f"{round(c.delta_pct, 3) + 0.0:+.3f}" if c.delta_pct is not None else "—"
+        tol = f"±{c.tolerance_pct:g}" if c.tolerance_pct is not None else "—"
+        check = {True: "pass", False: "**FAIL**", None: "not judged"}[c.passed]
         role = "" if c.role == "part" else f" ({_md(c.role)})"
         lines.append(
             f"| {_md(c.id)}{role} | {_md(c.name_en)} / {_md(c.name_zh)} | {accuracy} | "
-            f"{c.measured_km2:.3f} | {stated_text} | {delta} |"
+            f"{c.measured_km2:.3f} | {stated_text} | {delta} | {tol} | {check} |"
+            + "".join(f" {c.measured_km2 * UNIT_FACTORS[u]:,.1f} |" for u in extra)
         )
     for m in report.missing:
         lines.append(
             f"| {_md(m.id)} | {_md(m.name_en)} / {_md(m.name_zh)} | **missing** | — | "
-            f"{f'{m.stated_km2:g}' if m.stated_km2 is not None else '—'} | — |"
+            f"{f'{m.stated_km2:g}' if m.stated_km2 is not None else '—'} | — | — | not judged |"
+            + " — |"
+            * len(extra)
         )
+    lines += _plane_section(report)
+    lines += _figures_section(report)
     if report.estimated:
         lines += [
             "",
@@ -125,6 +155,7 @@ def to_markdown(report: ValidationReport) -> str:
             else "."
         )
     )
+    lines += _overlap_reconciliation(report)
     lines += ["", "## Overlaps", ""]
     if report.overlaps:
         lines += ["| a | b | km² |", "|---|---|---:|"]
@@ -152,14 +183,102 @@ def to_markdown(report: ValidationReport) -> str:
             f"{s.vertices_before} → {s.vertices_after} |"
             for s in report.web_simplification
         ]
-    if report.warnings:
-        lines += ["", "## Warnings", ""]
-        lines += [f"- {_md(w)}" for w in report.warnings]
     return "\n".join(lines) + "\n"
 
 
+def _component_verdict(report: ValidationReport) -> list[str]:
+    """Lines saying how the components' own checks entered the verdict (plain text)."""
+    judged = [c for c in report.components if c.passed is not None]
+    if not judged:
+        return []
+    failed = report.failed_components
+    if not failed:
+        return [f"Every judged component ({len(judged)}) is within its tolerance."]
+    rule = (
+        "so the check fails"
+        if report.components_must_pass
+        else "reported only (the recipe sets components_must_pass = false)"
+    )
+    return [f"Components outside their tolerance: {', '.join(failed)}; {rule}."]
+
+
+def _plane_section(report: ValidationReport) -> list[str]:
+    """Return the plane areas planners compare with, beside the geodesic reference."""
+    if report.gk_crs is None:
+        return []
+    lines = [
+        "",
+        "## Plane areas",
+        "",
+        _md(
+            "The geodesic area on the WGS 84 ellipsoid is the reference. CAD AREA and ArcGIS "
+            "Shape_Area give plane areas in a projection; they are shown here to compare with."
+        ),
+        "",
+        f"| id | geodesic km² | plane km² in {report.gk_crs} (CGCS2000 Gauss–Krüger) | "
+        "plane km² in the layer's own CRS |",
+        "|---|---:|---:|---:|",
+    ]
+    for c in report.components:
+        gk = f"{c.gk_km2:.3f}" if c.gk_km2 is not None else "—"
+        own = (
+            f"{c.plane_source_km2:.3f} ({_md(c.source_crs or '')})"
+            if c.plane_source_km2 is not None
+            else f"— ({_md(c.source_crs)}: not projected)"
+            if c.source_crs
+            else "—"
+        )
+        lines.append(f"| {_md(c.id)} | {c.measured_km2:.3f} | {gk} | {own} |")
+    if report.composed_gk_km2 is not None:
+        lines.append(f"| composed | {report.composed_km2:.3f} | {report.composed_gk_km2:.3f} | — |")
+    if report.plane_note:
+        lines += ["", _md(report.plane_note)]
+    return lines
+
+
+def _figures_section(report: ValidationReport) -> list[str]:
+    """Every published figure of each component, the judged one marked."""
+    rows = [(c.id, f) for c in report.components for f in c.stated_figures]
+    if not any(len(c.stated_figures) > 1 for c in report.components):
+        return []
+    lines = [
+        "",
+        "## Published figures",
+        "",
+        "| id | km² | year | source | judged |",
+        "|---|---:|---:|---|---|",
+    ]
+    lines += [
+        f"| {_md(cid)} | {f.area_km2:g} | {f.year if f.year is not None else '—'} | "
+        f"{_md(f.source)} | {'**judged**' if f.judged else ''} |"
+        for cid, f in rows
+    ]
+    return lines
+
+
+def _overlap_reconciliation(report: ValidationReport) -> list[str]:
+    """Return the range the published parts' sum can take when some may include others."""
+    if not report.stated_overlaps or report.stated_sum_min_km2 is None:
+        return []
+    pairs = "; ".join(
+        f"{_md(o.a)} may include part of {_md(o.b)} (up to {o.max_km2:g} km²)"
+        for o in report.stated_overlaps
+    )
+    low, high = report.stated_sum_min_km2, report.stated_sum_km2
+    return [
+        "",
+        f"The published figures come from different years and may overlap: {pairs}. "
+        f"Together the published parts therefore cover between {low:.2f} and {high:.2f} km², "
+        f"leaving between {report.target_km2 - high:.2f} and {report.target_km2 - low:.2f} km² "
+        "of the stated total for the rest. A plain sum counts any shared part twice; the "
+        "composed boundary counts it once.",
+    ]
+
+
 def summary_lines(report: ValidationReport) -> list[str]:
-    """Return a few lines for the terminal: verdict, areas, estimates and missing parts.
+    """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
+
+    Warnings are not among them: :func:`warning_lines` gives those, printed after.
 
     Every line is one line of literal text: ids and reasons pass through
     :func:`autocity_gis._text.for_terminal`, so a name cannot move the cursor, clear the screen,
@@ -172,9 +291,15 @@ def summary_lines(report: ValidationReport) -> list[str]:
     ]
     for c in report.components:
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
+        check = ""
+        if c.passed is not None and c.delta_pct is not None and c.tolerance_pct is not None:
+            check = (
+                f"  {'ok' if c.passed else 'FAIL'} {round(c.delta_pct, 1) + 0.0:+.1f} % "
+                f"(±{c.tolerance_pct:g} %)"
+            )
         lines.append(
             f"  {for_terminal(c.id):<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  "
-            f"{for_terminal(c.accuracy)}"
+            f"{for_terminal(c.accuracy)}{check}"
         )
     for m in report.missing:
         lines.append(f"  {for_terminal(m.id):<16} {'missing':>13}  {for_terminal(m.reason)}")
@@ -182,7 +307,33 @@ def summary_lines(report: ValidationReport) -> list[str]:
         lines.append(f"  overlaps: {len(report.overlaps)} pair(s)")
     if report.gap_count:
         lines.append(f"  gaps: {report.gap_count}, {report.gaps_km2:.3f} km²")
+    lines += [f"  {for_terminal(line)}" for line in _component_verdict(report)]
+    extra = [u for u in report.units if u != "km2"]
+    if extra:
+        lines.append(
+            "  composed "
+            + ", ".join(
+                f"{report.composed_km2 * UNIT_FACTORS[u]:,.1f} {UNIT_LABELS[u]}" for u in extra
+            )
+        )
+    if report.stated_overlaps and report.stated_sum_min_km2 is not None:
+        lines.append(
+            f"  published parts cover {report.stated_sum_min_km2:.2f} to "
+            f"{report.stated_sum_km2:.2f} km² (some figures may overlap; see report.md)"
+        )
+    if report.composed_gk_km2 is not None:
+        lines.append(
+            f"  plane area in {report.gk_crs} (Gauss–Krüger): {report.composed_gk_km2:.2f} km²"
+        )
     return lines
+
+
+def warning_lines(report: ValidationReport) -> list[str]:
+    """Return each warning as one terminal line (``warning: …``), control characters shown.
+
+    The CLI prints them after the verdict; ``-q`` hides them.
+    """
+    return [f"warning: {for_terminal(w)}" for w in report.warnings]
 
 
 def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
@@ -192,4 +343,3 @@ def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
         write_text(staging / "report.json", to_json(report))
         write_text(staging / "report.md", to_markdown(report))
     return [out / "report.json", out / "report.md"]
-

@@ -3,19 +3,31 @@
 This module owns the result types of a check (:class:`ValidationReport` and its parts) and the
 function that fills them from a :class:`~autocity_gis.compose.Composition`. All areas are
 geodesic areas on the WGS 84 ellipsoid (:mod:`autocity_gis.area`); an equal-area projection is
-reported beside them as a cross-check. Renderings (JSON, Markdown) live in
-:mod:`autocity_gis.report`.
+reported beside them as a cross-check, and the plane areas planners compare with (in the layer's
+own projected CRS and in the CGCS2000 Gauss–Krüger zone of the data) for reference only. Each
+component with a stated area is judged against its own tolerance. Renderings (JSON, Markdown)
+live in :mod:`autocity_gis.report`.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from .area import equal_area_km2, geodesic_area_km2
 from .compose import Composition, finite_or_none
-from .recipe import Recipe
+from .recipe import UNITS, Recipe, StatedFigure
+
+#: EPSG code of the CGCS2000 3-degree Gauss–Krüger zone with central meridian 75°E (the
+#: CM-only family runs 4534 … 4554 for 75°E … 135°E, eastings without the zone prefix).
+_GK3_FIRST_EPSG = 4534
+_GK3_FIRST_CM = 75
+_GK3_LAST_CM = 135
+#: Mean Earth radius used to explain the Gauss–Krüger scale (metres).
+_EARTH_RADIUS_M = 6_371_000.0
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,21 @@ class ComponentArea:
         How the geometry was made (from the layer's ``method`` attribute).
     role : str
         ``part`` or ``subtract``.
+    tolerance_pct : float or None
+        The component's own tolerance (the recipe's ``tolerance_pct`` for it, else the
+        city's); None when nothing is stated.
+    passed : bool or None
+        ``abs(delta_pct) <= tolerance_pct``; None when nothing is stated (not judged).
+    stated_figures : tuple of StatedFigure
+        Every published figure with its source and year; the one marked ``judged`` is
+        ``stated_km2``.
+    source_crs : str or None
+        The CRS the component's layer was in.
+    plane_source_km2 : float or None
+        Plane (Cartesian) area in that CRS when it is projected, what CAD ``AREA`` or
+        ArcGIS ``Shape_Area`` show on the layer; None for longitude/latitude layers.
+    gk_crs, gk_km2 : str or None, float or None
+        The CGCS2000 3-degree Gauss–Krüger zone of the data and the plane area in it.
     """
 
     id: str
@@ -52,6 +79,30 @@ class ComponentArea:
     delta_pct: float | None
     method: str = ""
     role: str = "part"
+    tolerance_pct: float | None = None
+    passed: bool | None = None
+    stated_figures: tuple[StatedFigure, ...] = ()
+    source_crs: str | None = None
+    plane_source_km2: float | None = None
+    gk_crs: str | None = None
+    gk_km2: float | None = None
+
+
+@dataclass(frozen=True)
+class StatedOverlap:
+    """Two components whose published areas may count the same ground twice.
+
+    Attributes
+    ----------
+    a, b : str
+        Component ids (``a`` names ``b`` in its ``may_overlap``).
+    max_km2 : float
+        The most that can be counted twice: the smaller of the two judged figures.
+    """
+
+    a: str
+    b: str
+    max_km2: float
 
 
 @dataclass(frozen=True)
@@ -147,6 +198,25 @@ class ValidationReport:
         How the web map simplified each layer (filled in by a build that drew a map).
     warnings : tuple of str
         Repairs and caveats the user should know about.
+    area_passed : bool or None
+        Whether the composed area alone is within tolerance of the target (``passed`` also
+        requires every judged component to pass unless ``components_must_pass`` is false).
+    components_must_pass : bool
+        The recipe's rule: a failing component fails the check.
+    failed_components : tuple of str
+        Ids of judged components outside their tolerance.
+    units : tuple of str
+        Units the renderings show (``km2`` first: the reference), see
+        :data:`autocity_gis.recipe.UNITS`.
+    gk_crs, composed_gk_km2 : str or None, float or None
+        The CGCS2000 Gauss–Krüger zone of the data and the composed plane area in it.
+    plane_note : str
+        One line explaining why plane and geodesic areas differ.
+    stated_overlaps : tuple of StatedOverlap
+        Published parts that may include each other (from ``may_overlap``).
+    stated_sum_min_km2 : float or None
+        The smallest the published parts can cover together when those overlaps are full
+        (``stated_sum_km2`` is the largest, when they are empty).
     """
 
     name_en: str
@@ -173,11 +243,89 @@ class ValidationReport:
     boundary_parts: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
     web_simplification: tuple[LayerSimplification, ...] = ()
+    area_passed: bool | None = None
+    components_must_pass: bool = True
+    failed_components: tuple[str, ...] = ()
+    units: tuple[str, ...] = ("km2",)
+    gk_crs: str | None = None
+    composed_gk_km2: float | None = None
+    plane_note: str = ""
+    stated_overlaps: tuple[StatedOverlap, ...] = ()
+    stated_sum_min_km2: float | None = None
 
     @property
     def estimated(self) -> tuple[str, ...]:
         """Ids of components whose geometry is an estimate."""
         return tuple(c.id for c in self.components if c.accuracy == "estimated")
+
+
+def in_units(km2: float | None, units: tuple[str, ...]) -> dict[str, float | None]:
+    """Return an area in each of ``units`` (``km2``, ``ha`` = 公顷, ``mu`` = 亩).
+
+    >>> in_units(1.0, ("km2", "ha", "mu"))
+    {'km2': 1.0, 'ha': 100.0, 'mu': 1500.0}
+    """
+    return {u: None if km2 is None else km2 * UNITS[u] for u in units}
+
+
+def gauss_kruger_zone(lon: float) -> tuple[str, float] | None:
+    """Return the CGCS2000 3-degree Gauss–Krüger zone (CM-only EPSG code) for a longitude.
+
+    The zone whose central meridian (a multiple of 3°) is nearest; None outside China's
+    zones (75°E … 135°E).
+
+    >>> gauss_kruger_zone(125.2)
+    ('EPSG:4551', 126.0)
+    """
+    if not math.isfinite(lon):
+        return None
+    cm = 3 * round(lon / 3.0)
+    if not _GK3_FIRST_CM <= cm <= _GK3_LAST_CM:
+        return None
+    return f"EPSG:{_GK3_FIRST_EPSG + (cm - _GK3_FIRST_CM) // 3}", float(cm)
+
+
+def plane_area_km2(geom: BaseGeometry, crs: str) -> float | None:
+    """Return the Cartesian area of a WGS 84 geometry projected into ``crs``.
+
+    None when ``crs`` is not a projected CRS or the projection fails.
+    """
+    import numpy as np
+    import pyproj
+
+    try:
+        target = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError:
+        return None
+    if not target.is_projected:
+        return None
+    to_plane = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+    try:
+        area = (
+            shapely.area(
+                shapely.transform(geom, lambda xy: np.column_stack(to_plane.transform(*xy.T)))
+            )
+            / 1e6
+        )
+    except (pyproj.exceptions.ProjError, ValueError):
+        return None
+    return float(area) if math.isfinite(area) else None
+
+
+def _plane_note(geom: BaseGeometry, gk: tuple[str, float] | None) -> str:
+    """One line: why the Gauss–Krüger plane area differs from the geodesic one."""
+    if gk is None:
+        return ""
+    centroid = geom.centroid
+    off_km = (
+        abs(centroid.x - gk[1]) * 111.32 * math.cos(math.radians(centroid.y))
+    )  # east–west distance from the central meridian
+    grow = ((1 + (off_km * 1000 / _EARTH_RADIUS_M) ** 2 / 2) ** 2 - 1) * 100
+    return (
+        f"Plane areas in a Gauss–Krüger zone are larger than the geodesic area by about "
+        f"(distance from the central meridian / Earth radius)²: {off_km:.0f} km from "
+        f"{gk[1]:g}°E gives +{grow:.3f} %; a layer's own projected CRS distorts in its own way."
+    )
 
 
 def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
@@ -201,10 +349,21 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     cross_check = float(equal_area_km2(boundary_geom))
     delta = composed - recipe.target_km2
     delta_pct = delta / recipe.target_km2 * 100.0
+    specs = {spec.id: spec for spec in recipe.components}
+    lon = boundary_geom.centroid.x if not boundary_geom.is_empty else float("nan")
+    gk = gauss_kruger_zone(lon)
     areas = []
     for row in comps.itertuples(index=False):
         stated = finite_or_none(row.stated_area_km2)
         measured = float(row.measured_km2)
+        spec = specs.get(row.id)
+        own = spec.tolerance_pct if spec is not None else None
+        tolerance = (own if own is not None else recipe.tolerance_pct) if stated else None
+        delta_c = None if not stated else (measured - stated) / stated * 100.0
+        source_crs = getattr(row, "source_crs", None) or None
+        figures = spec.stated if spec is not None else ()
+        if stated and not figures:  # read from the layer's attributes
+            figures = (StatedFigure(stated, row.stated_area_source or "", None, True),)
         areas.append(
             ComponentArea(
                 id=row.id,
@@ -214,9 +373,20 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
                 measured_km2=measured,
                 stated_km2=stated,
                 stated_source=row.stated_area_source or None,
-                delta_pct=None if not stated else (measured - stated) / stated * 100.0,
+                delta_pct=delta_c,
                 method=row.method,
                 role=row.role,
+                tolerance_pct=tolerance,
+                passed=(
+                    None
+                    if delta_c is None or tolerance is None
+                    else bool(abs(delta_c) <= tolerance)
+                ),
+                stated_figures=figures,
+                source_crs=source_crs,
+                plane_source_km2=(plane_area_km2(row.geometry, source_crs) if source_crs else None),
+                gk_crs=gk[0] if gk else None,
+                gk_km2=plane_area_km2(row.geometry, gk[0]) if gk else None,
             )
         )
     missing = tuple(
@@ -234,6 +404,19 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     stated_parts = [s.stated_area_km2 for s in recipe.parts if s.stated_area_km2 is not None]
     stated_sum = float(sum(stated_parts))
     gaps = composition.gaps
+    area_passed = bool(abs(delta_pct) <= recipe.tolerance_pct)
+    failed = tuple(a.id for a in areas if a.passed is False)
+    passed = area_passed and not (recipe.components_must_pass and failed)
+    judged = {s.id: s.stated_area_km2 for s in recipe.parts if s.stated_area_km2 is not None}
+    stated_overlaps = tuple(
+        StatedOverlap(a=s.id, b=other, max_km2=min(judged[s.id], judged[other]))
+        for s in recipe.parts
+        for other in s.may_overlap
+        if s.id in judged and other in judged
+    )
+    stated_min = max(
+        stated_sum - sum(o.max_km2 for o in stated_overlaps), max(judged.values(), default=0.0)
+    )
     return ValidationReport(
         name_en=recipe.name_en,
         name_zh=recipe.name_zh,
@@ -244,7 +427,7 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         composed_equal_area_km2=cross_check,
         delta_km2=delta,
         delta_pct=delta_pct,
-        passed=abs(delta_pct) <= recipe.tolerance_pct,
+        passed=passed,
         components=tuple(areas),
         overlaps=tuple(
             Overlap(a=o.a, b=o.b, area_km2=float(o.area_km2))
@@ -261,4 +444,13 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         snap_tolerance_m=composition.snap_tolerance_m,
         boundary_parts=int(shapely.get_num_geometries(boundary_geom)),
         warnings=composition.warnings,
+        area_passed=area_passed,
+        components_must_pass=recipe.components_must_pass,
+        failed_components=failed,
+        units=recipe.units,
+        gk_crs=gk[0] if gk else None,
+        composed_gk_km2=plane_area_km2(boundary_geom, gk[0]) if gk else None,
+        plane_note=_plane_note(boundary_geom, gk),
+        stated_overlaps=stated_overlaps,
+        stated_sum_min_km2=stated_min if stated_overlaps else stated_sum,
     )

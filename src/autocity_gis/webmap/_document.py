@@ -281,6 +281,12 @@ def _component_texts(
         (t["measured"], km2(measured)),
         (t["stated"], km2(stated) if stated is not None else None),
         (t["difference"], pct(delta) if delta is not None else None),
+        (
+            t["check"],
+            None
+            if area is None or area.passed is None
+            else f"{t['passed'] if area.passed else t['failed']} (±{area.tolerance_pct:g}%)",
+        ),
         (t["stated_source"], row.get("stated_area_source")),
         (t["accuracy"], t.get(accuracy, accuracy)),
         (t["method"], row.get("method")),
@@ -377,7 +383,14 @@ def _title_panel(
                 [data_dates, ""],
                 [f" · {datum_line} · {t['basemap']}: {basemap}", ""],
             ],
-            [[f"{t['caveat_est']} {t['caveat_area']}", ""]],
+            # The dashed-outline caveat only when something is drawn dashed (estimated).
+            [
+                [
+                    f"{t['caveat_est']} {t['caveat_area']}" if report.estimated
+                    else t["caveat_area"],
+                    "",
+                ]
+            ],
         ],
     }
 
@@ -396,6 +409,15 @@ def _summary_panel(
         [t["difference"], [[f"{km2(report.delta_km2)} ({pct(report.delta_pct)})", ""]]],
         [t["check"], [verdict, [f" (±{report.tolerance_pct:g}% {t['tolerance']})", ""]]],
     ]
+    if report.failed_components:
+        # Each id its own span (isolated by the page), so no bidi control in one moves another.
+        failed: Line = [[t["components_failed"].format(ids=""), "bad"]]
+        for i, cid in enumerate(report.failed_components):
+            failed += [[", ", ""]] if i else []
+            failed.append([plain(cid), "bad"])
+        if not report.components_must_pass:
+            failed.append([f" {t['components_reported']}", ""])
+        totals.append(["", failed])
     extra = " · ".join(
         (
             f"{t['sum_parts']}: {km2(report.sum_of_parts_km2)}",
@@ -406,10 +428,26 @@ def _summary_panel(
     return {
         "heading": t["summary"],
         "totals": totals,
-        "head": [t["component"], t["measured"], t["stated"], "Δ"],
+        "head": [t["component"], t["measured"], t["stated"], "Δ", t["check"]],
         "rows": _summary_rows(report, ln),
-        "notes": [[[extra, ""]], [[_simplified_note(stats, ln), ""]]],
+        "notes": [*_warning_notes(report, ln), [[extra, ""]], [[_simplified_note(stats, ln), ""]]],
     }
+
+
+def _warning_notes(report: ValidationReport, ln: _Lang) -> list[Line]:
+    """Every warning of the check, one note each, under a heading; first among the notes."""
+    if not report.warnings:
+        return []
+    head: Line = [[f"{ln.text['warnings']} ({len(report.warnings)})", "b"]]
+    return [head, *([["⚠ ", "bad"], [plain(w), ""]] for w in report.warnings)]
+
+
+def _check_cell(c: ComponentArea, ln: _Lang) -> Line:
+    t = ln.text
+    if c.passed is None:
+        return [[t["not_judged"], "muted"]]
+    verdict = [t["passed"], "ok"] if c.passed else [t["failed"], "bad"]
+    return [verdict, [f" (±{c.tolerance_pct:g}%)", ""]]
 
 
 def _summary_rows(report: ValidationReport, ln: _Lang) -> list[Json]:
@@ -419,14 +457,14 @@ def _summary_rows(report: ValidationReport, ln: _Lang) -> list[Json]:
         first, _ = ln.names(c.name_zh, c.name_en)
         tag = [[" ", ""], [t["estimated"], "est"]] if c.accuracy == "estimated" else []
         cells = [[[first, ""], *tag], [[km2(c.measured_km2), ""]]]
-        cells += [[[km2(c.stated_km2), ""]], [[pct(c.delta_pct), ""]]]
+        cells += [[[km2(c.stated_km2), ""]], [[pct(c.delta_pct), ""]], _check_cell(c, ln)]
         rows.append({"id": c.id, "muted": False, "cells": cells})
     for miss in report.missing:
         first, _ = ln.names(miss.name_zh, miss.name_en)
         name: Line = [[first, ""], [f" ({t['missing']})", ""]]
         if plain(miss.reason):
             name.append([plain(miss.reason), "note"])
-        cells = [name, [["—", ""]], [[km2(miss.stated_km2), ""]], [["—", ""]]]
+        cells = [name, [["—", ""]], [[km2(miss.stated_km2), ""]], [["—", ""]], [["—", ""]]]
         rows.append({"id": miss.id, "muted": True, "cells": cells})
     return rows
 
