@@ -77,6 +77,7 @@ _COMPONENT_KEYS: dict[str, type] = {
     "stated_area_source": str,
     "role": str,
     "missing_reason": str,
+    "parent": str,
 }
 _COMPONENT_REQUIRED = ("id", "name_en")
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
@@ -111,6 +112,9 @@ class LayerSource:
     root : Path or None
         The recipe's folder: the layer lies inside it, and zipped layers are read only from
         there.
+    parent : str or None
+        For a component, an attribute value (adcode or name) of the context unit that should
+        contain it: the share outside that unit is reported.
     """
 
     path: Path
@@ -121,6 +125,7 @@ class LayerSource:
     encoding: str | None = None
     reference: LayerSource | None = None
     root: Path | None = None
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -382,6 +387,7 @@ class _Checker:
             encoding=encoding,
             reference=reference,
             root=self.folder,
+            parent=table.get("parent"),
         )
 
     def recipe(self, data: dict) -> Recipe:
