@@ -7,8 +7,10 @@ the :class:`~autocity_gis.limits.Limits`), in the attribute encoding the recipe 
 CRSs that are vertical, local or not of the Earth, choosing the rows a recipe's filter
 names, putting the coordinates into EPSG:4326 on the WGS 84 datum (from any EPSG CRS, or from
 the GCJ-02/BD-09 offset datums that no EPSG code expresses), checking that they are plausible
-(finite, in China, not latitude/longitude swapped, not GCJ-02 mislabelled against the recipe's
-context layer) and repairing geometry. Anything unusable raises a
+(finite, in China, not latitude/longitude swapped) and, when the recipe has a context layer,
+where they should be (near the context units, inside the named parent unit, in the declared
+datum: :mod:`autocity_gis.placement` judges that and names the CRS or datum that would put a
+misplaced layer right) and repairing geometry. Anything unusable raises a
 :class:`~autocity_gis._errors.LayerError` naming the file and feature; repairs that are safe
 are made and described in the returned warnings.
 """
@@ -96,7 +98,9 @@ def read_layer(
         The file, layer, filter, attribute encoding and declared CRS/datum.
     context_borders : shapely geometry, optional
         Borders of the official context units (see :func:`borders_of`); when given, the
-        layer's position and datum are checked against them.
+        layer's position, parent unit (``source.parent``) and datum are checked against
+        them, and a layer without a CRS, or outside China as declared, is re-read in the
+        sibling Gauss-Krueger CRSs to name the one that lands it on them.
     limits : Limits, optional
         Resource limits (features, vertices, text length, unzipped size); when omitted,
         :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
@@ -112,12 +116,14 @@ def read_layer(
     ------
     LayerError
         If the file is refused by the sandbox or cannot be read, is over a limit, is empty,
-        its text attributes are mis-decoded, the filter selects nothing, or a feature is not
-        a usable polygon.
+        its text attributes are mis-decoded, the filter selects nothing, a feature is not
+        a usable polygon, ``source.parent`` is not a context unit or nothing of the layer
+        lies in it.
     CRSError
         If the CRS is missing, not horizontal or not of the Earth, the coordinates do not fit
-        it (projected metres labelled as degrees, latitude and longitude swapped), or the
-        layer lies outside China.
+        it (projected metres labelled as degrees, latitude and longitude swapped), the
+        layer lies outside China, or it lies farther than
+        :data:`~autocity_gis.placement.MISPLACED_KM` from the context units.
     """
     limits = current_limits(limits)
     path = source.path
@@ -131,7 +137,16 @@ def read_layer(
     if source.encoding is None:
         _check_encoding(frame, source, declared)
     frame = _select(frame, source)
-    crs_text, frame = _assign_crs(frame, source)
+    try:
+        crs_text, frame = _assign_crs(frame, source)
+    except CRSError as exc:
+        if frame.crs is not None or source.crs is not None or source.datum is not None:
+            raise
+        # No CRS anywhere: the context may tell which one the coordinates are in.
+        hint = _undeclared_hint(frame, source, context_borders, limits, exc)
+        if hint is None:
+            raise
+        raise CRSError(hint) from exc
     datum = source.datum or "WGS84"
     raw = frame
     try:
@@ -642,6 +657,24 @@ def _declared(raw: gpd.GeoDataFrame, source: LayerSource, datum: str) -> placeme
         in_recipe=source.crs is not None,
         raw_xy=placement.sample(shapely.get_coordinates(raw.geometry.to_numpy())),
     )
+
+
+def _undeclared_hint(
+    frame: gpd.GeoDataFrame,
+    source: LayerSource,
+    borders: BaseGeometry | None,
+    limits: Limits,
+    problem: CRSError,
+) -> str | None:
+    """Return a better message for a layer without a CRS, if the context tells which."""
+    if borders is None or borders.is_empty:
+        return None
+    context = _context(borders, source, limits)
+    if context is None:
+        return None
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    said = str(problem).split("; ")[0].rstrip(".")
+    return placement.undeclared_hint(xy, context, said)
 
 
 def _placement_hint(

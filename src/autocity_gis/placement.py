@@ -518,16 +518,16 @@ def _crs_advice(fit: Fit, declared: Declared) -> str:
             f"the file's own CRS is wrong: give the file {fit.code} (replace its .prj, or "
             f"ogr2ogr -a_srs {fit.code})"
         )
-    return advice + _same_plane(fit, declared)
+    return advice + _same_plane(fit, declared.crs)
 
 
-def _same_plane(fit: Fit, declared: Declared) -> str:
+def _same_plane(fit: Fit, declared: CRS | None) -> str:
     """Name the same zone in the other families when the declared CRS gives no family.
 
     The families differ by under 100 m here, too little to tell them apart from the context:
     the archive the data came from decides.
     """
-    if declared.crs.to_epsg() in _BY_EPSG:
+    if declared is not None and declared.to_epsg() in _BY_EPSG:
         return ""
     best = _BY_EPSG[int(fit.code.split(":")[1])]
     others = [
@@ -696,6 +696,39 @@ def unplaceable_hint(declared: Declared, context: Context, problem: str) -> str 
         f"{problem}; read as {best.code} ({best.name}) instead of {declared.crs_text} it falls "
         f"on the context units of {context.name} ({best.share:.0%} of its vertices): "
         f"{_crs_advice(best, declared)}."
+    )
+
+
+def undeclared_hint(xy: np.ndarray, context: Context, problem: str) -> str | None:
+    """Return an error message for a layer without any CRS, if a reading lands it.
+
+    CAD deliveries and Shapefiles without ``.prj`` carry no CRS: if the coordinates fall on
+    the context units as longitude/latitude or in one Gauss-Krueger CRS, the message (after
+    ``problem``, the original message up to its advice) says which to declare.
+    """
+    xy = sample(xy)
+    if len(xy) == 0:
+        return None
+    with np.errstate(all="ignore"):
+        lonlat = (np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
+    if lonlat:
+        local = np.column_stack(context.local.forward.transform(xy[:, 0], xy[:, 1]))
+        share, _ = _share_on(context.union_local, local)
+        if share >= 0.5:
+            return (
+                f"{problem}; its coordinates are longitude/latitude on the context units of "
+                f'{context.name} ({share:.0%} of its vertices): add crs = "EPSG:4326" (or '
+                'datum = "GCJ02" if they come from a Chinese web map) to its recipe entry.'
+            )
+        return None
+    fits = gauss_kruger_fits(xy, None, context, context.union_local)
+    if not fits:
+        return None
+    best = fits[0]
+    return (
+        f"{problem}; read as {best.code} ({best.name}) its coordinates fall on the context units "
+        f'of {context.name} ({best.share:.0%} of its vertices): add crs = "{best.code}" to its '
+        f"recipe entry{_same_plane(best, None)}."
     )
 
 
