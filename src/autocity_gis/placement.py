@@ -29,7 +29,6 @@ import threading
 import warnings as pywarnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -89,6 +88,12 @@ class GaussKruger:
     prefixed : bool
         Whether the zone number is prefixed to the easting (false easting ``zone * 1e6 + 5e5``
         rather than ``5e5``).
+
+    Examples
+    --------
+    >>> gk = next(g for g in GAUSS_KRUGER if g.epsg == 4530)
+    >>> gk.name, gk.cm, gk.false_easting
+    ('CGCS2000 / 3-degree Gauss-Kruger zone 42', 126, 42500000.0)
     """
 
     epsg: int
@@ -166,12 +171,21 @@ GAUSS_KRUGER: tuple[GaussKruger, ...] = _table()
 _BY_EPSG = {gk.epsg: gk for gk in GAUSS_KRUGER}
 
 
-@lru_cache(maxsize=512)
+_PER_THREAD = threading.local()
+
+
 def _unproject(proj: str) -> Transformer:
-    # A pipeline string needs no database look-up: 0.2 ms instead of ~50 ms per CRS.
-    return Transformer.from_pipeline(
-        f"+proj=pipeline +step +inv {proj} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
-    )
+    """Return a transformer from a Gauss-Krueger plane to lon/lat degrees, cached per thread.
+
+    A pipeline string needs no database look-up: 0.2 ms instead of ~50 ms per CRS. The cache
+    is per thread because batch builds run in threads and a transformer is not to be shared.
+    """
+    cache: dict[str, Transformer] = _PER_THREAD.__dict__.setdefault("transformers", {})
+    if proj not in cache:
+        cache[proj] = Transformer.from_pipeline(
+            f"+proj=pipeline +step +inv {proj} +step +proj=unitconvert +xy_in=rad +xy_out=deg"
+        )
+    return cache[proj]
 
 
 def _tm_signature(crs: CRS) -> tuple[float, float, float] | None:
