@@ -222,7 +222,7 @@ def test_far_lonlat_layer_names_the_distance_and_no_false_cure(tmp_path: Path) -
     status, output = _validate(_write_recipe(tmp_path, "zone.gpkg"))
     assert status == 2
     assert "km from the context units of admin_units.geojson" in output
-    assert "another datum" in output and "set crs" not in output
+    assert "offset datums" in output and "set crs" not in output
 
 
 def test_a_layer_near_the_context_passes(tmp_path: Path) -> None:

@@ -582,8 +582,8 @@ def _cause(declared: Declared, context: Context, target: BaseGeometry, onto: str
             f"fall on {onto} ({best.share:.0%} of its vertices): {_crs_advice(best, declared)}."
         )
     return (
-        f"; read in another datum (WGS 84, GCJ-02, BD-09) it would still miss {onto}: check its "
-        "coordinates and crs (or the context layer)."
+        f"; the offset datums (GCJ-02, BD-09) move a layer by under 2 km, so they cannot put it "
+        f"on {onto}: check its coordinates and crs (or the context layer)."
     )
 
 
