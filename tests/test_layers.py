@@ -265,3 +265,50 @@ def test_crs84_and_epsg4326_are_the_same(tmp_path: Path, driver: str) -> None:
     layer = read_layer(LayerSource(path=path, crs="OGC:CRS84"))
     got = layer.frame.geometry.iloc[0]
     assert got.bounds == pytest.approx(WEST.bounds)  # no axis swap either way
+
+
+# -- the context check (issue #10, item 4) --------------------------------------------------
+
+
+def _context_borders() -> Any:
+    from conftest import EAST, SOUTH
+
+    from autocity_gis.layers import Layer, borders_of
+
+    units = gpd.GeoDataFrame({"adcode": ["W1", "E1", "S1"]}, geometry=[WEST, EAST, SOUTH], crs=4326)
+    return borders_of(Layer(units, "EPSG:4326", "WGS84", ()))
+
+
+def test_shapefile_without_prj_gets_the_zone_that_lands_it(tmp_path: Path) -> None:
+    gk = component_frame([{"id": "w", "geometry": WEST}]).to_crs("EPSG:4530")  # zone 42
+    path = _write(gk, tmp_path / "cad.shp", "ESRI Shapefile")
+    path.with_suffix(".prj").unlink()
+    with pytest.raises(CRSError) as exc:
+        read_layer(LayerSource(path=path), context_borders=_context_borders())
+    text = _one_line(exc, path)
+    assert "declares no coordinate reference system" in text
+    assert 'add crs = "EPSG:4530" to its recipe entry' in text
+    assert "EPSG:2366 if it is Xian 1980" in text  # the same plane in the older frames
+    # Without a context the message is the one it always was.
+    with pytest.raises(CRSError, match=r"declares no coordinate reference system; add crs"):
+        read_layer(LayerSource(path=path))
+
+
+def test_lonlat_without_prj_is_recognised_on_the_context(tmp_path: Path) -> None:
+    path = _shapefile_without_crs(tmp_path)
+    with pytest.raises(CRSError, match=r'longitude/latitude on the context units.*"EPSG:4326"'):
+        read_layer(LayerSource(path=path), context_borders=_context_borders())
+
+
+def test_far_component_is_an_error_only_with_a_context(tmp_path: Path) -> None:
+    far = shapely.affinity.translate(WEST, 0.0, -0.5)  # 0.3° (33 km) south of SOUTH
+    path = _write(component_frame([{"id": "w", "geometry": far}]), tmp_path / "f.gpkg", "GPKG")
+    assert len(read_layer(LayerSource(path=path)).frame) == 1
+    with pytest.raises(CRSError, match=r"f\.gpkg: lies 33 km from the context units"):
+        read_layer(LayerSource(path=path), context_borders=_context_borders())
+
+
+def test_components_on_the_context_raise_nothing(tmp_path: Path) -> None:
+    path = _write(component_frame([{"id": "w", "geometry": WEST}]), tmp_path / "w.gpkg", "GPKG")
+    layer = read_layer(LayerSource(path=path), context_borders=_context_borders())
+    assert layer.warnings == ()

@@ -7,8 +7,10 @@ the :class:`~autocity_gis.limits.Limits`), in the attribute encoding the recipe 
 CRSs that are vertical, local or not of the Earth, choosing the rows a recipe's filter
 names, putting the coordinates into EPSG:4326 on the WGS 84 datum (from any EPSG CRS, or from
 the GCJ-02/BD-09 offset datums that no EPSG code expresses), checking that they are plausible
-(finite, in China, not latitude/longitude swapped, not GCJ-02 mislabelled against the recipe's
-context layer) and repairing geometry. Anything unusable raises a
+(finite, in China, not latitude/longitude swapped) and, when the recipe has a context layer,
+where they should be (near the context units, inside the named parent unit, in the declared
+datum: :mod:`autocity_gis.placement` judges that and names the CRS or datum that would put a
+misplaced layer right) and repairing geometry. Anything unusable raises a
 :class:`~autocity_gis._errors.LayerError` naming the file and feature; repairs that are safe
 are made and described in the returned warnings.
 """
@@ -31,9 +33,8 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as PyprojCRSError
 from shapely.geometry.base import BaseGeometry
 
-from . import _gdal
+from . import _gdal, placement
 from ._errors import CRSError, LayerError
-from ._proj import local_laea_for
 from .limits import Limits
 from .limits import current as current_limits
 from .recipe import LayerSource
@@ -48,10 +49,10 @@ _POLYGONAL = {"Polygon", "MultiPolygon"}
 CHINA_BBOX: tuple[float, float, float, float] = (73.4, 3.8, 135.1, 53.6)
 
 #: A component whose borders meet the context units' borders (within this many metres) only
-#: after a GCJ-02 shift is reported as probably carrying the wrong datum.
-DATUM_MATCH_M = 50.0
-#: A component farther than this from every context unit is reported as misplaced.
-CONTEXT_NEAR_KM = 50.0
+#: after a datum shift is reported as probably carrying the wrong datum.
+DATUM_MATCH_M = placement.DATUM_MATCH_M
+#: A component farther than this from every context unit is an error (misplaced).
+CONTEXT_NEAR_KM = placement.MISPLACED_KM
 _SAMPLE = 2000
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -97,7 +98,9 @@ def read_layer(
         The file, layer, filter, attribute encoding and declared CRS/datum.
     context_borders : shapely geometry, optional
         Borders of the official context units (see :func:`borders_of`); when given, the
-        layer's position and datum are checked against them.
+        layer's position, parent unit (``source.parent``) and datum are checked against
+        them, and a layer without a CRS, or outside China as declared, is re-read in the
+        sibling Gauss-Krueger CRSs to name the one that lands it on them.
     limits : Limits, optional
         Resource limits (features, vertices, text length, unzipped size); when omitted,
         :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
@@ -113,12 +116,14 @@ def read_layer(
     ------
     LayerError
         If the file is refused by the sandbox or cannot be read, is over a limit, is empty,
-        its text attributes are mis-decoded, the filter selects nothing, or a feature is not
-        a usable polygon.
+        its text attributes are mis-decoded, the filter selects nothing, a feature is not
+        a usable polygon, ``source.parent`` is not a context unit or nothing of the layer
+        lies in it.
     CRSError
         If the CRS is missing, not horizontal or not of the Earth, the coordinates do not fit
-        it (projected metres labelled as degrees, latitude and longitude swapped), or the
-        layer lies outside China.
+        it (projected metres labelled as degrees, latitude and longitude swapped), the
+        layer lies outside China, or it lies farther than
+        :data:`~autocity_gis.placement.MISPLACED_KM` from the context units.
     """
     limits = current_limits(limits)
     path = source.path
@@ -132,14 +137,31 @@ def read_layer(
     if source.encoding is None:
         _check_encoding(frame, source, declared)
     frame = _select(frame, source)
-    crs_text, frame = _assign_crs(frame, source)
+    try:
+        crs_text, frame = _assign_crs(frame, source)
+    except CRSError as exc:
+        if frame.crs is not None or source.crs is not None or source.datum is not None:
+            raise
+        # No CRS anywhere: the context may tell which one the coordinates are in.
+        hint = _undeclared_hint(frame, source, context_borders, limits, exc)
+        if hint is None:
+            raise
+        raise CRSError(hint) from exc
     datum = source.datum or "WGS84"
-    frame = _to_wgs84(frame, path, datum)
+    raw = frame
+    try:
+        frame = _to_wgs84(frame, path, datum)
+    except CRSError as exc:
+        # Outside China or beyond PROJ as declared: a sibling zone may land it on the context.
+        hint = _placement_hint(raw, source, datum, context_borders, limits, exc)
+        if hint is None:
+            raise
+        raise CRSError(hint) from exc
     frame, repairs = _repair(frame, path)
     notes += repairs
     notes += _duplicates(frame, path)
     if context_borders is not None:
-        notes += _check_against_reference(frame, source, datum, context_borders)
+        notes += _check_against_reference(frame, raw, source, datum, context_borders, limits)
     return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(notes))
 
 
@@ -578,67 +600,97 @@ def _duplicates(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
 
 def borders_of(layer: Layer) -> BaseGeometry:
     """Return the borders of a layer's polygons as one (multi)line geometry in WGS 84."""
-    return shapely.union_all(shapely.boundary(layer.frame.geometry.to_numpy()))
+    borders = shapely.union_all(shapely.boundary(layer.frame.geometry.to_numpy()))
+    placement.register(borders, layer.frame)
+    return borders
 
 
 def _check_against_reference(
-    frame: gpd.GeoDataFrame, source: LayerSource, datum: str, borders: BaseGeometry
+    frame: gpd.GeoDataFrame,
+    raw: gpd.GeoDataFrame,
+    source: LayerSource,
+    datum: str,
+    borders: BaseGeometry,
+    limits: Limits,
 ) -> list[str]:
-    """Compare a component with the context layer: is it misplaced, or in the other datum.
+    """Check a component against the context layer; see :mod:`autocity_gis.placement`.
 
-    Detected: a component far from every context unit, and a component whose vertices lie on
-    the context units' borders only once shifted between WGS 84 and GCJ-02 -- GCJ-02 data
-    declared as WGS 84 or the reverse (or a context layer in the wrong datum). Not detectable:
-    a mislabelled layer that shares no border with the context, or one in BD-09.
+    Errors: farther than :data:`~autocity_gis.placement.MISPLACED_KM` from every context unit
+    (naming the Gauss-Krueger CRS or datum that would put it there), a parent unit that is not
+    in the context, or nothing of the component inside it. Warnings: the share outside the
+    parent, a suspected datum mix-up.
     """
-    if borders.is_empty:
+    context = _context(borders, source, limits)
+    if context is None:
         return []
-    name = source.path.name
-    context_name = source.reference.path.name if source.reference else "the context layer"
+    declared = _declared(raw, source, datum)
     geoms = frame.geometry.to_numpy()
-    comp_box = shapely.box(*shapely.total_bounds(geoms))
-    ref_box = shapely.box(*borders.bounds)
-    to_local = local_laea_for(comp_box).forward
-    gap_km = (
-        shapely.distance(
-            shapely.transform(comp_box, to_local.transform, interleaved=False),
-            shapely.transform(ref_box.boundary, to_local.transform, interleaved=False),
-        )
-        / 1e3
-    )
-    if not comp_box.intersects(ref_box) and gap_km > CONTEXT_NEAR_KM:
-        return [
-            f"{name}: lies {gap_km:.0f} km from the context units of "
-            f"{context_name}; check its crs and datum."
-        ]
-    if datum not in ("WGS84", "GCJ02"):
-        return []
-    from .datum import convert_coords
+    notes = placement.check_component(geoms, declared, context, parent=source.parent)
+    notes += placement.datum_warnings(geoms, declared, context, borders, parent=source.parent)
+    return notes
 
-    points = _sample(shapely.get_coordinates(geoms))
-    # If the file was really in `other`, its true WGS 84 position is this conversion.
-    if datum == "WGS84":
-        alt_lon, alt_lat = convert_coords(points[:, 0], points[:, 1], "GCJ02", "WGS84")
-    else:
-        alt_lon, alt_lat = convert_coords(points[:, 0], points[:, 1], "WGS84", "GCJ02")
-    nearby = shapely.clip_by_rect(borders, *comp_box.buffer(0.05).bounds)
-    if nearby.is_empty:
-        return []
-    lines = shapely.transform(nearby, to_local.transform, interleaved=False)
-    as_is = shapely.points(np.column_stack(to_local.transform(points[:, 0], points[:, 1])))
-    shifted = shapely.points(np.column_stack(to_local.transform(alt_lon, alt_lat)))
-    shapely.prepare(lines)
-    on_as_is = int(shapely.dwithin(lines, as_is, DATUM_MATCH_M).sum())
-    on_shifted = int(shapely.dwithin(lines, shifted, DATUM_MATCH_M).sum())
-    if on_shifted >= max(5, 0.2 * len(points)) and on_shifted > 3 * on_as_is:
-        declared = "WGS 84" if datum == "WGS84" else "GCJ-02"
-        actual = "GCJ-02" if datum == "WGS84" else "WGS 84"
-        fix = 'datum = "GCJ02"' if datum == "WGS84" else "no datum (WGS 84)"
-        return [
-            f"{name}: {on_shifted} of {len(points)} vertices meet the borders of the context "
-            f"units of {context_name} when read as {actual}, {on_as_is} as "
-            f"declared ({declared}); the layer is probably {actual} declared as {declared} "
-            f"(or the context layer is in the other datum): if so, set {fix} in its recipe "
-            "entry."
-        ]
-    return []
+
+def _context(
+    borders: BaseGeometry, source: LayerSource, limits: Limits
+) -> placement.Context | None:
+    name = source.reference.path.name if source.reference else "the context layer"
+    context = placement.context_for(borders, name)
+    if (
+        context is not None
+        and source.parent is not None
+        and not context.has_attributes
+        and source.reference is not None
+    ):
+        # Borders built by the caller, not by borders_of: the parent needs the attributes.
+        units = read_layer(source.reference, limits=limits).frame
+        context = placement.context_for(borders, name, units)
+    return context
+
+
+def _declared(raw: gpd.GeoDataFrame, source: LayerSource, datum: str) -> placement.Declared:
+    crs = raw.crs
+    return placement.Declared(
+        name=source.path.name,
+        crs=crs,
+        crs_text=source.crs if source.crs is not None else crs.to_string(),
+        datum=datum,
+        in_recipe=source.crs is not None,
+        raw_xy=placement.sample(shapely.get_coordinates(raw.geometry.to_numpy())),
+    )
+
+
+def _undeclared_hint(
+    frame: gpd.GeoDataFrame,
+    source: LayerSource,
+    borders: BaseGeometry | None,
+    limits: Limits,
+    problem: CRSError,
+) -> str | None:
+    """Return a better message for a layer without a CRS, if the context tells which."""
+    if borders is None or borders.is_empty:
+        return None
+    context = _context(borders, source, limits)
+    if context is None:
+        return None
+    xy = shapely.get_coordinates(frame.geometry.to_numpy())
+    said = str(problem).split("; ")[0].rstrip(".")
+    return placement.undeclared_hint(xy, context, said)
+
+
+def _placement_hint(
+    raw: gpd.GeoDataFrame,
+    source: LayerSource,
+    datum: str,
+    borders: BaseGeometry | None,
+    limits: Limits,
+    problem: CRSError,
+) -> str | None:
+    """Return a better message for a layer that cannot be placed, if a CRS lands it."""
+    if borders is None or borders.is_empty:
+        return None
+    context = _context(borders, source, limits)
+    if context is None:
+        return None
+    # The original message up to its own advice, which the hint replaces.
+    said = str(problem).split("; ")[0].rstrip(".")
+    return placement.unplaceable_hint(_declared(raw, source, datum), context, said)

@@ -96,6 +96,7 @@ _COMPONENT_KEYS: dict[str, type] = {
     "tolerance_pct": float,
     "stated": list,
     "may_overlap": list,
+    "parent": str,
 }
 _STATED_KEYS: dict[str, type] = {"area_km2": float, "source": str, "year": int, "judged": bool}
 #: Area units a report can show beside km² (the reference): hectares (公顷) and mu (亩).
@@ -133,6 +134,9 @@ class LayerSource:
     root : Path or None
         The recipe's folder: the layer lies inside it, and zipped layers are read only from
         there.
+    parent : str or None
+        For a component, an attribute value (adcode or name) of the context unit that should
+        contain it: the share outside that unit is reported.
     """
 
     path: Path
@@ -143,6 +147,7 @@ class LayerSource:
     encoding: str | None = None
     reference: LayerSource | None = None
     root: Path | None = None
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -443,6 +448,7 @@ class _Checker:
             encoding=encoding,
             reference=reference,
             root=self.folder,
+            parent=table.get("parent"),
         )
 
     def recipe(self, data: dict) -> Recipe:
