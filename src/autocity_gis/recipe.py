@@ -58,6 +58,7 @@ _CITY_KEYS: dict[str, type] = {
     "target_source": str,
     "tolerance_pct": float,
     "snap_tolerance_m": float,
+    "gap_width_m": float,
 }
 _CITY_REQUIRED = ("name_en", "target_km2", "tolerance_pct")
 _LAYER_KEYS: dict[str, type] = {
@@ -83,6 +84,12 @@ _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 #: Largest area accepted anywhere in a recipe: more than China's land area is a typo.
 MAX_AREA_KM2 = 10_000_000.0
 MAX_SNAP_M = 100.0
+#: Default and largest ``[city] gap_width_m``: gaps between components narrower than this are
+#: reported, enclosed or open to the outer edge (see :mod:`autocity_gis._diagnostics`). 50 m is
+#: wider than the digitising errors seen between surveyed zones (a few metres) and narrower
+#: than most roads and rivers that separate zones on purpose.
+DEFAULT_GAP_WIDTH_M = 50.0
+MAX_GAP_WIDTH_M = 5000.0
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,10 @@ class Recipe:
         Administrative units drawn for orientation.
     components : tuple of ComponentSpec
         In recipe order.
+    gap_width_m : float
+        Gaps between parts narrower than this (metres) are reported, enclosed or open to the
+        outer edge; enclosed areas wider than it are holes (``[city] gap_width_m``, default
+        :data:`DEFAULT_GAP_WIDTH_M`; ``0`` reports only enclosed gaps).
     """
 
     path: Path
@@ -172,6 +183,7 @@ class Recipe:
     snap_tolerance_m: float
     context: LayerSource | None
     components: tuple[ComponentSpec, ...]
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M
 
     @property
     def parts(self) -> tuple[ComponentSpec, ...]:
@@ -393,6 +405,11 @@ class _Checker:
         snap = city.get("snap_tolerance_m", 1.0)
         if not (math.isfinite(snap) and 0.0 <= snap <= MAX_SNAP_M):
             self.fail("[city]", f"'snap_tolerance_m' = {snap} is out of range (0 to {MAX_SNAP_M})")
+        gap_width = city.get("gap_width_m", DEFAULT_GAP_WIDTH_M)
+        if not (math.isfinite(gap_width) and 0.0 <= gap_width <= MAX_GAP_WIDTH_M):
+            self.fail(
+                "[city]", f"'gap_width_m' = {gap_width} is out of range (0 to {MAX_GAP_WIDTH_M:g})"
+            )
         context = None
         if "context" in top:
             ctx = self.table(top["context"], "[context]", _LAYER_KEYS, ("layer",))
@@ -449,6 +466,7 @@ class _Checker:
             snap_tolerance_m=float(snap),
             context=context,
             components=tuple(components),
+            gap_width_m=float(gap_width),
         )
 
 
