@@ -221,7 +221,7 @@ def _subtracted_lines(report: ValidationReport) -> list[str]:
         "",
         "## Subtracted zones",
         "",
-        "Cut out of the parts on purpose (role `subtract`): not gaps.",
+        "Cut out of the parts on purpose (role 'subtract'): not gaps.",
         "",
         "| id | name | zone km² | removed km² | inside the parts % | lon, lat |",
         "|---|---|---:|---:|---:|---|",
