@@ -7,9 +7,12 @@ parsers and the page's JSON island -- never the toolkit's own figures.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import re
 import sqlite3
+import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -369,3 +372,69 @@ def test_payload_names_of_a_subtracted_zone_in_qgis_and_kml(
     names = [e.text for e in kml.iter("{http://www.opengis.net/kml/2.2}name")]
     expected = xml_shown(f"{text('name_zh cut')} {text('name_en cut')}")
     assert expected.replace("\r\n", "\n").replace("\r", "\n") in names
+
+
+def test_payload_ids_around_gaps_and_overlaps_are_data_everywhere(
+    hostile: tuple[Any, ValidationReport, Path], tmp_path: Path
+) -> None:
+    # Ids from a recipe are letters, digits, _ and -; a Composition built in code can hold any
+    # text, and every rendering must still carry it as data.
+    composition, report, _ = hostile
+    a, b = text("id a"), text("id b")
+    gaps = composition.gaps.assign(between=f"{a}, {b}")
+    composition = dataclasses.replace(composition, gaps=gaps)
+    report = dataclasses.replace(
+        report, gaps=tuple(dataclasses.replace(g, between=(a, b)) for g in report.gaps)
+    )
+    out = webmap.write_map(composition, report, tmp_path / "map.html")
+    [gap] = _layer(_island(out.path), "gaps")["features"]
+    assert gap["properties"]["tip"][0][1:] == [[": ", ""], [a, ""], [" / ", ""], [b, ""]]
+    lines = summary_lines(report)
+    assert all(terminal_safe(line) for line in lines)
+    assert any(f"{shown(a)} / {shown(b)}" in line for line in lines)
+    tokens = MarkdownIt("commonmark").enable("table").parse(to_markdown(report))
+    kinds = {t.type for t in tokens} | {c.type for t in tokens for c in t.children or []}
+    assert not kinds & FORBIDDEN
+    cells = ["".join(c.content for c in t.children or []) for t in tokens if t.type == "inline"]
+    assert f"{shown(a)} / {shown(b)}" in cells
+    export_all(composition, report, tmp_path / "out", formats=("kml", "geojson"))
+    kml = ET.parse(tmp_path / "out" / "autocity.kml").getroot()  # strict parser
+    names = [e.text or "" for e in kml.iter("{http://www.opengis.net/kml/2.2}name")]
+    assert any(n.startswith("gap 1 id a") for n in names)
+    written = json.loads((tmp_path / "out" / "gaps.geojson").read_text(encoding="utf-8"))
+    assert written["features"][0]["properties"]["between"] == f"{a}, {b}"
+
+
+def test_diagnostic_layers_open_styled_in_real_qgis(
+    scenario: tuple[Any, ValidationReport], tmp_path: Path
+) -> None:
+    from test_qgis import PROBE, SYSTEM_PYTHON, _has_pyqgis, _hex_alpha, _need
+
+    from autocity_gis import style
+
+    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    composition, report = scenario
+    export_all(composition, report, tmp_path, formats=("gpkg", "qgs"))
+    options = tmp_path / "probe.json"
+    options.write_text(
+        json.dumps({"gpkg": str(tmp_path / "autocity.gpkg"), "png": str(tmp_path / "l.png")})
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
+    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
+        env.pop(var, None)
+    run = subprocess.run(
+        [SYSTEM_PYTHON, str(PROBE), str(tmp_path / "autocity.qgs"), str(options)],
+        capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    layers = seen["layers"]
+    assert (layers["subtracted"]["valid"], layers["subtracted"]["features"]) == (True, 2)
+    assert (layers["gaps"]["valid"], layers["gaps"]["features"]) == (True, 1)
+    [diagnostics] = [g for g in seen["tree"] if g["group"] == "Diagnostics"]
+    assert diagnostics["children"] == ["gaps", "subtracted"]
+    for source in ("layers", "gpkg_default_styles"):
+        for name, want in (("subtracted", style.SUBTRACTED_STYLE), ("gaps", style.GAP_STYLE)):
+            renderer = seen[source][name]["renderer"]
+            assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
+            assert renderer["symbol"][1]["fill"] == _hex_alpha(want.stroke, 1.0)
