@@ -159,3 +159,4 @@ def test_overlaps_are_named_with_their_areas_on_the_terminal(
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert float(cells[2]) == pytest.approx(shared, abs=1e-4)
     assert float(cells[3]) == pytest.approx(0.02 * 111_320 * 0.7208, rel=0.01)  # widest, m
+    assert any(w.startswith("components 'w' and 'e' overlap by") for w in report.warnings)

@@ -198,13 +198,15 @@ def compose(
         geometry=[o[2] for o in result.overlaps],
         crs=WGS84,
     )
+    gaps = diagnostic_frame(result.gap_details, "gap")
+    warnings.extend(diagnostic_warnings(overlaps, gaps, recipe.gap_width_m))
     return Composition(
         name_en=recipe.name_en,
         name_zh=recipe.name_zh,
         components=components,
         boundary=boundary,
         overlaps=overlaps,
-        gaps=diagnostic_frame(result.gap_details, "gap"),
+        gaps=gaps,
         context=context,
         method=result.method,
         snap_tolerance_m=recipe.snap_tolerance_m,
@@ -221,6 +223,39 @@ def compose(
             float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
         ),
     )
+
+
+#: Overlaps and gaps named one by one in the warnings; the rest are counted.
+WARNED_ITEMS = 10
+
+
+def diagnostic_warnings(
+    overlaps: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame, gap_width_m: float
+) -> list[str]:
+    """Return one warning per overlap and per gap (at most :data:`WARNED_ITEMS` of each).
+
+    Overlaps and gaps do not fail the area check by themselves; they are digitising defects a
+    person should look at, so each is named with its parts, area, width and location.
+    """
+    out = []
+    for o in overlaps.head(WARNED_ITEMS).itertuples(index=False):
+        out.append(
+            f"components '{o.a}' and '{o.b}' overlap by {o.area_km2:.4f} km² (widest "
+            f"{o.width_m:.1f} m) at {o.lon:.5f}, {o.lat:.5f}; the area is counted once."
+        )
+    if len(overlaps) > WARNED_ITEMS:
+        out.append(f"and {len(overlaps) - WARNED_ITEMS} more overlap(s): see the overlaps layer.")
+    for g in gaps.head(WARNED_ITEMS).itertuples(index=False):
+        around = " and ".join(f"'{i}'" for i in str(g.between).split(", ") if i)
+        where = "enclosed" if g.enclosed else "open to the outer edge"
+        out.append(
+            f"{g.id}: a gap of {g.area_km2:.4f} km² ({g.width_m:.1f} m wide, {where}) between "
+            f"{around} at {g.lon:.5f}, {g.lat:.5f}, narrower than gap_width_m = "
+            f"{gap_width_m:g} m; check the digitising."
+        )
+    if len(gaps) > WARNED_ITEMS:
+        out.append(f"and {len(gaps) - WARNED_ITEMS} more gap(s): see the gaps layer.")
+    return out
 
 
 def diagnostic_frame(details: tuple[Diagnostic, ...], prefix: str) -> gpd.GeoDataFrame:
