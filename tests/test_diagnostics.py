@@ -250,6 +250,11 @@ def test_map_draws_subtracted_zones_and_gaps(
     ]
     legend = [e["label"] for e in data["panels"]["legend"]["entries"]]
     assert [["Subtracted zones (cut out)", ""]] in legend
+    removed = geod_km2(
+        shapely.intersection(shapely.union_all([WEST, EAST_SLIT]), shapely.union_all([LAKE, SHORE]))
+    )
+    note = data["panels"]["summary"]["notes"][0][0][0]
+    assert f"Subtracted: {removed:,.2f} km² (2)" in note and "Gaps: 0.07 km² (1)" in note
 
 
 def _island(page: Path) -> dict[str, Any]:

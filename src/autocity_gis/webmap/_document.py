@@ -457,7 +457,11 @@ def _summary_panel(
         f"{t['gap_area']}: {km2(report.gaps_km2)} ({report.gap_count})",
     ]
     if report.subtracted:
-        removed = sum(z.removed_km2 for z in report.subtracted)
+        # Together, not per zone: two subtracted zones may overlap.
+        balance = report.area_balance
+        removed = (
+            balance.subtracted_km2 if balance else sum(z.removed_km2 for z in report.subtracted)
+        )
         figures.append(f"{t['subtracted_area']}: {km2(removed)} ({len(report.subtracted)})")
     if report.holes:
         holes = sum(h.area_km2 for h in report.holes)
