@@ -36,7 +36,7 @@ def test_overlap_is_reported_with_its_area() -> None:
     assert geod_km2(result.boundary) == pytest.approx(union, rel=1e-6)
 
 
-def test_enclosed_gap_is_reported() -> None:
+def test_wide_enclosed_area_is_a_hole_not_a_gap() -> None:
     ring = [
         box(125.10, 43.80, 125.30, 43.85),
         box(125.10, 43.85, 125.15, 43.95),
@@ -44,9 +44,27 @@ def test_enclosed_gap_is_reported() -> None:
         box(125.10, 43.95, 125.30, 44.00),
     ]
     result = compose_geometries(np.array(ring), ids=list("abcd"))
-    [gap] = result.gaps
-    assert geod_km2(gap) == pytest.approx(geod_km2(box(125.15, 43.85, 125.25, 43.95)), rel=1e-6)
+    assert result.gaps == ()
+    [hole] = result.holes
+    expected = geod_km2(box(125.15, 43.85, 125.25, 43.95))
+    assert geod_km2(hole.geometry) == pytest.approx(expected, rel=1e-6)
+    assert hole.between == ("a", "b", "c", "d") and hole.enclosed
     assert shapely.get_num_interior_rings(result.boundary) == 1
+
+
+def test_narrow_enclosed_gap_is_a_gap() -> None:
+    step = 20 * DEG_PER_M_LON  # a 20 m wide enclosed slot between b and c
+    ring = [
+        box(125.10, 43.80, 125.30, 43.85),
+        box(125.10, 43.85, 125.20, 43.95),
+        box(125.20 + step, 43.85, 125.30, 43.95),
+        box(125.10, 43.95, 125.30, 44.00),
+    ]
+    result = compose_geometries(np.array(ring), ids=list("abcd"))
+    [gap] = result.gap_details
+    assert gap.enclosed and set(gap.between) >= {"b", "c"}
+    assert gap.width_m == pytest.approx(20.0, rel=0.02)
+    assert result.holes == ()
 
 
 def test_slivers_are_closed_not_reported() -> None:

@@ -115,3 +115,48 @@ def test_embedded_report_fails_honestly() -> None:
     assert {m.id for m in report.missing} == {"chaoyang_edz", "hightech_part"}
     md = to_markdown(report)
     assert "**FAIL**" in md and "**estimated**" in md and "**missing**" in md
+
+
+def test_subtracted_zone_is_not_a_gap(write_recipe: Callable[..., Path]) -> None:
+    lake = cell(125.14, 43.84, 125.16, 43.86)
+    path = write_recipe(
+        [
+            {"id": "w", "geometry": WEST},
+            {"id": "e", "geometry": EAST},
+            {"id": "lake", "geometry": lake},
+        ],
+        roles={"lake": "subtract"},
+    )
+    recipe = load_recipe(path)
+    report = validate(compose(recipe), recipe)
+    assert report.gap_count == 0 and report.gaps_km2 == 0.0 and report.gaps == ()
+    assert report.holes == ()
+    [zone] = report.subtracted
+    assert zone.id == "lake" and zone.removed_km2 == pytest.approx(geod_km2(lake), rel=1e-7)
+    assert report.composed_km2 == pytest.approx(UNION - geod_km2(lake), rel=1e-7)
+    # the subtracted zone is not a part: not in the sum of the parts
+    assert report.sum_of_parts_km2 == pytest.approx(geod_km2(WEST) + geod_km2(EAST), rel=1e-9)
+    assert report.area_balance is not None
+    assert report.area_balance.subtracted_km2 == pytest.approx(geod_km2(lake), rel=1e-7)
+
+
+def test_overlaps_are_named_with_their_areas_on_the_terminal(
+    write_recipe: Callable[..., Path],
+) -> None:
+    import shapely
+
+    from autocity_gis.report import summary_lines
+
+    shifted = shapely.affinity.translate(EAST, xoff=-0.02)  # 0.02° into w
+    path = write_recipe([{"id": "w", "geometry": WEST}, {"id": "e", "geometry": shifted}])
+    recipe = load_recipe(path)
+    report = validate(compose(recipe), recipe)
+    shared = geod_km2(cell(125.18, 43.80, 125.20, 43.90))
+    [line] = [line for line in summary_lines(report) if line.startswith("  overlaps:")]
+    assert line == f"  overlaps: 1 pair(s), {shared:.3f} km²: w / e {shared:.3f} km²"
+    md = to_markdown(report)
+    [row] = [r for r in md.splitlines() if r.startswith("| w | e |")]
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert float(cells[2]) == pytest.approx(shared, abs=1e-4)
+    assert float(cells[3]) == pytest.approx(0.02 * 111_320 * 0.7208, rel=0.01)  # widest, m
+    assert any(w.startswith("components 'w' and 'e' overlap by") for w in report.warnings)

@@ -22,8 +22,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._diagnostics import DEFAULT_GAP_WIDTH_M, Patch, gaps_and_holes, width_m
 from ._errors import InputError
-from ._proj import local_laea_for
+from ._proj import LocalProjection, local_laea_for
 from .area import geodesic_area_km2
 from .layers import WGS84, borders_of, polygonal, read_layer
 from .limits import Limits
@@ -63,9 +64,14 @@ class Composition:
     boundary : geopandas.GeoDataFrame
         One row: ``id``, ``name_zh``, ``name_en``, ``area_km2``, ``geometry``.
     overlaps : geopandas.GeoDataFrame
-        Areas shared by two components: ``a``, ``b``, ``area_km2``, ``geometry``.
+        Areas shared by two parts: ``a``, ``b``, ``area_km2``, ``width_m`` (widest point),
+        ``lon``, ``lat`` (a point inside it), ``geometry``.
     gaps : geopandas.GeoDataFrame
-        Holes inside the boundary: ``area_km2``, ``geometry``.
+        Areas between parts narrower than ``gap_width_m``, enclosed or open to the outer edge
+        (see :mod:`autocity_gis._diagnostics`): ``id`` (``gap1``, ...), ``area_km2``,
+        ``width_m``, ``between`` (ids of the parts around it, ``", "``-separated),
+        ``enclosed`` (bool), ``lon``, ``lat``, ``geometry``. Never an area a subtracted
+        component covers.
     context : geopandas.GeoDataFrame
         Administrative units drawn for orientation: ``adcode``, ``name_zh``, ``name_en``,
         ``accuracy``, ``source``, ``datum``, ``date``. May be empty.
@@ -76,6 +82,23 @@ class Composition:
         Vertex snapping distance used before the union.
     warnings : tuple of str
         Repairs made on the way.
+    subtracted : geopandas.GeoDataFrame
+        One row per component of role ``subtract``: ``id``, ``name_zh``, ``name_en``,
+        ``area_km2`` (the whole zone), ``removed_km2`` (the share of it that lay inside the
+        parts and was cut out), ``inside_pct`` (that share in percent), ``lon``, ``lat``,
+        ``geometry`` (the whole zone).
+    holes : geopandas.GeoDataFrame
+        Holes the data really have: enclosed areas no part covers that are a hole in one
+        part's own polygon or wider than ``gap_width_m``: ``id`` (``hole1``, ...),
+        ``area_km2``, ``width_m``, ``within`` (ids of the parts around it), ``lon``, ``lat``,
+        ``geometry``.
+    gap_width_m : float
+        Gaps between parts narrower than this are reported (recipe ``[city] gap_width_m``).
+    parts_union_km2 : float or None
+        Geodesic area of the union of the parts, before anything is subtracted (None when
+        the composition was built without it).
+    removed_km2 : float
+        Geodesic area cut out of that union by the subtracted components together.
     """
 
     name_en: str
@@ -88,6 +111,11 @@ class Composition:
     method: str
     snap_tolerance_m: float
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    subtracted: gpd.GeoDataFrame = field(default_factory=lambda: _empty_subtracted())
+    holes: gpd.GeoDataFrame = field(default_factory=lambda: _empty_holes())
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M
+    parts_union_km2: float | None = None
+    removed_km2: float = 0.0
 
 
 def compose(
@@ -142,6 +170,7 @@ def compose(
             ids=components["id"].tolist(),
             roles=components["role"].tolist(),
             snap_tolerance_m=recipe.snap_tolerance_m,
+            gap_width_m=recipe.gap_width_m,
         )
     except InputError as exc:  # the subtracted components cover every part
         raise InputError(f"{recipe.path}: {exc}") from exc
@@ -162,15 +191,15 @@ def compose(
             "a": [o[0] for o in result.overlaps],
             "b": [o[1] for o in result.overlaps],
             "area_km2": geodesic_area_km2(np.array([o[2] for o in result.overlaps], dtype=object)),
+            "width_m": [d.width_m for d in result.overlap_details],
+            "lon": [d.lon for d in result.overlap_details],
+            "lat": [d.lat for d in result.overlap_details],
         },
         geometry=[o[2] for o in result.overlaps],
         crs=WGS84,
     )
-    gaps = gpd.GeoDataFrame(
-        {"area_km2": geodesic_area_km2(np.array(result.gaps, dtype=object))},
-        geometry=list(result.gaps),
-        crs=WGS84,
-    )
+    gaps = diagnostic_frame(result.gap_details, "gap")
+    warnings.extend(diagnostic_warnings(overlaps, gaps, recipe.gap_width_m))
     return Composition(
         name_en=recipe.name_en,
         name_zh=recipe.name_zh,
@@ -182,7 +211,106 @@ def compose(
         method=result.method,
         snap_tolerance_m=recipe.snap_tolerance_m,
         warnings=tuple(warnings),
+        subtracted=_subtracted_frame(components, result),
+        holes=diagnostic_frame(result.holes, "hole"),
+        gap_width_m=recipe.gap_width_m,
+        parts_union_km2=(
+            float(geodesic_area_km2(result.parts_union))
+            if result.parts_union is not None
+            else None
+        ),
+        removed_km2=(
+            float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
+        ),
     )
+
+
+#: Overlaps and gaps named one by one in the warnings; the rest are counted.
+WARNED_ITEMS = 10
+
+
+def diagnostic_warnings(
+    overlaps: gpd.GeoDataFrame, gaps: gpd.GeoDataFrame, gap_width_m: float
+) -> list[str]:
+    """Return one warning per overlap and per gap (at most :data:`WARNED_ITEMS` of each).
+
+    Overlaps and gaps do not fail the area check by themselves; they are digitising defects a
+    person should look at, so each is named with its parts, area, width and location.
+    """
+    out = []
+    for o in overlaps.head(WARNED_ITEMS).itertuples(index=False):
+        out.append(
+            f"components '{o.a}' and '{o.b}' overlap by {o.area_km2:.4f} km² (widest "
+            f"{o.width_m:.1f} m) at {o.lon:.5f}, {o.lat:.5f}; the area is counted once."
+        )
+    if len(overlaps) > WARNED_ITEMS:
+        out.append(f"and {len(overlaps) - WARNED_ITEMS} more overlap(s): see the overlaps layer.")
+    for g in gaps.head(WARNED_ITEMS).itertuples(index=False):
+        around = " and ".join(f"'{i}'" for i in str(g.between).split(", ") if i)
+        where = "enclosed" if g.enclosed else "open to the outer edge"
+        out.append(
+            f"{g.id}: a gap of {g.area_km2:.4f} km² ({g.width_m:.1f} m wide, {where}) between "
+            f"{around} at {g.lon:.5f}, {g.lat:.5f}, narrower than gap_width_m = "
+            f"{gap_width_m:g} m; check the digitising."
+        )
+    if len(gaps) > WARNED_ITEMS:
+        out.append(f"and {len(gaps) - WARNED_ITEMS} more gap(s): see the gaps layer.")
+    return out
+
+
+def diagnostic_frame(details: tuple[Diagnostic, ...], prefix: str) -> gpd.GeoDataFrame:
+    """Return gaps (``prefix="gap"``) or holes (``"hole"``) as a frame, as in Composition."""
+    column = "between" if prefix == "gap" else "within"
+    data: dict[str, Any] = {
+        "id": [f"{prefix}{n}" for n in range(1, len(details) + 1)],
+        "area_km2": geodesic_area_km2(np.array([d.geometry for d in details], dtype=object)),
+        "width_m": [d.width_m for d in details],
+        column: [", ".join(d.between) for d in details],
+    }
+    if prefix == "gap":
+        data["enclosed"] = pd.Series([d.enclosed for d in details], dtype=bool)
+    data["lon"] = [d.lon for d in details]
+    data["lat"] = [d.lat for d in details]
+    return gpd.GeoDataFrame(data, geometry=[d.geometry for d in details], crs=WGS84)
+
+
+def _subtracted_frame(components: gpd.GeoDataFrame, result: GeometryResult) -> gpd.GeoDataFrame:
+    cut = components[components["role"] == "subtract"]
+    if cut.empty:
+        return _empty_subtracted()
+    removed = {cid: geom for cid, geom in result.removed_by}
+    removed_km2 = [
+        float(geodesic_area_km2(removed[cid])) if cid in removed else 0.0 for cid in cut["id"]
+    ]
+    area = cut["measured_km2"].astype(float).to_numpy()
+    points = [g.representative_point() for g in cut.geometry]
+    return gpd.GeoDataFrame(
+        {
+            "id": cut["id"].to_numpy(),
+            "name_zh": cut["name_zh"].to_numpy(),
+            "name_en": cut["name_en"].to_numpy(),
+            "area_km2": area,
+            "removed_km2": removed_km2,
+            "inside_pct": [
+                r / a * 100.0 if a > 0 else 0.0 for r, a in zip(removed_km2, area, strict=True)
+            ],
+            "lon": [p.x for p in points],
+            "lat": [p.y for p in points],
+        },
+        geometry=cut.geometry.to_numpy(),
+        crs=WGS84,
+    )
+
+
+def _empty_subtracted() -> gpd.GeoDataFrame:
+    frame = _empty_frame(["id", "name_zh", "name_en"])
+    for column in ("area_km2", "removed_km2", "inside_pct", "lon", "lat"):
+        frame[column] = pd.Series(dtype=float)
+    return frame
+
+
+def _empty_holes() -> gpd.GeoDataFrame:
+    return diagnostic_frame((), "hole")
 
 
 def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -> InputError:
@@ -201,6 +329,32 @@ def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """One gap, hole or overlap in EPSG:4326, measured in metres.
+
+    Attributes
+    ----------
+    geometry : shapely geometry
+        The area, in lon/lat.
+    between : tuple of str
+        Ids of the parts around it (for an overlap: the two parts sharing it).
+    enclosed : bool
+        Whether the parts enclose it (False: it opens onto the outer edge).
+    width_m : float
+        Diameter of the largest circle inside it, in metres.
+    lon, lat : float
+        A point inside it.
+    """
+
+    geometry: BaseGeometry
+    between: tuple[str, ...]
+    enclosed: bool
+    width_m: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
 class GeometryResult:
     """Geometric result of :func:`compose_geometries` (all in EPSG:4326).
 
@@ -211,11 +365,26 @@ class GeometryResult:
     overlaps : tuple of (str, str, geometry)
         Overlaps wider than the snap tolerance between pairs of parts.
     gaps : tuple of geometry
-        Holes in the boundary wider than the snap tolerance.
+        Areas between parts narrower than the gap width, enclosed or open to the outer edge
+        (the geometries of ``gap_details``).
     method : str
         ``coverage``, ``cleaned`` or ``overlay``.
     warnings : tuple of str
         Slivers removed and similar notes.
+    gap_details : tuple of Diagnostic
+        The gaps with the parts around them, width and location.
+    holes : tuple of Diagnostic
+        Holes the data have: in one part's own polygon, or enclosed and wider than the gap
+        width.
+    overlap_details : tuple of Diagnostic
+        The overlaps (same order as ``overlaps``) with width and location.
+    parts_union : shapely geometry or None
+        Union of the parts before anything is subtracted.
+    removed : shapely geometry or None
+        What the subtracted components together cut out of ``parts_union`` (None: nothing
+        to subtract).
+    removed_by : tuple of (str, geometry)
+        Per subtracted component, the part of ``parts_union`` it covers.
     """
 
     boundary: BaseGeometry
@@ -223,6 +392,12 @@ class GeometryResult:
     gaps: tuple[BaseGeometry, ...]
     method: str
     warnings: tuple[str, ...]
+    gap_details: tuple[Diagnostic, ...] = ()
+    holes: tuple[Diagnostic, ...] = ()
+    overlap_details: tuple[Diagnostic, ...] = ()
+    parts_union: BaseGeometry | None = None
+    removed: BaseGeometry | None = None
+    removed_by: tuple[tuple[str, BaseGeometry], ...] = ()
 
 
 def compose_geometries(
@@ -231,8 +406,14 @@ def compose_geometries(
     ids: list[str],
     roles: list[str] | None = None,
     snap_tolerance_m: float = 1.0,
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M,
 ) -> GeometryResult:
     """Union polygons in lon/lat into one sliver-free boundary and describe its defects.
+
+    The boundary is ``union(parts) - union(subtracted)``. Gaps are areas between parts
+    narrower than ``gap_width_m``, enclosed or open to the outer edge; holes are enclosed
+    areas the data really have (see :mod:`autocity_gis._diagnostics`). Areas under a
+    subtracted component are neither.
 
     Parameters
     ----------
@@ -245,11 +426,14 @@ def compose_geometries(
     snap_tolerance_m : float
         Vertices closer than this are snapped together, and gaps and overlaps narrower than
         twice this are treated as slivers and closed.
+    gap_width_m : float
+        Areas between parts narrower than this are reported as gaps (``0``: enclosed ones
+        only).
 
     Returns
     -------
     GeometryResult
-        Boundary, overlaps, gaps, method and warnings.
+        Boundary, overlaps, gaps, holes, what was subtracted, method and warnings.
 
     Raises
     ------
@@ -300,34 +484,55 @@ def compose_geometries(
                 f"closed {closed / 1e6:.4f} km² of gaps narrower than {2 * tol:g} m between "
                 "components (digitising slivers)."
             )
+    union = polygonal(shapely.make_valid(union))
     subtract = local[~is_part]
-    if len(subtract):
-        union = shapely.difference(union, shapely.union_all(subtract))
-    union = shapely.make_valid(union)
-    union = polygonal(union)
-    if len(subtract) and (union.is_empty or union.area <= 0.0):
+    cut = shapely.union_all(subtract) if len(subtract) else None
+    composed = union
+    if cut is not None:
+        composed = shapely.difference(union, cut)
+    composed = polygonal(shapely.make_valid(composed))
+    if cut is not None and (composed.is_empty or composed.area <= 0.0):
         raise _covers_everything(local, is_part, ids)
 
-    gaps_local = [
-        shapely.Polygon(ring)
-        for poly in shapely.get_parts(union)
-        for ring in poly.interiors
-        if not shapely.Polygon(ring).buffer(-tol).is_empty
-    ]
-    if len(subtract) == 0:
-        # Holes no part has of its own are gaps between components; holes inside a single
-        # component (an enclave it excludes) are kept but are not a composition defect.
-        gaps_local = [g for g in gaps_local if not _inside_one_part(g, parts)]
-
+    gaps, holes = gaps_and_holes(
+        union, parts, part_ids, gap_width_m=gap_width_m, sliver_m=2 * tol, cut=cut
+    )
+    cut_ids = [i for i, keep in zip(ids, is_part, strict=True) if not keep]
     back = projection.to_lonlat
-
-    boundary = shapely.orient_polygons(back(union))
+    gap_details = tuple(_diagnostic(p, projection) for p in gaps)
     return GeometryResult(
-        boundary=boundary,
+        boundary=shapely.orient_polygons(back(composed)),
         overlaps=tuple((a, b, shapely.orient_polygons(back(g))) for a, b, g in overlaps),
-        gaps=tuple(shapely.orient_polygons(back(g)) for g in gaps_local),
+        gaps=tuple(d.geometry for d in gap_details),
         method=method,
         warnings=tuple(warnings),
+        gap_details=gap_details,
+        holes=tuple(_diagnostic(p, projection) for p in holes),
+        overlap_details=tuple(
+            _diagnostic(Patch(g, (a, b), False, width_m(g)), projection) for a, b, g in overlaps
+        ),
+        parts_union=shapely.orient_polygons(back(union)),
+        removed=(
+            shapely.orient_polygons(back(polygonal(shapely.intersection(union, cut))))
+            if cut is not None
+            else None
+        ),
+        removed_by=tuple(
+            (cid, shapely.orient_polygons(back(polygonal(shapely.intersection(union, g)))))
+            for cid, g in zip(cut_ids, subtract, strict=True)
+        ),
+    )
+
+
+def _diagnostic(patch: Patch, projection: LocalProjection) -> Diagnostic:
+    point = projection.to_lonlat(patch.geometry.representative_point())
+    return Diagnostic(
+        geometry=shapely.orient_polygons(projection.to_lonlat(patch.geometry)),
+        between=patch.between,
+        enclosed=patch.enclosed,
+        width_m=patch.width_m,
+        lon=float(point.x),
+        lat=float(point.y),
     )
 
 
@@ -411,15 +616,6 @@ def _overlaps(
             continue
         found.append((ids[i], ids[j], shared))
     return found, slivers
-
-
-def _inside_one_part(hole: BaseGeometry, parts: np.ndarray) -> bool:
-    probe = hole.representative_point()
-    return any(
-        any(shapely.Polygon(r).contains(probe) for r in poly.interiors)
-        for part in parts
-        for poly in shapely.get_parts(part)
-    )
 
 
 def _text(value: Any) -> str:

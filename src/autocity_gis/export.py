@@ -269,6 +269,12 @@ def _kml_name(layer: str, frame: gpd.GeoDataFrame) -> list[str]:
         ]
     if layer == "overlaps":
         return [f"overlap {a} / {b}" for a, b in zip(frame["a"], frame["b"], strict=True)]
+    around = {"gaps": "between", "holes": "within"}.get(layer)
+    if around in frame.columns:
+        return [
+            f"{layer.rstrip('s')} {n + 1}" + (f" {v.replace(', ', ' / ')}" if v else "")
+            for n, v in enumerate(str(v) if isinstance(v, str) else "" for v in frame[around])
+        ]
     return [f"{layer.rstrip('s')} {n + 1}" for n in range(len(frame))]
 
 

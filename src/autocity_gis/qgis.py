@@ -43,8 +43,17 @@ from .validate import ValidationReport
 GPKG_NAME = "autocity.gpkg"
 PROJECT_NAME = "autocity.qgs"
 
-#: Layer names in hand-off order; ``admin_units``, ``overlaps`` and ``gaps`` only when non-empty.
-LAYER_NAMES: tuple[str, ...] = ("components", "boundary", "admin_units", "overlaps", "gaps")
+#: Layer names in hand-off order; ``admin_units`` and the diagnostics (``subtracted``,
+#: ``overlaps``, ``gaps``, ``holes``) only when non-empty.
+LAYER_NAMES: tuple[str, ...] = (
+    "components",
+    "boundary",
+    "admin_units",
+    "subtracted",
+    "overlaps",
+    "gaps",
+    "holes",
+)
 
 #: CGCS2000 / 3-degree Gauss-Kruger zone 42 (central meridian 126°E, false easting 42 500 000 m,
 #: i.e. with the zone number in front as Chinese survey and planning data write it). Changchun
@@ -100,8 +109,10 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
         In drawing order of :data:`LAYER_NAMES`, all in EPSG:4326 with MultiPolygon geometry.
         ``components`` carries ``id``, ``name_zh``, ``name_en``, ``accuracy``, stated and
         measured areas and their difference; ``boundary`` carries the target (stated) area,
-        the measured area and the check result. ``admin_units``, ``overlaps`` and ``gaps`` are
-        left out when empty.
+        the measured area and the check result. ``subtracted`` (zones cut out, with the area
+        each removed), ``overlaps`` (pairs ``a``/``b``), ``gaps`` (``between``, ``enclosed``)
+        and ``holes`` (``within``) carry area, widest point and a location; they and
+        ``admin_units`` are left out when empty.
     """
     judged = {c.id: c for c in report.components}
     components = _wgs84(composition.components).copy()
@@ -130,8 +141,10 @@ def layer_frames(composition: Composition, report: ValidationReport) -> dict[str
     frames = {"components": components, "boundary": boundary}
     for name, frame in (
         ("admin_units", composition.context),
+        ("subtracted", composition.subtracted),
         ("overlaps", composition.overlaps),
         ("gaps", composition.gaps),
+        ("holes", composition.holes),
     ):
         if frame is not None and len(frame):
             frames[name] = _wgs84(frame).copy()
@@ -237,9 +250,13 @@ def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.Lay
         label = for_xml(getattr(row, "name_en", "") or cid)
         if accuracy == "estimated":
             label += " (estimated)"
+        layer_style = style.component_style(cid, accuracy, index)
+        if str(getattr(row, "role", "") or "") == "subtract":
+            label += " (subtracted)"
+            layer_style = style.SUBTRACTED_STYLE
         # QGIS 3.22 legends do not wrap by width; long zone names would run off the page.
         label = "\n".join(textwrap.wrap(label, LEGEND_WRAP_CHARS)) or label
-        out.append((cid, label, style.component_style(cid, accuracy, index)))
+        out.append((cid, label, layer_style))
     return out
 
 
@@ -248,6 +265,8 @@ _SINGLE_STYLES: dict[str, style.LayerStyle] = {
     "admin_units": style.CONTEXT_STYLE,
     "overlaps": style.OVERLAP_STYLE,
     "gaps": style.GAP_STYLE,
+    "subtracted": style.SUBTRACTED_STYLE,
+    "holes": style.HOLE_STYLE,
 }
 
 
@@ -454,7 +473,9 @@ _DESCRIPTIONS = {
     "boundary": "Composed boundary of the Auto City with target and measured area (km²)",
     "admin_units": "Parent administrative units, for orientation",
     "overlaps": "Areas claimed by two components",
-    "gaps": "Holes inside the composed boundary",
+    "gaps": "Gaps between components narrower than the gap width (enclosed or open to the edge)",
+    "subtracted": "Zones cut out of the parts (role subtract), with the area each removed",
+    "holes": "Holes the data have (enclaves): not errors",
 }
 
 
@@ -658,12 +679,14 @@ LEGEND_TITLES: dict[str, str] = {
     "boundary": "Composed boundary",
     "admin_units": "Administrative units",
     "overlaps": "Overlaps between components",
-    "gaps": "Gaps inside the boundary",
+    "gaps": "Gaps between components",
+    "subtracted": "Subtracted zones (cut out)",
+    "holes": "Holes in the data (enclaves)",
 }
 
 #: Layer tree of the project: (group title, layers top to bottom). Drawing follows this order.
 PROJECT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Diagnostics", ("overlaps", "gaps")),
+    ("Diagnostics", ("overlaps", "gaps", "holes", "subtracted")),
     ("Auto City", ("boundary", "components")),
     ("Administrative units", ("admin_units",)),
 )

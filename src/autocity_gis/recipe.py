@@ -74,6 +74,7 @@ _CITY_KEYS: dict[str, type] = {
     "snap_tolerance_m": float,
     "components_must_pass": bool,
     "units": list,
+    "gap_width_m": float,
 }
 _CITY_REQUIRED = ("name_en", "target_km2", "tolerance_pct")
 _LAYER_KEYS: dict[str, type] = {
@@ -106,6 +107,12 @@ _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 #: Largest area accepted anywhere in a recipe: more than China's land area is a typo.
 MAX_AREA_KM2 = 10_000_000.0
 MAX_SNAP_M = 100.0
+#: Default and largest ``[city] gap_width_m``: gaps between components narrower than this are
+#: reported, enclosed or open to the outer edge (see :mod:`autocity_gis._diagnostics`). 50 m is
+#: wider than the digitising errors seen between surveyed zones (a few metres) and narrower
+#: than most roads and rivers that separate zones on purpose.
+DEFAULT_GAP_WIDTH_M = 50.0
+MAX_GAP_WIDTH_M = 5000.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +231,10 @@ class Recipe:
         Whether a component outside its own tolerance fails the whole check.
     units : tuple of str
         Area units reports show (``km2`` first, the reference; ``ha``, ``mu``).
+    gap_width_m : float
+        Gaps between parts narrower than this (metres) are reported, enclosed or open to the
+        outer edge; enclosed areas wider than it are holes (``[city] gap_width_m``, default
+        :data:`DEFAULT_GAP_WIDTH_M`; ``0`` reports only enclosed gaps).
     """
 
     path: Path
@@ -238,6 +249,7 @@ class Recipe:
     components: tuple[ComponentSpec, ...]
     components_must_pass: bool = True
     units: tuple[str, ...] = ("km2",)
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M
 
     @property
     def parts(self) -> tuple[ComponentSpec, ...]:
@@ -460,6 +472,11 @@ class _Checker:
         snap = city.get("snap_tolerance_m", 1.0)
         if not (math.isfinite(snap) and 0.0 <= snap <= MAX_SNAP_M):
             self.fail("[city]", f"'snap_tolerance_m' = {snap} is out of range (0 to {MAX_SNAP_M})")
+        gap_width = city.get("gap_width_m", DEFAULT_GAP_WIDTH_M)
+        if not (math.isfinite(gap_width) and 0.0 <= gap_width <= MAX_GAP_WIDTH_M):
+            self.fail(
+                "[city]", f"'gap_width_m' = {gap_width} is out of range (0 to {MAX_GAP_WIDTH_M:g})"
+            )
         context = None
         if "context" in top:
             ctx = self.table(top["context"], "[context]", _LAYER_KEYS, ("layer",))
@@ -544,6 +561,7 @@ class _Checker:
             components=tuple(components),
             components_must_pass=city.get("components_must_pass", True),
             units=units,
+            gap_width_m=float(gap_width),
         )
 
     def stated_figures(self, comp: dict, where: str) -> tuple[StatedFigure, ...]:

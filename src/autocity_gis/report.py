@@ -72,8 +72,9 @@ def to_markdown(report: ValidationReport) -> str:
     -------
     str
         Verdict (with the components' own checks), warnings first, area table, components
-        with their tolerance and check, plane areas, every published figure, missing parts,
-        reconciliation. Table cells are escaped so user text cannot break the layout.
+        with their tolerance and check, plane areas, every published figure, reconciliations
+        (stated and measured), subtracted zones, overlaps, gaps and holes, missing parts. Table
+        cells are escaped so user text cannot break the layout.
     """
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
@@ -97,7 +98,8 @@ def to_markdown(report: ValidationReport) -> str:
         f"| difference | {report.delta_km2:+.3f} km² ({report.delta_pct:+.3f} %) |",
         f"| sum of the parts | {report.sum_of_parts_km2:.3f} km² |",
         f"| overlaps between parts | {sum(o.area_km2 for o in report.overlaps):.3f} km² |",
-        f"| gaps inside the boundary | {report.gaps_km2:.3f} km² ({report.gap_count}) |",
+        f"| gaps between components (narrower than {report.gap_width_m:g} m) | "
+        f"{report.gaps_km2:.3f} km² ({report.gap_count}) |",
         f"| separate polygons in the boundary | {report.boundary_parts} |",
         f"| union method | {report.compose_method}, snap {report.snap_tolerance_m:g} m |",
     ]
@@ -144,7 +146,8 @@ def to_markdown(report: ValidationReport) -> str:
             "stated area, so its measured area confirms the construction, not the real extent.",
         ]
     lines += ["", "## Reconciliation of the stated figures", ""]
-    stated = [c for c in report.components if c.stated_km2 is not None]
+    # Only parts add up to the stated total; subtracted zones are named on their own line.
+    stated = [c for c in report.components if c.stated_km2 is not None and c.role == "part"]
     terms = " + ".join(f"{c.stated_km2:g}" for c in stated) or "0"
     lines.append(
         f"Published areas of the parts: {terms} = {report.stated_sum_km2:.2f} km², leaving "
@@ -156,12 +159,20 @@ def to_markdown(report: ValidationReport) -> str:
         )
     )
     lines += _overlap_reconciliation(report)
+    lines += _stated_subtracted_lines(report)
+    lines += _balance_lines(report)
+    lines += _subtracted_lines(report)
     lines += ["", "## Overlaps", ""]
     if report.overlaps:
-        lines += ["| a | b | km² |", "|---|---|---:|"]
-        lines += [f"| {_md(o.a)} | {_md(o.b)} | {o.area_km2:.4f} |" for o in report.overlaps]
+        lines += ["| a | b | km² | widest m | lon, lat |", "|---|---|---:|---:|---|"]
+        lines += [
+            f"| {_md(o.a)} | {_md(o.b)} | {o.area_km2:.4f} | {_metres(o.width_m)} | "
+            f"{_where(o.lon, o.lat)} |"
+            for o in report.overlaps
+        ]
     else:
         lines.append("None wider than the snap tolerance.")
+    lines += _gap_lines(report)
     lines += ["", "## Missing components", ""]
     if report.missing:
         lines += [f"- {_md(m.id)} ({_md(m.name_en)}): {_md(m.reason)}" for m in report.missing]
@@ -275,6 +286,146 @@ def _overlap_reconciliation(report: ValidationReport) -> list[str]:
     ]
 
 
+def _metres(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def _where(lon: float | None, lat: float | None) -> str:
+    return "—" if lon is None or lat is None else f"{lon:.5f}, {lat:.5f}"
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return " / ".join(map(_md, ids)) or "—"
+
+
+def _stated_subtracted_lines(report: ValidationReport) -> list[str]:
+    cut = [c for c in report.components if c.stated_km2 is not None and c.role == "subtract"]
+    if not cut:
+        return []
+    terms = ", ".join(f"{_md(c.id)} {c.stated_km2:g} km²" for c in cut)
+    parts = report.stated_sum_km2 - sum(c.stated_km2 or 0.0 for c in cut)
+    return [
+        "",
+        f"Published areas of the subtracted zones: {terms}; the parts less these: "
+        f"{parts:.2f} km² (a subtracted zone removes only the share of it inside the parts).",
+    ]
+
+
+def _balance_lines(report: ValidationReport) -> list[str]:
+    b = report.area_balance
+    if b is None:
+        return []
+    union = b.sum_of_parts_km2 - b.overlaps_km2
+    return [
+        "",
+        "## Reconciliation of the measured areas",
+        "",
+        f"Parts − overlaps = union: {b.sum_of_parts_km2:.3f} − {b.overlaps_km2:.3f} = "
+        f"{union:.3f} km²; the union measures {b.parts_union_km2:.3f} km² "
+        f"({b.union_residual_km2:+.3f} km²: slivers closed by the snap and areas shared by "
+        "three or more parts).",
+        "",
+        f"Parts − subtracted = composed: {b.parts_union_km2:.3f} − {b.subtracted_km2:.3f} = "
+        f"{b.parts_union_km2 - b.subtracted_km2:.3f} km²; the composed boundary measures "
+        f"{b.composed_km2:.3f} km² ({b.residual_km2:+.6f} km²).",
+    ]
+
+
+def _subtracted_lines(report: ValidationReport) -> list[str]:
+    if not report.subtracted:
+        return []
+    lines = [
+        "",
+        "## Subtracted zones",
+        "",
+        "Cut out of the parts on purpose (role 'subtract'): not gaps.",
+        "",
+        "| id | name | zone km² | removed km² | inside the parts % | lon, lat |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    lines += [
+        f"| {_md(z.id)} | {_md(z.name_en)} / {_md(z.name_zh)} | {z.area_km2:.3f} | "
+        f"{z.removed_km2:.3f} | {z.inside_pct:.1f} | {_where(z.lon, z.lat)} |"
+        for z in report.subtracted
+    ]
+    return lines
+
+
+def _gap_lines(report: ValidationReport) -> list[str]:
+    lines = ["", "## Gaps and holes", ""]
+    if report.gaps:
+        lines += [
+            f"Gaps between components narrower than {report.gap_width_m:g} m, enclosed or open "
+            "to the outer edge (warnings: check the digitising):",
+            "",
+            "| gap | between | km² | widest m | where | lon, lat |",
+            "|---|---|---:|---:|---|---|",
+        ]
+        lines += [
+            f"| {_md(g.id)} | {_ids(g.between)} | {g.area_km2:.4f} | {g.width_m:.1f} | "
+            f"{'enclosed' if g.enclosed else 'open to the edge'} | {_where(g.lon, g.lat)} |"
+            for g in report.gaps
+        ]
+    else:
+        lines.append(f"No gap between components narrower than {report.gap_width_m:g} m.")
+    if report.holes:
+        lines += [
+            "",
+            "Holes the data have (enclaves; reported, not errors):",
+            "",
+            "| hole | within | km² | widest m | lon, lat |",
+            "|---|---|---:|---:|---|",
+        ]
+        lines += [
+            f"| {_md(h.id)} | {_ids(h.within)} | {h.area_km2:.4f} | {h.width_m:.1f} | "
+            f"{_where(h.lon, h.lat)} |"
+            for h in report.holes
+        ]
+    return lines
+
+
+#: Pairs, gaps and zones named on the terminal before "and N more".
+SUMMARY_ITEMS = 3
+
+
+def _listed(items: list[str]) -> str:
+    shown = items[:SUMMARY_ITEMS]
+    more = len(items) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
+def diagnostic_summary_lines(report: ValidationReport) -> list[str]:
+    """Return the terminal lines for subtracted zones, overlaps, gaps and holes (names included).
+
+    Every id passes through :func:`autocity_gis._text.for_terminal`.
+    """
+    t = for_terminal
+    lines = []
+    for z in report.subtracted:
+        lines.append(
+            f"  subtracted {t(z.id)}: {z.removed_km2:.3f} km² removed ({z.inside_pct:.0f} % of "
+            f"its {z.area_km2:.3f} km² lay inside the parts)"
+        )
+    if report.overlaps:
+        pairs = [f"{t(o.a)} / {t(o.b)} {o.area_km2:.3f} km²" for o in report.overlaps]
+        total = sum(o.area_km2 for o in report.overlaps)
+        lines.append(
+            f"  overlaps: {len(report.overlaps)} pair(s), {total:.3f} km²: {_listed(pairs)}"
+        )
+    if report.gap_count:
+        described = [
+            f"{' / '.join(map(t, g.between)) or t(g.id)} {g.area_km2:.3f} km² "
+            f"({g.width_m:.0f} m wide, {'enclosed' if g.enclosed else 'open to the edge'})"
+            for g in report.gaps
+        ]
+        head = f"  gaps: {report.gap_count}, {report.gaps_km2:.3f} km²"
+        lines.append(f"{head}: {_listed(described)}" if described else head)
+    if report.holes:
+        total = sum(h.area_km2 for h in report.holes)
+        lines.append(f"  holes: {len(report.holes)}, {total:.3f} km² (enclaves, not errors)")
+    return lines
+
+
 def summary_lines(report: ValidationReport) -> list[str]:
     """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
 
@@ -303,10 +454,7 @@ def summary_lines(report: ValidationReport) -> list[str]:
         )
     for m in report.missing:
         lines.append(f"  {for_terminal(m.id):<16} {'missing':>13}  {for_terminal(m.reason)}")
-    if report.overlaps:
-        lines.append(f"  overlaps: {len(report.overlaps)} pair(s)")
-    if report.gap_count:
-        lines.append(f"  gaps: {report.gap_count}, {report.gaps_km2:.3f} km²")
+    lines += diagnostic_summary_lines(report)
     lines += [f"  {for_terminal(line)}" for line in _component_verdict(report)]
     extra = [u for u in report.units if u != "km2"]
     if extra:

@@ -30,6 +30,11 @@ BOUNDARY_COLOUR = "#111111"
 CONTEXT_COLOUR = "#6b6b6b"
 OVERLAP_COLOUR = "#ff00ff"
 GAP_COLOUR = "#00bcd4"
+#: Subtracted zones are knocked out: a white veil over the parts, a dark slate outline.
+SUBTRACTED_COLOUR = "#37474f"
+SUBTRACTED_FILL = "#ffffff"
+#: Holes the data have (enclaves) are not errors: a quiet brown, lightly filled.
+HOLE_COLOUR = "#795548"
 
 #: Dash pattern for estimated geometry, as SVG/Leaflet ``dashArray`` (pixels) and QGIS
 #: ``customdash`` (map units in millimetres) -- the same rhythm in both clients.
@@ -127,3 +132,5 @@ BOUNDARY_STYLE = LayerStyle(BOUNDARY_COLOUR, BOUNDARY_COLOUR, 0.0, 3.0, dashed=F
 CONTEXT_STYLE = LayerStyle(CONTEXT_COLOUR, CONTEXT_COLOUR, 0.0, 1.0, dashed=False)
 OVERLAP_STYLE = LayerStyle(OVERLAP_COLOUR, OVERLAP_COLOUR, 0.6, 1.0, dashed=False)
 GAP_STYLE = LayerStyle(GAP_COLOUR, GAP_COLOUR, 0.6, 1.0, dashed=False)
+SUBTRACTED_STYLE = LayerStyle(SUBTRACTED_COLOUR, SUBTRACTED_FILL, 0.65, 1.5, dashed=False)
+HOLE_STYLE = LayerStyle(HOLE_COLOUR, HOLE_COLOUR, 0.15, 1.0, dashed=False)

@@ -19,7 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from .area import equal_area_km2, geodesic_area_km2
 from .compose import Composition, finite_or_none
-from .recipe import UNITS, Recipe, StatedFigure
+from .recipe import DEFAULT_GAP_WIDTH_M, UNITS, Recipe, StatedFigure
 
 #: EPSG code of the CGCS2000 3-degree Gauss–Krüger zone with central meridian 75°E (the
 #: CM-only family runs 4534 … 4554 for 75°E … 135°E, eastings without the zone prefix).
@@ -107,11 +107,146 @@ class StatedOverlap:
 
 @dataclass(frozen=True)
 class Overlap:
-    """Area shared by two components."""
+    """Area shared by two parts.
+
+    Attributes
+    ----------
+    a, b : str
+        Ids of the two parts.
+    area_km2 : float
+        Geodesic area shared.
+    width_m : float or None
+        Diameter of the largest circle inside the shared area (its widest point), metres.
+    lon, lat : float or None
+        A point inside it (WGS 84).
+    """
 
     a: str
     b: str
     area_km2: float
+    width_m: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+
+@dataclass(frozen=True)
+class Subtracted:
+    """A component of role ``subtract``: what it cut out of the parts.
+
+    Attributes
+    ----------
+    id, name_en, name_zh : str
+        Identity of the component as given by the recipe.
+    area_km2 : float
+        Geodesic area of the whole zone.
+    removed_km2 : float
+        Geodesic area of the part of the zone that lay inside the parts: what it removed.
+    inside_pct : float
+        ``removed_km2 / area_km2 * 100``: the share of the zone that lay inside the parts.
+    lon, lat : float
+        A point inside the zone (WGS 84).
+    """
+
+    id: str
+    name_en: str
+    name_zh: str
+    area_km2: float
+    removed_km2: float
+    inside_pct: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class Gap:
+    """An area between parts narrower than the gap width, enclosed or open to the outer edge.
+
+    Attributes
+    ----------
+    id : str
+        ``gap1``, ``gap2``, ... (west to east), as in the ``gaps`` layer.
+    area_km2 : float
+        Geodesic area.
+    width_m : float
+        Diameter of the largest circle inside it (its widest point), metres.
+    between : tuple of str
+        Ids of the parts around it.
+    enclosed : bool
+        Whether the parts enclose it (False: it opens onto the outer edge).
+    lon, lat : float
+        A point inside it (WGS 84).
+    """
+
+    id: str
+    area_km2: float
+    width_m: float
+    between: tuple[str, ...]
+    enclosed: bool
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class Hole:
+    """An enclosed area no part covers that the data really have (an enclave): not an error.
+
+    Attributes
+    ----------
+    id : str
+        ``hole1``, ``hole2``, ..., as in the ``holes`` layer.
+    area_km2 : float
+        Geodesic area.
+    width_m : float
+        Diameter of the largest circle inside it, metres (at least the gap width unless it is
+        a hole in one part's own polygon).
+    within : tuple of str
+        Ids of the parts around it (one: a hole in that part's own polygon).
+    lon, lat : float
+        A point inside it (WGS 84).
+    """
+
+    id: str
+    area_km2: float
+    width_m: float
+    within: tuple[str, ...]
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class AreaBalance:
+    """The measured areas reconciled: parts - overlaps = union; union - subtracted = composed.
+
+    Every figure is a geodesic area in km², measured independently, so the two equations are a
+    check, not a definition: ``union_residual_km2`` is what pairwise overlaps do not explain
+    (areas shared by three or more parts, slivers closed by the snap) and ``residual_km2``
+    should be zero to rounding.
+
+    Attributes
+    ----------
+    sum_of_parts_km2 : float
+        Sum of the measured areas of the parts.
+    overlaps_km2 : float
+        Sum of the areas shared by pairs of parts.
+    parts_union_km2 : float
+        Area of the union of the parts.
+    union_residual_km2 : float
+        ``parts_union_km2 - (sum_of_parts_km2 - overlaps_km2)``.
+    subtracted_km2 : float
+        Area the subtracted components together cut out of the union.
+    composed_km2 : float
+        Area of the composed boundary.
+    residual_km2 : float
+        ``composed_km2 - (parts_union_km2 - subtracted_km2)``.
+    """
+
+    sum_of_parts_km2: float
+    overlaps_km2: float
+    parts_union_km2: float
+    union_residual_km2: float
+    subtracted_km2: float
+    composed_km2: float
+    residual_km2: float
 
 
 @dataclass(frozen=True)
@@ -175,9 +310,9 @@ class ValidationReport:
     overlaps : tuple of Overlap
         Pairs of components that share area.
     gaps_km2 : float
-        Area of holes inside the composed boundary.
+        Area of the gaps between parts narrower than ``gap_width_m`` (see ``gaps``).
     gap_count : int
-        Number of such holes.
+        Number of such gaps.
     sum_of_parts_km2 : float
         Sum of the measured component areas (exceeds ``composed_km2`` by the overlaps).
     missing : tuple of MissingComponent
@@ -217,6 +352,17 @@ class ValidationReport:
     stated_sum_min_km2 : float or None
         The smallest the published parts can cover together when those overlaps are full
         (``stated_sum_km2`` is the largest, when they are empty).
+    subtracted : tuple of Subtracted
+        Components of role ``subtract``, with the area each removed; never counted as gaps.
+    gaps : tuple of Gap
+        Every gap between parts narrower than ``gap_width_m``, enclosed or open to the edge.
+    holes : tuple of Hole
+        Enclosed areas the data really have (enclaves): reported, not errors.
+    gap_width_m : float
+        The gap width of the recipe.
+    area_balance : AreaBalance or None
+        Parts, overlaps, subtracted and composed areas reconciled (None when the composition
+        did not measure the union of its parts).
     """
 
     name_en: str
@@ -252,6 +398,11 @@ class ValidationReport:
     plane_note: str = ""
     stated_overlaps: tuple[StatedOverlap, ...] = ()
     stated_sum_min_km2: float | None = None
+    subtracted: tuple[Subtracted, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    holes: tuple[Hole, ...] = ()
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M
+    area_balance: AreaBalance | None = None
 
     @property
     def estimated(self) -> tuple[str, ...]:
@@ -403,7 +554,8 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     parts = [a for a in areas if a.role == "part"]
     stated_parts = [s.stated_area_km2 for s in recipe.parts if s.stated_area_km2 is not None]
     stated_sum = float(sum(stated_parts))
-    gaps = composition.gaps
+    gaps = gap_records(composition)
+    overlaps = overlap_records(composition)
     area_passed = bool(abs(delta_pct) <= recipe.tolerance_pct)
     failed = tuple(a.id for a in areas if a.passed is False)
     passed = area_passed and not (recipe.components_must_pass and failed)
@@ -429,11 +581,8 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         delta_pct=delta_pct,
         passed=passed,
         components=tuple(areas),
-        overlaps=tuple(
-            Overlap(a=o.a, b=o.b, area_km2=float(o.area_km2))
-            for o in composition.overlaps.itertuples(index=False)
-        ),
-        gaps_km2=float(gaps["area_km2"].sum()) if len(gaps) else 0.0,
+        overlaps=overlaps,
+        gaps_km2=float(sum(g.area_km2 for g in gaps)),
         gap_count=len(gaps),
         sum_of_parts_km2=float(sum(a.measured_km2 for a in parts)),
         missing=missing,
@@ -453,4 +602,107 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         plane_note=_plane_note(boundary_geom, gk),
         stated_overlaps=stated_overlaps,
         stated_sum_min_km2=stated_min if stated_overlaps else stated_sum,
+        subtracted=subtracted_records(composition),
+        gaps=gaps,
+        holes=hole_records(composition),
+        gap_width_m=composition.gap_width_m,
+        area_balance=area_balance(composition, parts, overlaps, composed),
+    )
+
+
+def _optional(row: object, name: str) -> float | None:
+    return finite_or_none(getattr(row, name, None))
+
+
+def _ids(value: object) -> tuple[str, ...]:
+    text = "" if value is None else str(value)
+    return tuple(i for i in text.split(", ") if i)
+
+
+def overlap_records(composition: Composition) -> tuple[Overlap, ...]:
+    """Return the composition's overlaps as report records."""
+    return tuple(
+        Overlap(
+            a=str(o.a),
+            b=str(o.b),
+            area_km2=float(o.area_km2),
+            width_m=_optional(o, "width_m"),
+            lon=_optional(o, "lon"),
+            lat=_optional(o, "lat"),
+        )
+        for o in composition.overlaps.itertuples(index=False)
+    )
+
+
+def gap_records(composition: Composition) -> tuple[Gap, ...]:
+    """Return the composition's gaps as report records (frames of older callers: id by row)."""
+    out = []
+    for n, g in enumerate(composition.gaps.itertuples(index=False), start=1):
+        out.append(
+            Gap(
+                id=str(getattr(g, "id", f"gap{n}")),
+                area_km2=float(g.area_km2),
+                width_m=_optional(g, "width_m") or 0.0,
+                between=_ids(getattr(g, "between", "")),
+                enclosed=bool(getattr(g, "enclosed", True)),
+                lon=_optional(g, "lon") or 0.0,
+                lat=_optional(g, "lat") or 0.0,
+            )
+        )
+    return tuple(out)
+
+
+def hole_records(composition: Composition) -> tuple[Hole, ...]:
+    """Return the composition's holes as report records."""
+    return tuple(
+        Hole(
+            id=str(h.id),
+            area_km2=float(h.area_km2),
+            width_m=float(h.width_m),
+            within=_ids(h.within),
+            lon=float(h.lon),
+            lat=float(h.lat),
+        )
+        for h in composition.holes.itertuples(index=False)
+    )
+
+
+def subtracted_records(composition: Composition) -> tuple[Subtracted, ...]:
+    """Return the composition's subtracted components as report records."""
+    return tuple(
+        Subtracted(
+            id=str(s.id),
+            name_en=str(s.name_en),
+            name_zh=str(s.name_zh),
+            area_km2=float(s.area_km2),
+            removed_km2=float(s.removed_km2),
+            inside_pct=float(s.inside_pct),
+            lon=float(s.lon),
+            lat=float(s.lat),
+        )
+        for s in composition.subtracted.itertuples(index=False)
+    )
+
+
+def area_balance(
+    composition: Composition,
+    parts: list[ComponentArea],
+    overlaps: tuple[Overlap, ...],
+    composed_km2: float,
+) -> AreaBalance | None:
+    """Reconcile the measured areas: parts - overlaps = union; union - subtracted = composed."""
+    if composition.parts_union_km2 is None:
+        return None
+    total = float(sum(a.measured_km2 for a in parts))
+    shared = float(sum(o.area_km2 for o in overlaps))
+    union = float(composition.parts_union_km2)
+    removed = float(composition.removed_km2)
+    return AreaBalance(
+        sum_of_parts_km2=total,
+        overlaps_km2=shared,
+        parts_union_km2=union,
+        union_residual_km2=union - (total - shared),
+        subtracted_km2=removed,
+        composed_km2=composed_km2,
+        residual_km2=composed_km2 - (union - removed),
     )

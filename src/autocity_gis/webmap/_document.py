@@ -157,12 +157,15 @@ def _leaflet_bounds(bounds: tuple[float, float, float, float] | None) -> list[li
 def _layers(
     composition: Composition, report: ValidationReport, geometry: WebGeometry, ln: _Lang
 ) -> list[Json]:
-    # Drawing order: context units underneath, then components, overlaps, gaps, boundary.
+    # Drawing order: context units underneath, then parts, subtracted zones over them, overlaps,
+    # gaps, holes, boundary.
     drawn = geometry.layers
     layers = [_context_layer(composition.context, drawn["context"], ln)]
     layers += _component_layers(composition.components, report, drawn["components"], ln)
+    layers.append(_subtracted_layer(composition.components, report, drawn["components"], ln))
     layers.append(_patch_layer("overlaps", style.OVERLAP_STYLE, composition.overlaps, drawn, ln))
     layers.append(_patch_layer("gaps", style.GAP_STYLE, composition.gaps, drawn, ln))
+    layers.append(_patch_layer("holes", style.HOLE_STYLE, composition.holes, drawn, ln))
     layers.append(_boundary_layer(report, drawn["boundary"][0], ln))
     return [layer for layer in layers if layer["features"]]
 
@@ -237,6 +240,8 @@ def _component_layers(
     layers = []
     for i, geom in enumerate(geoms):
         row = comps.iloc[i]
+        if plain(row.get("role")) == "subtract":
+            continue  # drawn in the subtracted zones' layer, in their own style
         cid = plain(row["id"])
         accuracy = plain(row.get("accuracy"))
         s = style.component_style(cid, accuracy, i)
@@ -298,21 +303,71 @@ def _component_texts(
     return tip, _popup(heading, rows)
 
 
+def _subtracted_layer(
+    comps: gpd.GeoDataFrame, report: ValidationReport, geoms: Any, ln: _Lang
+) -> Json:
+    t = ln.text
+    comps = comps.reset_index(drop=True)
+    removed = {z.id: z for z in report.subtracted}
+    s = style.SUBTRACTED_STYLE
+    features = []
+    for i, geom in enumerate(geoms):
+        row = comps.iloc[i]
+        if plain(row.get("role")) != "subtract":
+            continue
+        first, second = ln.names(row.get("name_zh"), row.get("name_en"))
+        zone = removed.get(plain(row["id"]))
+        heading: list[Line] = [[[first, "b"], [" ", ""], [f"({t['subtracted']})", "muted"]]]
+        heading += [[[second, ""]]] if second else []
+        figures: list[Line] = []
+        rows: list[tuple[str, object]] = []
+        if zone is not None:
+            inside = f"{zone.inside_pct:.1f}%"
+            figures = [[[f"{t['removed']}: {km2(zone.removed_km2)} ({inside})", ""]]]
+            rows = [
+                (t["zone_area"], km2(zone.area_km2)),
+                (t["removed"], km2(zone.removed_km2)),
+                (t["inside_parts"], inside),
+            ]
+        rows += [(t["source"], row.get("source")), (t["datum"], row.get("datum"))]
+        features.append(
+            _feature(geom, "subtracted", s, heading + figures, _popup(heading, rows))
+        )
+    return _layer("subtracted", s, [[t["subtracted_layer"], ""]], features)
+
+
+def _ids_spans(value: object) -> Line:
+    # Each component id its own span: the page isolates spans, so no bidi control in one
+    # id can reorder the text around it.
+    spans: Line = []
+    for n, cid in enumerate(i for i in plain(value).split(", ") if i):
+        spans += ([[" / ", ""]] if n else []) + [[cid, ""]]
+    return spans
+
+
 def _patch_layer(
     kind: str, s: style.LayerStyle, frame: gpd.GeoDataFrame, drawn: dict[str, Any], ln: _Lang
 ) -> Json:
+    t = ln.text
     frame = frame.reset_index(drop=True)
     features = []
     for i, geom in enumerate(drawn[kind]):
         row = frame.iloc[i]
-        # Each component id its own span: the page isolates spans, so no bidi control in one
-        # id can reorder the text around it.
-        label: Line = [[ln.text[kind], ""]]
+        label: Line = [[t[kind], ""]]
         if kind == "overlaps":
             label += [[": ", ""], [plain(row.get("a")), ""], [" / ", ""], [plain(row.get("b")), ""]]
-        lines: list[Line] = [label, [[km2(float(row["area_km2"])), ""]]]
+        else:
+            around = _ids_spans(row.get("between" if kind == "gaps" else "within"))
+            label += [[": ", ""], *around] if around else []
+        figures = km2(float(row["area_km2"]))
+        width = plain(row.get("width_m"))
+        if width:
+            figures += f" · {t['widest']} {float(width):,.1f} m"
+        if kind == "gaps" and plain(row.get("enclosed")):
+            figures += f" · {t['enclosed'] if bool(row['enclosed']) else t['open_edge']}"
+        lines: list[Line] = [label, [[figures, ""]]]
         features.append(_feature(geom, kind, s, lines, _popup(lines)))
-    return _layer(kind, s, [[ln.text[kind], ""]], features)
+    return _layer(kind, s, [[t[kind], ""]], features)
 
 
 def _boundary_layer(report: ValidationReport, geom: Any, ln: _Lang) -> Json:
@@ -418,13 +473,22 @@ def _summary_panel(
         if not report.components_must_pass:
             failed.append([f" {t['components_reported']}", ""])
         totals.append(["", failed])
-    extra = " · ".join(
-        (
-            f"{t['sum_parts']}: {km2(report.sum_of_parts_km2)}",
-            f"{t['overlap_area']}: {km2(sum(o.area_km2 for o in report.overlaps))}",
-            f"{t['gap_area']}: {km2(report.gaps_km2)} ({report.gap_count})",
+    figures = [
+        f"{t['sum_parts']}: {km2(report.sum_of_parts_km2)}",
+        f"{t['overlap_area']}: {km2(sum(o.area_km2 for o in report.overlaps))}",
+        f"{t['gap_area']}: {km2(report.gaps_km2)} ({report.gap_count})",
+    ]
+    if report.subtracted:
+        # Together, not per zone: two subtracted zones may overlap.
+        balance = report.area_balance
+        removed = (
+            balance.subtracted_km2 if balance else sum(z.removed_km2 for z in report.subtracted)
         )
-    )
+        figures.append(f"{t['subtracted_area']}: {km2(removed)} ({len(report.subtracted)})")
+    if report.holes:
+        holes = sum(h.area_km2 for h in report.holes)
+        figures.append(f"{t['hole_area']}: {km2(holes)} ({len(report.holes)})")
+    extra = " · ".join(figures)
     return {
         "heading": t["summary"],
         "totals": totals,

@@ -106,8 +106,8 @@ class WebGeometry:
     Attributes
     ----------
     layers : dict of str to numpy.ndarray
-        Geometries of ``components`` (recipe order), ``boundary`` (one), ``context``,
-        ``overlaps`` and ``gaps``.
+        Geometries of ``components`` (recipe order, subtracted ones included), ``boundary``
+        (one), ``context``, ``overlaps``, ``gaps`` and ``holes``.
     simplification : tuple of LayerSimplification
         Tolerance and area change per component, the boundary and the context units.
     bounds : tuple of float or None
@@ -156,6 +156,7 @@ def web_geometry(composition: Composition, *, simplify: bool, datum: str) -> Web
         "context": context.geoms,
         "overlaps": composition.overlaps.geometry.to_numpy(),
         "gaps": composition.gaps.geometry.to_numpy(),
+        "holes": composition.holes.geometry.to_numpy(),
     }
     if datum == "GCJ02":
         layers = {name: _to_gcj02(geoms) for name, geoms in layers.items()}
