@@ -75,7 +75,8 @@ class AreaMeasure:
     geodesic_km2 : float
         Geodesic area on the WGS 84 ellipsoid (:func:`geodesic_area_km2`).
     equal_area_km2 : float
-        Area in an Albers equal-area projection fitted to the geometry (:func:`equal_area_km2`).
+        Area in an Albers equal-area projection fitted to the geometry (:func:`equal_area_km2`);
+        NaN where that cross-check does not apply (a boundary touching or around a pole).
     """
 
     geodesic_km2: float
@@ -83,7 +84,9 @@ class AreaMeasure:
 
     @property
     def relative_difference(self) -> float:
-        """``(equal_area - geodesic) / geodesic``; ``0.0`` when both are zero."""
+        """``(equal_area - geodesic) / geodesic``; 0 if both are 0, NaN without a cross-check."""
+        if math.isnan(self.equal_area_km2):
+            return math.nan
         if self.geodesic_km2 == 0.0:
             return 0.0 if self.equal_area_km2 == 0.0 else math.inf
         return (self.equal_area_km2 - self.geodesic_km2) / self.geodesic_km2
