@@ -145,7 +145,7 @@ def test_gcj_to_wgs_rough_matches_prcoords(grid):
     ("ours", "theirs"),
     [
         (datum.gcj02_to_bd09, prcoords.gcj_bd),
-        (datum.bd09_to_gcj02, prcoords.bd_gcj),
+        (lambda x, y: datum.bd09_to_gcj02(x, y, exact=False), prcoords.bd_gcj),
         (datum.wgs84_to_bd09, prcoords.wgs_bd),
     ],
 )
@@ -161,6 +161,7 @@ def test_bd_to_wgs_matches_prcoords():
     lon, lat = GRIDS["jilin"]
     ref_lon, ref_lat = _prcoords(prcoords.bd_wgs_bored, lon, lat)
     new_lon, new_lat = datum.bd09_to_wgs84(lon, lat)
+    # prcoords stops iterating at 1e-5 degrees, so it is the coarser of the two.
     assert _geod_distance(new_lon, new_lat, ref_lon, ref_lat).max() < 0.5
 
 
@@ -359,3 +360,178 @@ def test_shift_metres_near_changchun():
     ref_lon, ref_lat = _prcoords(prcoords.wgs_gcj, [CHANGCHUN[0]], [CHANGCHUN[1]])
     expected = _geod_distance(CHANGCHUN[0], CHANGCHUN[1], ref_lon[0], ref_lat[0])
     assert float(datum.shift_metres(*CHANGCHUN, "wgs84", "mars")) == pytest.approx(expected)
+
+
+# --- every documented accuracy, measured with the independent forward conversions -----------
+
+# A 300 x 300 grid over the whole offset rectangle.
+_RECT = np.meshgrid(np.linspace(72.5, 137.5, 300), np.linspace(1.0, 55.5, 300))
+RECT_LON, RECT_LAT = _RECT[0].ravel(), _RECT[1].ravel()
+
+
+def _prcoords_keep(func, lon, lat):
+    """prcoords with its own China test off (it warns and skips points outside)."""
+    return _prcoords(lambda c: func(c, False), lon, lat)
+
+
+def test_exact_gcj_inverse_residual_below_1e9_degrees():
+    # gcj02_to_wgs84: "prcoords' wgs_gcj of the result is the input to 1e-9 degrees".
+    new_lon, new_lat = datum.gcj02_to_wgs84(RECT_LON, RECT_LAT)
+    fwd_lon, fwd_lat = _prcoords_keep(prcoords.wgs_gcj, new_lon, new_lat)
+    assert np.abs(fwd_lon - RECT_LON).max() < 1e-9
+    assert np.abs(fwd_lat - RECT_LAT).max() < 1e-9
+
+
+def test_rough_gcj_inverse_is_off_by_up_to_5_2_m():
+    new_lon, new_lat = datum.gcj02_to_wgs84(RECT_LON, RECT_LAT, exact=False)
+    fwd_lon, fwd_lat = _prcoords_keep(prcoords.wgs_gcj, new_lon, new_lat)
+    miss = _geod_distance(fwd_lon, fwd_lat, RECT_LON, RECT_LAT)
+    assert 1.0 < miss.max() < 5.2
+
+
+def test_exact_bd_inverse_residual_below_1e9_degrees():
+    # bd09_to_gcj02 (exact): prcoords' gcj_bd of the result is the input to 1e-9 degrees.
+    new_lon, new_lat = datum.bd09_to_gcj02(RECT_LON, RECT_LAT)
+    fwd_lon, fwd_lat = _prcoords(prcoords.gcj_bd, new_lon, new_lat)
+    assert np.abs(fwd_lon - RECT_LON).max() < 1e-9
+    assert np.abs(fwd_lat - RECT_LAT).max() < 1e-9
+    # and through to WGS 84: prcoords' wgs_bd of the result is the input, to 1e-9 degrees
+    wgs_lon, wgs_lat = datum.bd09_to_wgs84(RECT_LON, RECT_LAT)
+    back_lon, back_lat = _prcoords_keep(prcoords.wgs_bd, wgs_lon, wgs_lat)
+    inside = datum.in_china(*datum.bd09_to_gcj02(RECT_LON, RECT_LAT))
+    assert np.abs(back_lon - RECT_LON)[inside].max() < 1e-9
+    assert np.abs(back_lat - RECT_LAT)[inside].max() < 1e-9
+
+
+def test_closed_form_bd_inverse_is_off_by_up_to_023_m():
+    # The figure the docstring gives for exact=False (prcoords says 1e-7 degrees; it is ~2e-6).
+    new_lon, new_lat = datum.bd09_to_gcj02(RECT_LON, RECT_LAT, exact=False)
+    fwd_lon, fwd_lat = _prcoords(prcoords.gcj_bd, new_lon, new_lat)
+    miss = _geod_distance(fwd_lon, fwd_lat, RECT_LON, RECT_LAT)
+    assert 0.15 < miss.max() < 0.23
+    # bd09_to_wgs84(exact=False) is within 5.3 m as documented (of the points it converts)
+    wgs_lon, wgs_lat = datum.bd09_to_wgs84(RECT_LON, RECT_LAT, exact=False)
+    back_lon, back_lat = _prcoords_keep(prcoords.wgs_bd, wgs_lon, wgs_lat)
+    converted = wgs_lon != RECT_LON
+    miss = _geod_distance(back_lon, back_lat, RECT_LON, RECT_LAT)[converted]
+    assert 1.0 < miss.max() < 5.3
+
+
+# --- published values of gcoord and hutool ---------------------------------------------------
+
+# hujiulong/gcoord test/unit/crs/{WGS84,GCJ02}.spec.ts (commit 42ea29df) and BD09.spec.ts
+# (commit 0bb92090): [123, 45] in each datum; gcoord asserts toBeCloseTo(v, 5), |error| < 5e-6.
+# gcoord's BD-09 inverse is the closed form, hence also compared with exact=False.
+GCOORD = [
+    ("WGS84", "GCJ02", (123.00607541, 45.00197815)),
+    ("WGS84", "BD09", (123.0124491, 45.0083293)),
+    ("GCJ02", "WGS84", (122.99395597, 44.99804071)),
+    ("GCJ02", "BD09", (123.00636499, 45.00636899)),
+    ("BD09", "GCJ02", (122.99363304, 44.99365430)),
+    ("BD09", "WGS84", (122.98762210, 44.99171540)),
+]
+
+
+@pytest.mark.parametrize(("src", "dst", "expected"), GCOORD)
+def test_gcoord_reference_values(src, dst, expected):
+    lon, lat = datum.convert_coords(123.0, 45.0, src, dst)
+    assert (float(lon), float(lat)) == pytest.approx(expected, abs=5e-6)
+    if (src, dst) == ("BD09", "GCJ02"):
+        lon, lat = datum.convert_coords(123.0, 45.0, src, dst, exact=False)
+        assert (float(lon), float(lat)) == pytest.approx(expected, abs=5e-8)
+
+
+def test_gcoord_outside_china_unchanged():
+    # gcoord's GCJ02.spec.ts: [183, 45] "not in China" comes back as it is.
+    for dst in ("GCJ02", "BD09"):
+        lon, lat = datum.convert_coords(183.0, 45.0, "WGS84", dst)
+        assert (float(lon), float(lat)) == (183.0, 45.0)
+
+
+def test_hutool_baidu_reference_values():
+    # dromara/hutool hutool-core/src/test/java/cn/hutool/core/util/CoordinateUtilTest.java
+    # (commit 1bca825f, "测试参考 wandergis/coordtransform"): the BD-09 closed forms at
+    # (116.404, 39.915), asserted there to the last bit.
+    lon, lat = datum.gcj02_to_bd09(116.404, 39.915)
+    assert (float(lon), float(lat)) == pytest.approx(
+        (116.41036949371029, 39.92133699351022), abs=1e-12
+    )
+    lon, lat = datum.bd09_to_gcj02(116.404, 39.915, exact=False)
+    assert (float(lon), float(lat)) == pytest.approx(
+        (116.39762729119315, 39.90865673957631), abs=1e-12
+    )
+    # the exact inverse moves it by under 0.23 m and gcj02_to_bd09 takes it back to the input
+    ex_lon, ex_lat = datum.bd09_to_gcj02(116.404, 39.915)
+    assert _geod_distance(lon, lat, ex_lon, ex_lat) < 0.23
+    assert np.allclose(datum.gcj02_to_bd09(ex_lon, ex_lat), (116.404, 39.915), rtol=0, atol=1e-9)
+
+
+# --- both shifts or neither, at the edges of the rectangle -------------------------------------
+
+
+def _edge_band() -> tuple[np.ndarray, np.ndarray]:
+    """Points within 5 km of each edge of the rectangle, on both sides."""
+    rng = np.random.default_rng(10)
+    n = 400
+    across = rng.uniform(-0.05, 0.05, n)
+    west = (72.004 + across, rng.uniform(5, 50, n))
+    east = (137.8347 + across, rng.uniform(5, 50, n))
+    south = (rng.uniform(80, 130, n), 0.8293 + across)
+    north = (rng.uniform(80, 130, n), 55.8271 + across)
+    lon = np.concatenate([west[0], east[0], south[0], north[0]])
+    lat = np.concatenate([west[1], east[1], south[1], north[1]])
+    return lon, lat
+
+
+def test_wgs_to_bd_applies_both_shifts_or_neither():
+    lon, lat = _edge_band()
+    new_lon, new_lat = datum.wgs84_to_bd09(lon, lat)
+    # Both shifts, by the independent implementation with its own China test off.
+    full_lon, full_lat = _prcoords_keep(prcoords.wgs_bd, lon, lat)
+    inside = np.array(
+        [prcoords.sanity_in_china_p(prcoords.Coords(b, a)) for a, b in zip(lon, lat, strict=True)]
+    )
+    assert 0 < inside.sum() < len(lon)
+    np.testing.assert_allclose(new_lon[inside], full_lon[inside], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(new_lat[inside], full_lat[inside], rtol=0, atol=1e-9)
+    np.testing.assert_array_equal(new_lon[~inside], lon[~inside])
+    np.testing.assert_array_equal(new_lat[~inside], lat[~inside])
+    # The band where the old code half-converted: inside, but the GCJ-02 point outside.
+    gcj_lon, gcj_lat = _prcoords_keep(prcoords.wgs_gcj, lon, lat)
+    assert (inside & ~datum.in_china(gcj_lon, gcj_lat)).any()
+
+
+def test_bd_to_wgs_undoes_both_shifts_or_neither():
+    lon, lat = _edge_band()
+    new_lon, new_lat = datum.bd09_to_wgs84(lon, lat)
+    unchanged = (new_lon == lon) & (new_lat == lat)
+    # Every converted point is one that both shifts take back to the input (prcoords forward).
+    fwd_lon, fwd_lat = _prcoords_keep(prcoords.wgs_bd, new_lon, new_lat)
+    converted = ~unchanged
+    assert 0 < converted.sum() < len(lon)
+    np.testing.assert_allclose(fwd_lon[converted], lon[converted], rtol=0, atol=2e-9)
+    np.testing.assert_allclose(fwd_lat[converted], lat[converted], rtol=0, atol=2e-9)
+    # The decision is the GCJ-02 point's (gcoord and prcoords test there before the GCJ step);
+    # prcoords' closed-form BD inverse is 2e-6 degrees off, so points that close to an edge are
+    # left out of this comparison.
+    gcj_lon, gcj_lat = _prcoords(prcoords.bd_gcj, lon, lat)
+    gcj_inside = datum.in_china(gcj_lon, gcj_lat)
+    clear = (
+        (np.abs(gcj_lon - 72.004) > 1e-5)
+        & (np.abs(gcj_lon - 137.8347) > 1e-5)
+        & (np.abs(gcj_lat - 0.8293) > 1e-5)
+        & (np.abs(gcj_lat - 55.8271) > 1e-5)
+    )
+    np.testing.assert_array_equal(converted[clear], gcj_inside[clear])
+
+
+def test_bd_conversions_agree_with_composing_through_gcj():
+    # Where bd09_to_wgs84 converts, it is bd09_to_gcj02 then gcj02_to_wgs84 (both test the same
+    # GCJ-02 point). Where it does not, the composition may: bd09_to_gcj02 hands back the BD-09
+    # point unchanged, and gcj02_to_wgs84 then takes it for a GCJ-02 point inside China.
+    lon, lat = _edge_band()
+    direct = datum.bd09_to_wgs84(lon, lat)
+    composed = datum.gcj02_to_wgs84(*datum.bd09_to_gcj02(lon, lat))
+    converted = direct[0] != lon
+    np.testing.assert_array_equal(direct[0][converted], composed[0][converted])
+    np.testing.assert_array_equal(direct[1][converted], composed[1][converted])

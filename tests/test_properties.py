@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import prcoords
 import pytest
 import shapely
 from conftest import geod_km2
@@ -10,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 
-from autocity_gis.area import geodesic_area_km2
+from autocity_gis.area import fast_geodesic_area_km2, geodesic_area_km2
 from autocity_gis.compose import compose_geometries
-from autocity_gis.datum import convert_geometry
+from autocity_gis.datum import bd09_to_wgs84, convert_geometry, wgs84_to_bd09
 
 FAST = settings(max_examples=15, deadline=None)
 
@@ -115,3 +116,56 @@ def test_area_survives_the_gcj02_round_trip(poly: shapely.Polygon) -> None:
     dense = shapely.segmentize(poly, 0.002)
     dense_gcj = convert_geometry(dense, "WGS84", "GCJ02")
     assert float(geodesic_area_km2(dense_gcj)) == pytest.approx(geod_km2(dense), rel=1e-2)
+
+
+# --- area and datum numerics, anywhere --------------------------------------------------------
+
+
+def _anywhere(lon0: float, lat0: float, size: float, n: int, seed: int) -> shapely.Polygon:
+    # A star-shaped polygon anywhere on the globe, longitudes wrapped to ±180° as GeoJSON has
+    # them (so it may cross the antimeridian, reach a pole or wind around one).
+    rng = np.random.default_rng(seed)
+    angles = np.sort(rng.uniform(0, 2 * np.pi, n))
+    radii = rng.uniform(0.05, 1.0, n) * size / 2
+    lat = np.clip(lat0 + radii * np.sin(angles), -90, 90)
+    lon = lon0 + radii * np.cos(angles) / max(np.cos(np.radians(lat0)), 0.02)
+    return shapely.Polygon(np.column_stack([(lon + 180) % 360 - 180, lat]))
+
+
+anywhere = st.builds(
+    _anywhere,
+    st.floats(-180, 180),
+    st.floats(-90, 90),
+    st.sampled_from([0.001, 0.1, 1.0, 10.0, 60.0]),
+    st.integers(3, 12),
+    st.integers(0, 2**32 - 1),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(anywhere)
+def test_fast_area_within_its_documented_bound_anywhere(poly: shapely.Polygon) -> None:
+    # fast_geodesic_area_km2's docstring: |fast - Geod| <= 1e-9 * area + 0.1 m², everywhere.
+    # independent: pyproj.Geod; the absolute value, as shapely's (planar) orientation means
+    # nothing for a ring across the antimeridian
+    expected_m2 = abs(geod_km2(poly)) * 1e6
+    got_m2 = float(fast_geodesic_area_km2(poly)) * 1e6
+    assert abs(got_m2 - expected_m2) <= 1e-9 * expected_m2 + 0.1
+
+
+near_china_lon = st.floats(min_value=65.0, max_value=145.0, allow_nan=False)
+near_china_lat = st.floats(min_value=-5.0, max_value=62.0, allow_nan=False)
+
+
+@settings(max_examples=60, deadline=None)
+@given(near_china_lon, near_china_lat)
+def test_bd09_both_shifts_or_neither(lon: float, lat: float) -> None:
+    got = np.array([float(v) for v in wgs84_to_bd09(lon, lat)])
+    full = prcoords.wgs_bd(prcoords.Coords(lat, lon), False)  # independent, both shifts
+    if prcoords.sanity_in_china_p(prcoords.Coords(lat, lon)):
+        np.testing.assert_allclose(got, [full.lon, full.lat], rtol=0, atol=1e-9)
+    else:
+        np.testing.assert_array_equal(got, [lon, lat])
+    back = np.array([float(v) for v in bd09_to_wgs84(*got)])
+    # back where it came from, or (in the band near an edge) the BD-09 point left as it is
+    assert np.allclose(back, [lon, lat], rtol=0, atol=2e-9) or np.array_equal(back, got)

