@@ -221,7 +221,7 @@
     document.title = data.title;
     if (data.bounds) {
       // Room for the legend on the left and the title and summary panels on the right.
-      map.fitBounds(data.bounds, { paddingTopLeft: [300, 20], paddingBottomRight: [430, 20] });
+      map.fitBounds(data.bounds, { paddingTopLeft: [300, 20], paddingBottomRight: [490, 20] });
     }
     var key = window.acgTiandituKey(data.tianditu, data.text.tianditu_prompt);
     var control = new LayerControl(null, null, { position: "topright", collapsed: true });
