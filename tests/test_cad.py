@@ -182,3 +182,23 @@ def test_dxf_needs_a_projected_crs(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="projected CRS"):
         write_dxf({}, tmp_path / "x.dxf", crs="EPSG:4326")
+
+
+def test_export_format_dxf_through_the_command_line(tmp_path: Path) -> None:
+    drawing(tmp_path, "R2010")
+    out = tmp_path / "handoff"
+    args = ["export", "-q", "--recipe", str(recipe(tmp_path)), "--out", str(out)]
+    result = CliRunner().invoke(cli, [*args, "--format", "dxf"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["autocity.dxf"]
+    doc = ezdxf.readfile(out / "autocity.dxf")
+    corners = {
+        (round(x), round(y))
+        for e in doc.modelspace().query("LWPOLYLINE")
+        if e.dxf.layer == "components"
+        for x, y, *_ in e.get_points()
+    }
+    assert set(ZONE) <= corners  # drawn in EPSG:4551, the zone of the data
+    # A build without --format writes no DXF (it is for those who ask).
+    built = api.build(recipe(tmp_path), tmp_path / "built")
+    assert not any(p.suffix == ".dxf" for p in built.files)

@@ -173,6 +173,7 @@ def _hand_off_names(formats: Sequence[str]) -> list[str]:
         "shp": [hand_off.SHAPEFILE_DIR],
         "kml": [hand_off.KML_NAME],
         "geojson": ["boundary.geojson", "components.geojson"],
+        "dxf": [hand_off.DXF_NAME],
     }
     return sorted({n for f in formats for n in names.get(f, [])})
 
@@ -204,7 +205,7 @@ def export(
         everything else in it is kept, and a file of another origin with an output's name is
         refused.
     formats : sequence of str, optional
-        Any of :data:`autocity_gis.export.FORMATS`; all when None.
+        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf`` when None.
     gauss_kruger : bool
         Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
     progress : callable, optional
@@ -225,7 +226,7 @@ def export(
     """
     from . import export as hand_off
 
-    chosen = tuple(formats) if formats else hand_off.FORMATS
+    chosen = tuple(formats) if formats else hand_off.DEFAULT_FORMATS
     names = _hand_off_names(chosen)
     with _job(recipe, out, command="export", names=names, progress=progress, limits=limits) as job:
         job.say("writing hand-off files")
@@ -346,7 +347,7 @@ def build(
     keep_key : bool
         Store the Tianditu key in the page (otherwise the page asks for it).
     formats : sequence of str, optional
-        Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all when None.
+        Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all but ``dxf`` when None.
     gauss_kruger : bool
         Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
     overwrite : bool
@@ -373,7 +374,7 @@ def build(
     from . import export, webmap
 
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
-    hand_off = tuple(dict.fromkeys([*(formats or export.FORMATS), "geojson"]))
+    hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
     names = [MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)]
     with _job(
         recipe,

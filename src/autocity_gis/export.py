@@ -32,7 +32,12 @@ from .compose import Composition
 from .validate import ValidationReport
 
 #: Formats :func:`export_all` can write.
-FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml")
+FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf")
+#: Formats written when none are named: all but DXF, which is for CAD users who ask for it
+#: (its writer, ezdxf, costs 0.18 s to import).
+DEFAULT_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "dxf")
+#: CRS of the DXF when the data give no Gauss–Krüger zone: CGCS2000 3° zone CM 126°E (Changchun).
+DXF_DEFAULT_CRS = "EPSG:4551"
 
 #: Shapefile (dBASE) field names are limited to ten characters; these columns are renamed.
 #: Any other column longer than ten characters is cut to ten (and numbered if that collides).
@@ -45,6 +50,7 @@ SHAPEFILE_FIELDS: dict[str, str] = {
 
 SHAPEFILE_DIR = "autocity_shp"
 KML_NAME = "autocity.kml"
+DXF_NAME = "autocity.dxf"
 
 
 def export_all(
@@ -52,7 +58,7 @@ def export_all(
     report: ValidationReport,
     out_dir: str | Path,
     *,
-    formats: Sequence[str] = FORMATS,
+    formats: Sequence[str] = DEFAULT_FORMATS,
     gauss_kruger: bool = False,
 ) -> list[Path]:
     """Write the hand-off files for GIS users into ``out_dir``.
@@ -66,7 +72,9 @@ def export_all(
     out_dir : str or Path
         Output folder (created if missing).
     formats : sequence of str
-        Any of :data:`FORMATS`. ``qgs`` also writes the GeoPackage it references.
+        Any of :data:`FORMATS`. ``qgs`` also writes the GeoPackage it references; ``dxf``
+        draws the layers for CAD in the CGCS2000 Gauss–Krüger zone of the data
+        (``report.gk_crs``).
     gauss_kruger : bool
         Also write the GeoPackage layers in CGCS2000 / 3-degree Gauss-Kruger zone 42
         (EPSG:4530) and list them in the QGIS project.
@@ -105,7 +113,9 @@ def export_all(
             )
         )
     frames = (
-        qgis.layer_frames(composition, report) if set(formats) & {"shp", "geojson", "kml"} else {}
+        qgis.layer_frames(composition, report)
+        if set(formats) & {"shp", "geojson", "kml", "dxf"}
+        else {}
     )
     if "shp" in formats:
         written.append(write_shapefiles(frames, out / SHAPEFILE_DIR))
@@ -113,6 +123,11 @@ def export_all(
         written.extend(write_geojson(frames, out))
     if "kml" in formats:
         written.append(write_kml(frames, out / KML_NAME))
+    if "dxf" in formats:
+        from .cad import write_dxf
+
+        crs = report.gk_crs or DXF_DEFAULT_CRS
+        written.append(write_dxf(frames, out / DXF_NAME, crs=crs))
     return written
 
 
