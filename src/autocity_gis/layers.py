@@ -667,14 +667,11 @@ def _undeclared_hint(
     problem: CRSError,
 ) -> str | None:
     """Return a better message for a layer without a CRS, if the context tells which."""
-    if borders is None or borders.is_empty:
-        return None
-    context = _context(borders, source, limits)
-    if context is None:
+    found = _hint_context(borders, source, limits, problem)
+    if found is None:
         return None
     xy = shapely.get_coordinates(frame.geometry.to_numpy())
-    said = str(problem).split("; ")[0].rstrip(".")
-    return placement.undeclared_hint(xy, context, said)
+    return placement.undeclared_hint(xy, *found)
 
 
 def _placement_hint(
@@ -686,11 +683,22 @@ def _placement_hint(
     problem: CRSError,
 ) -> str | None:
     """Return a better message for a layer that cannot be placed, if a CRS lands it."""
+    found = _hint_context(borders, source, limits, problem)
+    if found is None:
+        return None
+    return placement.unplaceable_hint(_declared(raw, source, datum), *found)
+
+
+def _hint_context(
+    borders: BaseGeometry | None, source: LayerSource, limits: Limits, problem: CRSError
+) -> tuple[Any, str] | None:
+    """Return the context units to search a CRS against, and the problem's message.
+
+    The message is cut before its own advice, which the hint replaces; None without a context.
+    """
     if borders is None or borders.is_empty:
         return None
     context = _context(borders, source, limits)
     if context is None:
         return None
-    # The original message up to its own advice, which the hint replaces.
-    said = str(problem).split("; ")[0].rstrip(".")
-    return placement.unplaceable_hint(_declared(raw, source, datum), context, said)
+    return context, str(problem).split("; ")[0].rstrip(".")
