@@ -11,8 +11,13 @@ shows medians, the spread min-max, the ratio to the section's reference and the 
   country_data.py) composed into provinces and checked against province_areas.csv, GeoJSON in,
   GeoJSON + report out: autocity_gis.batch, against ``mapshaper -dissolve`` (npm, installed
   here from package-lock.json) and a plain geopandas script (country_job.py).
+- components: ``autocity-gis validate`` on one layer feeding 10, 100 and 1,000 components
+  (a SYNTHETIC grid of cells, components_data.py): how the check scales with components.
 - area: geodesic area of every unit, per-geometry ``pyproj.Geod`` against the vectorised
-  ``fast_geodesic_area_km2`` (in process).
+  ``fast_geodesic_area_km2`` (in process, the two interleaved round by round).
+
+Python may write and use bytecode, as it does for every user; the machine's load average and CPU
+steal during the run are printed beside the table, since a shared machine moves every figure.
 - web: bytes of the city map page and the largest area change from web simplification.
 
 Needs node/npm for mapshaper; without them the mapshaper row is skipped with a note.
@@ -65,6 +70,28 @@ def run_once(c: Contender, env: dict[str, str]) -> None:
     c.rss_mb.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
 
 
+def cpu_sample() -> tuple[float, list[int]]:
+    """The 1-minute load average and the CPU time counters of /proc/stat (Linux)."""
+    try:
+        load = float(Path("/proc/loadavg").read_text().split()[0])
+        counters = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0.0, []
+    return load, counters
+
+
+def cpu_pressure(before: tuple[float, list[int]], after: tuple[float, list[int]]) -> str:
+    """Say how loaded the machine was: load average at both ends, and the share of CPU time
+    stolen by the hypervisor (other guests) in between."""
+    (load0, c0), (load1, c1) = before, after
+    if not c0 or not c1:
+        return "not measurable here"
+    delta = [b - a for a, b in zip(c0, c1, strict=False)]
+    steal = delta[7] / sum(delta) * 100 if len(delta) > 7 and sum(delta) else 0.0
+    return (f"load average {load0:.2f} → {load1:.2f} on {os.cpu_count()} CPUs; "
+            f"steal {steal:.1f} % of CPU time")
+
+
 def install_mapshaper() -> str | None:
     if MAPSHAPER.exists():
         return None
@@ -83,18 +110,18 @@ def area_benchmark(units: Path, repeat: int) -> tuple[list[str], float, float]:
     from autocity_gis.batch import read_features
 
     geoms = np.asarray(read_features(units).geometry.to_numpy(), dtype=object)
-    results = {}
-    for name, fn in (("pyproj.Geod per geometry", geodesic_area_km2),
-                     ("fast_geodesic_area_km2", fast_geodesic_area_km2)):
-        times = []
-        for _ in range(repeat):
+    functions = {"pyproj.Geod per geometry": geodesic_area_km2,
+                 "fast_geodesic_area_km2": fast_geodesic_area_km2}
+    results: dict[str, tuple[list[float], object]] = {name: ([], None) for name in functions}
+    for _ in range(repeat):  # interleaved, so a busy spell weighs on both alike
+        for name, fn in functions.items():
             t0 = time.perf_counter()
             value = fn(geoms)
-            times.append(time.perf_counter() - t0)
-        results[name] = (times, value)
+            results[name][0].append(time.perf_counter() - t0)
+            results[name] = (results[name][0], value)
     ref_times, ref = results["pyproj.Geod per geometry"]
     fast_times, fast = results["fast_geodesic_area_km2"]
-    rel = float(np.max(np.abs(fast - ref) / ref))
+    rel = float(np.max(np.abs(np.asarray(fast) - np.asarray(ref)) / np.asarray(ref)))
     speedup = statistics.median(ref_times) / statistics.median(fast_times)
     return [
         f"| area | {name} | {statistics.median(t):.3f} | {min(t):.3f}–{max(t):.3f} | "
@@ -119,6 +146,10 @@ def main() -> None:
                            check=True, capture_output=True, text=True)
     print(f"input: {built.stdout.strip()}, {units.stat().st_size / 1e6:.0f} MB\n", flush=True)
 
+    sizes = (10, 100, 1000)
+    subprocess.run([sys.executable, str(HERE / "components_data.py"), str(work / "components"),
+                    *map(str, sizes)], check=True, capture_output=True)
+
     py = sys.executable
     job = str(HERE / "country_job.py")
     contenders = [
@@ -133,13 +164,22 @@ def main() -> None:
         Contender("country", "geopandas dissolve + to_crs().area",
                   [py, job, "geopandas", str(units), str(work / "geopandas")]),
     ]
+    contenders += [
+        Contender("components", f"validate, {n:,} components of one layer",
+                  [str(BIN / "autocity-gis"), "validate", "-qq", "--recipe",
+                   str(work / "components" / f"recipe_{n}.toml")],
+                  ok=(0, 1), reference=n == sizes[0])
+        for n in sizes
+    ]
     if MAPSHAPER.exists():
         contenders.append(Contender(
             "country", "mapshaper -dissolve (+ area)",
             [str(MAPSHAPER), str(units), "-dissolve", "province", "copy-fields=province_name",
              "-each", "area_km2=this.area/1e6", "-o", str(work / "mapshaper.geojson"), "force"],
             reference=True))
-    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    before = cpu_sample()
     for rep in range(args.repeat):
         for c in contenders:
             print(f"run {rep + 1}/{args.repeat}: {c.name}", flush=True)
@@ -148,7 +188,8 @@ def main() -> None:
     rows = ["| section | contender | median s | spread s | ratio | peak RSS MB |",
             "|---|---|---:|---:|---:|---:|"]
     medians: dict[str, float] = {}
-    for section in ("city", "country"):
+    pressure = cpu_pressure(before, cpu_sample())
+    for section in ("city", "components", "country"):
         group = [c for c in contenders if c.section == section]
         ref = next((c for c in group if c.reference), group[0])
         ref_median = statistics.median(ref.times)
@@ -195,7 +236,12 @@ def main() -> None:
     lines.append(f"map page ≤ 1 MB with ≤ 0.05 % area change: {page / 1e6:.2f} MB, "
                  f"{web_change:.4f} % — {'met' if web_ok else 'MISSED'}")
     lines.append(f"country job peak RSS < 2 GB: {rss:.0f} MB — {'met' if rss < 2048 else 'MISSED'}")
+    scale = medians[f"validate, {sizes[-1]:,} components of one layer"] / medians[
+        f"validate, {sizes[0]:,} components of one layer"]
+    lines.append(f"{sizes[-1]:,} components ≤ 3× of {sizes[0]}: {scale:.1f}× — "
+                 f"{'met' if scale <= 3 else 'MISSED'}")
     print("\ntargets:\n  " + "\n  ".join(lines + notes))
+    print(f"\nmachine pressure during the runs: {pressure}")
     print(f"\nmachine: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}; outputs in {work}"
           + ("" if args.keep else " (removed)"))
