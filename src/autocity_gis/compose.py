@@ -117,6 +117,11 @@ class Composition:
     parts_union_km2: float | None = None
     removed_km2: float = 0.0
 
+    def __repr__(self) -> str:
+        from ._repr import composition_repr
+
+        return composition_repr(self)
+
 
 def compose(
     recipe: Recipe, *, progress: Progress | None = None, limits: Limits | None = None

@@ -341,10 +341,12 @@ class Recipe:
     def __repr__(self) -> str:
         parts = len(self.parts)
         cut = len(self.components) - parts
+        missing = sum(1 for c in self.components if c.source is None)
         where = self.path.name if self.from_file else "dict"
         return (
             f"<Recipe {self.id!r} {_clip(self.name_en, 40)!r}: {parts} part(s)"
             + (f", {cut} subtracted" if cut else "")
+            + (f" ({missing} without a layer)" if missing else "")
             + f", target {self.target_km2:g} km² ± {self.tolerance_pct:g} %, from {where}>"
         )
 

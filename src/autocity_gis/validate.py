@@ -409,6 +409,16 @@ class ValidationReport:
         """Ids of components whose geometry is an estimate."""
         return tuple(c.id for c in self.components if c.accuracy == "estimated")
 
+    def __repr__(self) -> str:
+        from ._repr import report_repr
+
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import report_html
+
+        return report_html(self)
+
 
 def in_units(km2: float | None, units: tuple[str, ...]) -> dict[str, float | None]:
     """Return an area in each of ``units`` (``km2``, ``ha`` = 公顷, ``mu`` = 亩).
