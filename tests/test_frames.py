@@ -149,3 +149,19 @@ def test_report_html_is_a_table_with_names_escaped() -> None:
     plain = _Cells()
     plain.feed(report._repr_html_())
     assert plain.tags.count("tr") == 3 and "West" in plain.cells
+
+
+def test_numpy_numbers_and_tuples_in_a_dict_recipe() -> None:
+    import numpy as np
+
+    city = {"name_en": "N", "target_km2": np.float32(1.0), "tolerance_pct": np.int64(50)}
+    part = {
+        "id": "w",
+        "name_en": "W",
+        "layer": _parts(),
+        "filter": {"code": "w"},
+        "stated": ({"area_km2": np.float64(0.9), "year": np.int64(2020), "judged": True},),
+    }
+    recipe = ag.load_recipe({"city": city, "components": [part]})
+    assert recipe.tolerance_pct == 50.0
+    assert recipe.components[0].stated[0].year == 2020

@@ -129,3 +129,27 @@ def test_towgs84_in_defaults_and_its_checks(tmp_path: Path) -> None:
         with pytest.raises(RecipeError) as info:
             ag.load_recipe(recipe)
         assert message in str(info.value)
+
+
+def test_a_shifted_layer_is_checked_against_the_context_and_named_by_its_code(
+    tmp_path: Path,
+) -> None:
+    _layer(tmp_path)
+    to_wgs = pyproj.Transformer.from_crs(BJ54_GK, 4326, always_xy=True)
+    lon, lat = to_wgs.transform(443000, 4862000)
+    unit = shapely.box(lon - 0.2, lat - 0.2, lon + 0.2, lat + 0.2)
+    gpd.GeoDataFrame(
+        {"adcode": ["220100"], "name_zh": ["长春"]}, geometry=[unit], crs=4326
+    ).to_file(tmp_path / "admin.geojson", driver="GeoJSON")
+    recipe = tmp_path / "r.toml"
+    recipe.write_text(
+        '[city]\nname_en = "X"\ntarget_km2 = 24\ntolerance_pct = 5\n'
+        '[context]\nlayer = "admin.geojson"\n'
+        '[[components]]\nid = "z"\nname_en = "Z"\nlayer = "bj54.gpkg"\nparent = "220100"\n'
+        f"towgs84 = {list(TOWGS84)}\n",
+        encoding="utf-8",
+    )
+    _, composition, report = ag.check(recipe)
+    assert report.components[0].source_crs == "EPSG:2439"
+    assert not any("BoundCRS" in w or "{" in w for w in report.warnings)
+    assert composition.components["measured_km2"].iloc[0] == pytest.approx(24.0, rel=2e-3)

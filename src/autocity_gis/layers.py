@@ -142,12 +142,11 @@ def read_layer(
         if hint is None:
             raise
         raise CRSError(hint) from exc
-    frame, shift_notes = _old_datum(frame, source)
-    notes += shift_notes
+    notes += _old_datum(frame, source)
     datum = source.datum or "WGS84"
     raw = frame
     try:
-        frame = _to_wgs84(frame, path, datum)
+        frame = _to_wgs84(frame, path, datum, source.towgs84)
     except CRSError as exc:
         # Outside China or beyond PROJ as declared: a sibling zone may land it on the context.
         hint = _placement_hint(raw, source, datum, context_borders, limits, exc)
@@ -560,21 +559,22 @@ def bound_crs(crs: CRS, towgs84: tuple[float, ...]) -> CRS:
     )
 
 
-def _old_datum(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[gpd.GeoDataFrame, list[str]]:
-    """Apply the recipe's ``towgs84``, or warn about an old Chinese datum without one."""
+def _old_datum(frame: gpd.GeoDataFrame, source: LayerSource) -> list[str]:
+    """Warn about a layer in an old Chinese datum that the recipe gives no ``towgs84`` for.
+
+    The shift itself is applied by :func:`_to_wgs84`; the frame keeps its declared CRS, so
+    that messages and placement hints name it (EPSG:2439), not a bound CRS's definition.
+    """
     crs = frame.crs
-    if source.towgs84 is not None:
-        base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
-        return frame.set_crs(bound_crs(base, source.towgs84), allow_override=True), []
-    if crs.is_bound:
-        return frame, []  # the file carries its own shift (a .prj with TOWGS84)
+    if source.towgs84 is not None or crs.is_bound:  # a .prj with TOWGS84 carries its own
+        return []
     try:
         name = crs.geodetic_crs.datum.name if crs.geodetic_crs is not None else ""
     except (AttributeError, PyprojCRSError):
         name = ""
     if name not in OLD_DATUMS:
-        return frame, []
-    return frame, [
+        return []
+    return [
         f"{source.label}: the layer is in the {name} datum ({_short(crs.name, 60)}), which "
         f"PROJ cannot shift to WGS 84 (it applies a 0 m 'ballpark' offset, about 85 m off at "
         "Changchun); add towgs84 = [dx, dy, dz, rx, ry, rz, ds] (metres, arc-seconds, ppm; "
@@ -627,7 +627,12 @@ def _num(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 1e7 else f"{value:.3g}"
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFrame:
+def _to_wgs84(
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    datum: str,
+    towgs84: tuple[float, ...] | None = None,
+) -> gpd.GeoDataFrame:
     crs = frame.crs
     geoms = frame.geometry.to_numpy()
     for pos, geom in enumerate(geoms):
@@ -657,7 +662,10 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFra
                 f"latitude although the CRS is {crs.to_string()}; the data are probably projected "
                 "metres: set the right crs in the recipe."
             )
-    if not crs.equals(CRS.from_epsg(4326)):
+    if towgs84 is not None:
+        base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+        frame = frame.set_crs(bound_crs(base, towgs84), allow_override=True).to_crs(WGS84)
+    elif not crs.equals(CRS.from_epsg(4326)):
         frame = frame.to_crs(WGS84)
     xmin, ymin, xmax, ymax = shapely.total_bounds(frame.geometry.to_numpy())
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():

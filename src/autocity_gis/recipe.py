@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import codecs
 import math
+import numbers
 import os
 import re
 import stat
@@ -521,12 +522,18 @@ class _Checker:
                 self.fail(where, f"unknown key '{key}'{guess}")
                 continue
             want = keys[key]
-            if want is float and isinstance(value, int) and not isinstance(value, bool):
+            # numbers.Real: a dict recipe built in Python may hold numpy numbers.
+            real = isinstance(value, numbers.Real) and not isinstance(value, bool | float)
+            if want is float and real:
                 try:
                     value = float(value)
                 except OverflowError:
-                    self.fail(where, f"'{key}' = {_big(value)} is out of range")
+                    self.fail(where, f"'{key}' = {_big(int(value))} is out of range")
                     continue
+            elif want is int and isinstance(value, numbers.Integral):
+                value = value if isinstance(value, bool) else int(value)  # bools refused below
+            elif want is list and isinstance(value, tuple):
+                value = list(value)
             if not isinstance(value, want) or (isinstance(value, bool) and want is not bool):
                 self.fail(where, f"'{key}' must be {_TYPE_NAMES[want]}, not {type(value).__name__}")
                 continue
@@ -591,7 +598,7 @@ class _Checker:
         flt = table.get("filter", {})
         for col, val in flt.items():
             values = val if isinstance(val, list) else [val]
-            if not values or not all(isinstance(v, str | int | float) for v in values):
+            if not values or not all(isinstance(v, str | numbers.Real) for v in values):
                 self.fail(where, f"filter '{col}' must be a string, number or list of them")
         datum = table.get("datum")
         if datum is not None:
