@@ -171,3 +171,43 @@ def test_values_that_are_not_ids_get_safe_ids_and_stay_names() -> None:
         load_recipe(
             {"city": city, "components": [{"layer": clash, "id_column": "n", "id_prefix": "t_"}]}
         )
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        ({"code": ["a", None]}, "feature 1 has no value in id_column 'code'"),
+        (
+            {"code": ["a", "a"], "area": [1.0, 2.0]},
+            "(code = 'a'): its features state different areas (1, 2 km²); keep one figure",
+        ),
+        ({"code": ["a", "b"], "area": [1.0, -2.0]}, "stated area -2 km² is out of range"),
+        ({"code": ["a", "b"], "area": ["1,5", "2"]}, "feature 0 has '1,5'"),
+    ],
+)
+def test_bad_values_in_a_block(columns: dict, message: str) -> None:
+    frame = gpd.GeoDataFrame(columns, geometry=ZONES[:2], crs="EPSG:4326")
+    block = {"layer": frame, "id_column": "code"}
+    if "area" in columns:
+        block["stated_area_column"] = "area"
+    with pytest.raises(RecipeError) as info:
+        load_recipe(
+            {"city": {"name_en": "B", "target_km2": 1, "tolerance_pct": 5}, "components": [block]}
+        )
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_missing_stated_areas_leave_the_component_unjudged() -> None:
+    frame = gpd.GeoDataFrame(
+        {"code": ["a", "b"], "area": [round(geod_km2(ZONES[0]), 4), None]},
+        geometry=ZONES[:2],
+        crs="EPSG:4326",
+    )
+    city = {"name_en": "B", "target_km2": 8.0, "tolerance_pct": 50}
+    block = {"layer": frame, "id_column": "code", "stated_area_column": "area"}
+    _, _, report = ag.check({"city": city, "components": [block]})
+    a, b = report.components
+    assert a.passed is True and a.stated_km2 == pytest.approx(geod_km2(ZONES[0]), rel=1e-4)
+    assert b.passed is None and b.stated_km2 is None
+    assert report.stated_missing == ("b",)

@@ -178,7 +178,8 @@ def test_defaults_are_shared_by_every_block_that_does_not_set_its_own(tmp_path: 
     (tmp_path / "other.geojson").write_text('{"type":"FeatureCollection","features":[]}')
     text = (
         CITY
-        + '[defaults]\nlayer = "layer.geojson"\ncrs = "EPSG:4551"\nencoding = "GBK"\n'
+        + '[defaults]\nlayer = "layer.geojson"\nlayer_name = "zones"\ncrs = "EPSG:4551"\n'
+        + 'encoding = "GBK"\n'
         + '[[components]]\nid = "a"\nname_en = "A"\n'
         + '[[components]]\nid = "b"\nname_en = "B"\nlayer = "other.geojson"\ncrs = "EPSG:4326"\n'
         + '[[components]]\nid = "c"\nname_en = "C"\nmissing_reason = "not published"\n'
@@ -186,9 +187,10 @@ def test_defaults_are_shared_by_every_block_that_does_not_set_its_own(tmp_path: 
     recipe = load_recipe(_write(tmp_path, text))
     a, b, c = recipe.components
     assert a.source is not None and a.source.path.name == "layer.geojson"
-    assert (a.source.crs, a.source.encoding) == ("EPSG:4551", "GBK")
+    assert (a.source.crs, a.source.encoding, a.source.layer_name) == ("EPSG:4551", "GBK", "zones")
     assert b.source is not None and b.source.path.name == "other.geojson"
-    assert (b.source.crs, b.source.encoding) == ("EPSG:4326", "GBK")
+    # Its own file: the default layer's layer_name is not its; its own crs wins.
+    assert (b.source.crs, b.source.encoding, b.source.layer_name) == ("EPSG:4326", "GBK", None)
     assert c.source is None and c.missing_reason == "not published"
     assert recipe.context is None  # defaults are for components only
 

@@ -88,7 +88,9 @@ _LAYER_KEYS: dict[str, type] = {
     "encoding": str,
     "towgs84": list,
 }
-#: Keys of ``[defaults]``: shared by every component block that does not set its own.
+#: Keys of ``[defaults]``: shared by every component block that does not set its own
+#: (``layer_name`` only by blocks that take the default ``layer``; ``layer`` not by blocks with
+#: a ``missing_reason``).
 _DEFAULT_KEYS: dict[str, type] = {
     k: _LAYER_KEYS[k] for k in ("layer", "layer_name", "encoding", "crs", "datum", "towgs84")
 }
@@ -699,10 +701,13 @@ class _Checker:
         for i, raw in enumerate(raw_components, start=1):
             where = f"component {i}"
             if isinstance(raw, dict):
+                # layer_name belongs to the default layer: a block naming its own file does
+                # not take it (encoding, crs, datum and towgs84 describe the office's data).
                 shared = {
                     k: v
                     for k, v in defaults.items()
                     if not (k == "layer" and "missing_reason" in raw)
+                    and not (k == "layer_name" and "layer" in raw)
                 }
                 raw = {**shared, **raw}
             if isinstance(raw, dict) and "id_column" in raw:
