@@ -43,6 +43,29 @@ Example
         { area_km2 = 118.59, source = "zone profile", judged = true },
         { area_km2 = 110.0, source = "national catalogue", year = 2018 },
     ]
+
+A whole layer is one block: ``id_column`` makes one component per distinct value (features
+sharing a value are merged), names, stated areas (km²) and roles may come from columns, and
+``[defaults]`` holds what every block shares (``layer``, ``layer_name``, ``encoding``, ``crs``,
+``datum``, ``towgs84``). The layer is read once, when the recipe is loaded; composing reuses
+that read (:attr:`Recipe.reads`).
+
+.. code-block:: toml
+
+    [defaults]
+    layer = "plan.gpkg"
+    layer_name = "zones"
+
+    [[components]]
+    id_column = "code"              # ids: the values (made safe, see block_id)
+    name_en_column = "name"         # optional; the value itself otherwise
+    name_zh_column = "name_cn"      # optional
+    stated_area_column = "area_km2" # optional, numbers in km²
+    role_column = "role"            # optional, "part" or "subtract"
+
+Layers in Beijing 1954 or Xian 1980 take ``towgs84 = [dx, dy, dz, rx, ry, rz, ds]`` (metres,
+arc-seconds, ppm; position-vector convention), which PROJ cannot supply. From Python, a recipe
+may be a dict of the same structure whose layers are GeoDataFrames (:func:`load_recipe`).
 """
 
 from __future__ import annotations
