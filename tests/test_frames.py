@@ -165,3 +165,22 @@ def test_numpy_numbers_and_tuples_in_a_dict_recipe() -> None:
     recipe = ag.load_recipe({"city": city, "components": [part]})
     assert recipe.tolerance_pct == 50.0
     assert recipe.components[0].stated[0].year == 2020
+
+
+def test_report_html_and_reprs_carry_every_payload_as_text() -> None:
+    from payloads import ALL
+
+    frame = _parts().assign(name=[ALL, ALL])
+    recipe, composition, report = ag.check(
+        {
+            "city": {**CITY, "name_en": ALL, "name_zh": ALL},
+            "components": [{"layer": frame, "id_column": "code", "name_en_column": "name"}],
+        }
+    )
+    parser = _Cells()
+    parser.feed(report._repr_html_())
+    assert set(parser.tags) <= {"div", "p", "b", "table", "thead", "tbody", "tr", "th", "td"}
+    assert parser.cells.count(ALL) == 2
+    for obj in (recipe, composition, report):
+        text = repr(obj)
+        assert text.isprintable(), text  # quotes and escapes: no control or bidi character
