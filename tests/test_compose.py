@@ -177,3 +177,31 @@ def test_subtract_covering_everything_names_the_recipe(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         compose(load_recipe(recipe))
     assert str(exc.value).startswith(f"{recipe.resolve()}: the subtract component 'cut' covers")
+
+
+def test_each_file_is_read_once_however_many_components_it_feeds(
+    write_recipe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collections import Counter
+
+    from autocity_gis import _gdal
+    from autocity_gis.recipe import load_recipe
+
+    path = write_recipe(
+        [
+            {"id": "w", "geometry": WEST},
+            {"id": "e", "geometry": EAST},
+            {"id": "s", "geometry": SOUTH},
+        ]
+    )
+    opened: Counter[str] = Counter()
+    real = _gdal.read_file
+
+    def counting(file, **kwargs):  # type: ignore[no-untyped-def]
+        opened[file.name] += 1
+        return real(file, **kwargs)
+
+    monkeypatch.setattr(_gdal, "read_file", counting)
+    composition = compose(load_recipe(path))
+    assert list(composition.components["id"]) == ["w", "e", "s"]
+    assert opened == {"parts.geojson": 1}

@@ -312,3 +312,46 @@ def test_components_on_the_context_raise_nothing(tmp_path: Path) -> None:
     path = _write(component_frame([{"id": "w", "geometry": WEST}]), tmp_path / "w.gpkg", "GPKG")
     layer = read_layer(LayerSource(path=path), context_borders=_context_borders())
     assert layer.warnings == ()
+
+
+def test_a_frame_layer_is_read_like_a_file_and_left_untouched() -> None:
+    gk = gpd.GeoDataFrame(
+        {"id": ["w", "w2"]}, geometry=[WEST, WEST], crs=4326, index=[7, 7]
+    ).to_crs("EPSG:4551")
+    before = gk.copy()
+    label = Path("<GeoDataFrame of component 'w'>")
+    layer = read_layer(LayerSource(path=label, frame=gk))
+    assert layer.frame.crs.to_epsg() == 4326
+    assert layer.source_crs == "EPSG:4551"
+    assert geod_km2(layer.frame.geometry.iloc[0]) == pytest.approx(geod_km2(WEST), rel=1e-6)
+    # Duplicated features are named by position when the frame's index repeats.
+    assert any("same geometry as feature 0" in w for w in layer.warnings)
+    assert list(gk.index) == [7, 7] and gk.geometry.geom_equals(before.geometry).all()
+    lines = gpd.GeoDataFrame(
+        {"id": ["l"]}, geometry=[LineString([(125, 43), (125.1, 43)])], crs=4326
+    )
+    with pytest.raises(LayerError, match=r"^<GeoDataFrame of component 'w'>, feature 0 \(id='l'\)"):
+        read_layer(LayerSource(path=label, frame=lines))
+    with pytest.raises(LayerError, match="has no geometry column"):
+        read_layer(LayerSource(path=label, frame=gpd.GeoDataFrame({"id": ["x"]})))
+
+
+def test_the_read_cache_shares_one_read_between_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autocity_gis import _gdal
+    from autocity_gis.layers import ReadCache
+
+    path = tmp_path / "parts.gpkg"
+    component_frame([{"id": "w", "geometry": WEST}, {"id": "x", "geometry": WEST}]).to_file(path)
+    calls: list[Any] = []
+    real = _gdal.read_file
+    monkeypatch.setattr(_gdal, "read_file", lambda p, **kw: calls.append(p) or real(p, **kw))
+    cache = ReadCache()
+    w = read_layer(LayerSource(path=path, filter={"id": "w"}), cache=cache)
+    x = read_layer(LayerSource(path=path, filter={"id": "x"}, crs="EPSG:4326"), cache=cache)
+    assert calls == [path]
+    assert list(w.frame["id"]) == ["w"] and list(x.frame["id"]) == ["x"]
+    # Another encoding is another read: GDAL decodes the text differently.
+    read_layer(LayerSource(path=path, filter={"id": "w"}, encoding="latin-1"), cache=cache)
+    assert calls == [path, path]

@@ -172,3 +172,41 @@ def test_text_codecs_are_accepted(tmp_path: Path, codec: str) -> None:
     recipe = load_recipe(_write(tmp_path, CITY + PART + f'encoding = "{codec}"\n'))
     assert recipe.components[0].source is not None
     assert recipe.components[0].source.encoding == codec
+
+
+def test_defaults_are_shared_by_every_block_that_does_not_set_its_own(tmp_path: Path) -> None:
+    (tmp_path / "other.geojson").write_text('{"type":"FeatureCollection","features":[]}')
+    text = (
+        CITY
+        + '[defaults]\nlayer = "layer.geojson"\nlayer_name = "zones"\ncrs = "EPSG:4551"\n'
+        + 'encoding = "GBK"\n'
+        + '[[components]]\nid = "a"\nname_en = "A"\n'
+        + '[[components]]\nid = "b"\nname_en = "B"\nlayer = "other.geojson"\ncrs = "EPSG:4326"\n'
+        + '[[components]]\nid = "c"\nname_en = "C"\nmissing_reason = "not published"\n'
+    )
+    recipe = load_recipe(_write(tmp_path, text))
+    a, b, c = recipe.components
+    assert a.source is not None and a.source.path.name == "layer.geojson"
+    assert (a.source.crs, a.source.encoding, a.source.layer_name) == ("EPSG:4551", "GBK", "zones")
+    assert b.source is not None and b.source.path.name == "other.geojson"
+    # Its own file: the default layer's layer_name is not its; its own crs wins.
+    assert (b.source.crs, b.source.encoding, b.source.layer_name) == ("EPSG:4326", "GBK", None)
+    assert c.source is None and c.missing_reason == "not published"
+    assert recipe.context is None  # defaults are for components only
+
+
+@pytest.mark.parametrize(
+    ("defaults", "message"),
+    [
+        ('filter = { id = "a" }\n', "[defaults]: unknown key 'filter'"),
+        ('lyer = "layer.geojson"\n', "did you mean 'layer'"),
+        ('layer = "nope.geojson"\n', "'nope.geojson' does not exist"),
+        ('layer = "layer.geojson"\ntowgs84 = [1, 2]\n', "'towgs84' must be a list of 7 numbers"),
+    ],
+)
+def test_bad_defaults_name_the_problem(tmp_path: Path, defaults: str, message: str) -> None:
+    text = CITY + "[defaults]\n" + defaults + '[[components]]\nid = "a"\nname_en = "A"\n'
+    with pytest.raises(RecipeError) as info:
+        load_recipe(_write(tmp_path, text))
+    assert message in str(info.value)
+    assert "\n" not in str(info.value)

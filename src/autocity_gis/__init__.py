@@ -9,6 +9,11 @@ The API mirrors the command line::
     report = ag.validate(composition, recipe)
     ag.build(out="out")                  # everything: map, reports, GeoJSON, GeoPackage
 
+A recipe may also be a dict of the TOML structure whose layers are GeoDataFrames::
+
+    recipe, composition, report = ag.check({"city": {...}, "components": [
+        {"layer": zones, "id_column": "code", "stated_area_column": "area_km2"}]})
+
 Names are imported lazily so that ``autocity-gis --help`` starts without loading geopandas.
 """
 
@@ -29,6 +34,9 @@ _EXPORTS = {
     "validate": "validate",
     "ValidationReport": "validate",
     "build": "api",
+    "check": "api",
+    "write_web_map": "api",
+    "write_reports_to": "api",
     "BuildResult": "api",
     "write_map": "webmap",
     "export_all": "export",

@@ -11,11 +11,11 @@ is finished or undone by the next one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import _output
 from ._errors import OutputError
@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 MAP_NAME = "autocity_map.html"
 REPORT_NAMES = ("report.json", "report.md")
 Progress = Callable[[str], None]
+#: What the API takes as a recipe: a TOML file, a loaded :class:`Recipe`, a dict of the TOML
+#: structure whose layers may be GeoDataFrames (see :func:`autocity_gis.load_recipe`; for
+#: file layers in a dict, load it with ``root=`` first), or None for the embedded recipe.
+RecipeLike = str | Path | Recipe | Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class BuildResult:
 
 
 def check(
-    recipe: str | Path | Recipe | None = None,
+    recipe: RecipeLike = None,
     *,
     progress: Progress | None = None,
     limits: Limits | None = None,
@@ -67,8 +71,9 @@ def check(
 
     Parameters
     ----------
-    recipe : str, Path or Recipe, optional
-        A recipe file or a loaded recipe; the embedded Automobile City recipe when omitted.
+    recipe : str, Path, Recipe or dict, optional
+        A recipe file, a loaded recipe or a dict recipe whose layers may be GeoDataFrames;
+        the embedded Automobile City recipe when omitted.
     progress : callable, optional
         Receives one line per step.
     limits : Limits, optional
@@ -86,15 +91,17 @@ def check(
 
 
 def inputs_of(recipe: Recipe) -> list[Path]:
-    """Return the recipe file and every layer file it reads (no output may touch their folders)."""
-    paths = [recipe.path]
-    if recipe.context is not None:
-        paths.append(recipe.context.path)
-    paths += [c.source.path for c in recipe.components if c.source is not None]
-    return paths
+    """Return the recipe file and every layer file it reads (no output may touch their folders).
+
+    A dict recipe is no file, and a GeoDataFrame layer no file either: neither is listed.
+    """
+    paths = [recipe.path] if recipe.from_file else []
+    sources = [recipe.context, *(c.source for c in recipe.components)]
+    paths += [s.path for s in sources if s is not None and s.frame is None]
+    return list(dict.fromkeys(paths))
 
 
-def _load(recipe: str | Path | Recipe | None, limits: Limits | None) -> Recipe:
+def _load(recipe: RecipeLike, limits: Limits | None) -> Recipe:
     return recipe if isinstance(recipe, Recipe) else load_recipe(recipe, limits=limits)
 
 
@@ -123,7 +130,7 @@ class _Job:
 
 @contextmanager
 def _job(
-    recipe: str | Path | Recipe | None,
+    recipe: RecipeLike,
     out: str | Path,
     *,
     command: str,
@@ -186,7 +193,7 @@ def _write_reports(report: ValidationReport, folder: Path) -> list[Path]:
 
 
 def export(
-    recipe: str | Path | Recipe | None = None,
+    recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
     formats: Sequence[str] | None = None,
@@ -198,8 +205,9 @@ def export(
 
     Parameters
     ----------
-    recipe : str, Path or Recipe, optional
-        The recipe; the embedded Automobile City recipe when omitted.
+    recipe : str, Path, Recipe or dict, optional
+        The recipe (a dict's layers may be GeoDataFrames); the embedded Automobile City
+        recipe when omitted.
     out : str or Path
         Output folder. Earlier hand-off files written by autocity-gis are replaced together;
         everything else in it is kept, and a file of another origin with an output's name is
@@ -237,7 +245,7 @@ def export(
 
 
 def write_reports_to(
-    recipe: str | Path | Recipe | None = None,
+    recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
     progress: Progress | None = None,
@@ -266,7 +274,7 @@ def write_reports_to(
 
 
 def write_web_map(
-    recipe: str | Path | Recipe | None = None,
+    recipe: RecipeLike = None,
     out: str | Path = Path("out") / MAP_NAME,
     *,
     offline: bool = False,
@@ -313,7 +321,7 @@ def write_web_map(
 
 
 def build(
-    recipe: str | Path | Recipe | None = None,
+    recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
     offline: bool = False,
@@ -331,8 +339,9 @@ def build(
 
     Parameters
     ----------
-    recipe : str, Path or Recipe, optional
-        The recipe; the embedded Automobile City recipe when omitted.
+    recipe : str, Path, Recipe or dict, optional
+        The recipe (a dict's layers may be GeoDataFrames); the embedded Automobile City
+        recipe when omitted.
     out : str or Path
         Output folder. A folder holding only earlier autocity-gis outputs is replaced whole;
         a folder holding anything else is refused unless ``overwrite``.

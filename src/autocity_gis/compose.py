@@ -26,9 +26,9 @@ from ._diagnostics import DEFAULT_GAP_WIDTH_M, Patch, gaps_and_holes, width_m
 from ._errors import InputError
 from ._proj import LocalProjection, local_laea_for
 from .area import geodesic_area_km2
-from .layers import WGS84, borders_of, polygonal, read_layer
+from .layers import WGS84, Layer, ReadCache, borders_of, polygonal, read_layer
 from .limits import Limits
-from .recipe import ComponentSpec, Recipe
+from .recipe import ComponentSpec, Recipe, block_value
 
 #: Attributes every component carries, with the value used when a layer lacks them.
 COMPONENT_COLUMNS: dict[str, str] = {
@@ -117,6 +117,11 @@ class Composition:
     parts_union_km2: float | None = None
     removed_km2: float = 0.0
 
+    def __repr__(self) -> str:
+        from ._repr import composition_repr
+
+        return composition_repr(self)
+
 
 def compose(
     recipe: Recipe, *, progress: Progress | None = None, limits: Limits | None = None
@@ -148,18 +153,40 @@ def compose(
     warnings: list[str] = []
     context = _empty_frame(list(CONTEXT_COLUMNS))
     borders = None
+    # Each file is read once however many components it feeds; the layers a recipe read for
+    # its whole-layer blocks are not read again (their values made the components).
+    cache = ReadCache(dict(recipe.reads))
     if recipe.context is not None:
-        say(f"loading context units from {recipe.context.path.name}")
-        layer = read_layer(recipe.context, limits=limits, progress=progress)
+        say(f"loading context units from {recipe.context.label}")
+        layer = read_layer(recipe.context, limits=limits, progress=progress, cache=cache)
         warnings.extend(layer.warnings)
         context = _context_frame(layer.frame, layer.source_datum)
         borders = borders_of(layer)
     rows = []
+    blocks: dict[int, dict[str, tuple[Layer, gpd.GeoDataFrame]]] = {}
     for spec in recipe.components:
         if spec.source is None:
             continue
-        say(f"loading {spec.id} from {spec.source.path.name}")
-        rows.append(_load_component(spec, warnings, borders, limits, progress))
+        if spec.block is None:
+            say(f"loading {spec.id} from {spec.source.label}")
+            layer = read_layer(
+                spec.source,
+                context_borders=borders,
+                limits=limits,
+                progress=progress,
+                cache=cache,
+            )
+            warnings.extend(layer.warnings)
+            rows.append(_component_row(spec, layer, layer.frame, warnings))
+            continue
+        if spec.block.index not in blocks:
+            count = sum(
+                1 for c in recipe.components if c.block and c.block.index == spec.block.index
+            )
+            say(f"loading {count} components from {spec.source.label} ({spec.block.id_column})")
+            blocks[spec.block.index] = _load_block(spec, borders, limits, progress, cache, warnings)
+        layer, part = blocks[spec.block.index][spec.block.value]
+        rows.append(_component_row(spec, layer, part, warnings))
     components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
     components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
 
@@ -215,9 +242,7 @@ def compose(
         holes=diagnostic_frame(result.holes, "hole"),
         gap_width_m=recipe.gap_width_m,
         parts_union_km2=(
-            float(geodesic_area_km2(result.parts_union))
-            if result.parts_union is not None
-            else None
+            float(geodesic_area_km2(result.parts_union)) if result.parts_union is not None else None
         ),
         removed_km2=(
             float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
@@ -536,21 +561,35 @@ def _diagnostic(patch: Patch, projection: LocalProjection) -> Diagnostic:
     )
 
 
-def _load_component(
+def _load_block(
     spec: ComponentSpec,
+    borders: BaseGeometry | None,
+    limits: Limits | None,
+    progress: Progress | None,
+    cache: ReadCache,
     warnings: list[str],
-    context_borders: BaseGeometry | None,
-    limits: Limits | None = None,
-    progress: Progress | None = None,
-) -> dict[str, Any]:
-    assert spec.source is not None
+) -> dict[str, tuple[Layer, gpd.GeoDataFrame]]:
+    """Load a whole-layer block once and split it by its id column: value → (layer, rows)."""
+    assert spec.source is not None and spec.block is not None
     layer = read_layer(
-        spec.source, context_borders=context_borders, limits=limits, progress=progress
+        spec.source, context_borders=borders, limits=limits, progress=progress, cache=cache
     )
     warnings.extend(layer.warnings)
     frame = layer.frame
+    keys = pd.Series(
+        [block_value(v) for v in frame[spec.block.id_column].tolist()], index=frame.index
+    )
+    return {str(value): (layer, frame.loc[rows.index]) for value, rows in keys.groupby(keys)}
+
+
+def _component_row(
+    spec: ComponentSpec, layer: Layer, frame: gpd.GeoDataFrame, warnings: list[str]
+) -> dict[str, Any]:
+    """One component's row of the components frame, from its selected features."""
+    assert spec.source is not None
     geom = frame.geometry.iloc[0] if len(frame) == 1 else shapely.union_all(frame.geometry)
     first = frame.iloc[0]
+    label = spec.source.label
     row: dict[str, Any] = {
         "id": spec.id,
         "name_zh": spec.name_zh or _text(first.get("name_zh")),
@@ -562,19 +601,23 @@ def _load_component(
     if not _text(first.get("datum")):
         row["datum"] = layer.source_datum if layer.source_datum != "WGS84" else layer.source_crs
     if not _text(first.get("source")):
-        row["source"] = spec.source.path.name
+        row["source"] = label
     if row["accuracy"] not in ACCURACY_CLASSES:
         warnings.append(
-            f"{spec.source.path.name}: component '{spec.id}' has accuracy "
+            f"{label}: component '{spec.id}' has accuracy "
             f"'{row['accuracy']}', not one of {', '.join(ACCURACY_CLASSES)}; treated as "
             "user-supplied."
         )
         row["accuracy"] = "user-supplied"
     stated = spec.stated_area_km2
     stated_source = spec.stated_area_source
-    if stated is None and finite_or_none(first.get("stated_area_km2")) is not None:
+    if (
+        spec.block is None
+        and stated is None
+        and finite_or_none(first.get("stated_area_km2")) is not None
+    ):
         stated = finite_or_none(first.get("stated_area_km2"))
-        stated_source = _text(first.get("stated_area_source")) or spec.source.path.name
+        stated_source = _text(first.get("stated_area_source")) or label
     row["stated_area_km2"] = stated
     row["stated_area_source"] = stated_source or ""
     row["source_crs"] = layer.source_crs  # for the plane area in the layer's own CRS

@@ -86,6 +86,7 @@ def read_layer(
     context_borders: BaseGeometry | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    cache: ReadCache | None = None,
 ) -> Layer:
     """Read a layer file and bring it to valid WGS 84 polygons.
 
@@ -106,6 +107,9 @@ def read_layer(
         :func:`autocity_gis.limits.current` (defaults raised by ``AUTOCITY_GIS_MAX_…``).
     progress : callable, optional
         Called with one line before reading a large layer.
+    cache : ReadCache, optional
+        Reads of this run: a file already read (same path, layer and encoding) is not read
+        again.
 
     Returns
     -------
@@ -127,16 +131,7 @@ def read_layer(
     """
     limits = current_limits(limits)
     path = source.path
-    frame, notes, declared = _read(source, limits, progress)
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
-        raise LayerError(f"{path}: has no geometry column.")
-    if len(frame) == 0:
-        which = f"layer '{source.layer_name}'" if source.layer_name else "the layer"
-        raise LayerError(f"{path}: {which} is empty (it has no features).")
-    _check_sizes(frame, path, limits)
-    if source.encoding is None:
-        _check_encoding(frame, source, declared)
-    frame = _select(frame, source)
+    frame, notes = _selected(source, cache, limits, progress)
     try:
         crs_text, frame = _assign_crs(frame, source)
     except CRSError as exc:
@@ -147,10 +142,11 @@ def read_layer(
         if hint is None:
             raise
         raise CRSError(hint) from exc
+    notes += _old_datum(frame, source)
     datum = source.datum or "WGS84"
     raw = frame
     try:
-        frame = _to_wgs84(frame, path, datum)
+        frame = _to_wgs84(frame, path, datum, source.towgs84)
     except CRSError as exc:
         # Outside China or beyond PROJ as declared: a sibling zone may land it on the context.
         hint = _placement_hint(raw, source, datum, context_borders, limits, exc)
@@ -163,6 +159,94 @@ def read_layer(
     if context_borders is not None:
         notes += _check_against_reference(frame, raw, source, datum, context_borders, limits)
     return Layer(frame=frame, source_crs=crs_text, source_datum=datum, warnings=tuple(notes))
+
+
+class ReadCache:
+    """The layers read during one run, so that each file is read once.
+
+    Keyed by ``(path, layer_name, encoding)``: what GDAL's read depends on (a recipe's
+    ``crs``, ``datum``, ``towgs84`` and ``filter`` are applied to the frame afterwards, so
+    components that share a file share its read whatever those say). The frames are shared:
+    every user copies before changing them.
+
+    Parameters
+    ----------
+    reads : dict, optional
+        The store to fill and reuse (e.g. :attr:`autocity_gis.recipe.Recipe.reads`, the
+        layers a recipe read for its whole-layer blocks); a new one when omitted.
+    """
+
+    def __init__(self, reads: dict[Any, Any] | None = None) -> None:
+        self.reads: dict[Any, Any] = reads if reads is not None else {}
+
+    def read(
+        self, source: LayerSource, limits: Limits, progress: Progress | None
+    ) -> _gdal.RawLayer:
+        """Return the raw read of ``source``'s file, reading it only the first time."""
+        key = (str(source.path), source.layer_name, source.encoding)
+        found = self.reads.get(key)
+        if found is None:
+            found = _gdal.read_file(
+                source.path,
+                layer_name=source.layer_name,
+                encoding=source.encoding,
+                root=source.root,
+                limits=limits,
+                progress=progress,
+            )
+            self.reads[key] = found
+        return found
+
+
+def selected_rows(
+    source: LayerSource, *, cache: ReadCache | None = None, limits: Limits | None = None
+) -> gpd.GeoDataFrame:
+    """Read a layer and return the features its filter selects, as read (no CRS work).
+
+    What a whole-layer block needs to know its values; the checks are those of
+    :func:`read_layer` up to the filter (sizes, encoding, the filter's values).
+
+    Raises
+    ------
+    LayerError
+        As :func:`read_layer` for a file that cannot be read, a mis-decoded text attribute or
+        a filter that selects nothing.
+    """
+    frame, _notes = _selected(source, cache, current_limits(limits), None)
+    return frame
+
+
+def _selected(
+    source: LayerSource, cache: ReadCache | None, limits: Limits, progress: Progress | None
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    path = source.path
+    notes: list[str] = []
+    declared: str | None = "UTF-8"
+    if source.frame is not None:
+        frame = _from_frame(source)
+    else:
+        frame, notes, declared = _read(source, limits, progress, cache)
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
+        raise LayerError(f"{path}: has no geometry column.")
+    if len(frame) == 0:
+        which = f"layer '{source.layer_name}'" if source.layer_name else "the layer"
+        raise LayerError(f"{path}: {which} is empty (it has no features).")
+    _check_sizes(frame, path, limits)
+    if source.encoding is None and source.frame is None:
+        _check_encoding(frame, source, declared)
+    return _select(frame, source), notes
+
+
+def _from_frame(source: LayerSource) -> gpd.GeoDataFrame:
+    """Return a frame given in Python as a read would (a copy: the caller's is untouched)."""
+    frame = source.frame
+    try:
+        frame.geometry  # noqa: B018 - raises when no geometry column is set
+    except AttributeError as exc:
+        raise LayerError(f"{source.path}: has no geometry column.") from exc
+    if not frame.index.is_unique:  # features are named by their index in messages
+        frame = frame.reset_index(drop=True)
+    return frame.copy()
 
 
 def polygonal(geom: BaseGeometry) -> BaseGeometry:
@@ -212,18 +296,10 @@ def _short(text: str, limit: int = 60) -> str:
 
 
 def _read(
-    source: LayerSource, limits: Limits, progress: Progress | None
+    source: LayerSource, limits: Limits, progress: Progress | None, cache: ReadCache | None
 ) -> tuple[Any, list[str], str | None]:
-    path = source.path
     try:
-        raw = _gdal.read_file(
-            path,
-            layer_name=source.layer_name,
-            encoding=source.encoding,
-            root=source.root,
-            limits=limits,
-            progress=progress,
-        )
+        raw = (cache or ReadCache()).read(source, limits, progress)
     except UnicodeDecodeError as exc:
         raise _undecodable(source, exc) from exc
     return raw.frame, list(raw.notes), raw.encoding
@@ -420,6 +496,92 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
     return crs.to_string(), frame
 
 
+#: Datums PROJ has no general shift to WGS 84 for (only a "ballpark" 0 m offset), with their
+#: geographic CRS: a layer in them needs the recipe's ``towgs84``.
+OLD_DATUMS: dict[str, str] = {"Beijing 1954": "EPSG:4214", "Xian 1980": "EPSG:4610"}
+_ARC_SECOND = 4.84813681109536e-06  # radians
+_HELMERT = (
+    ("X-axis translation", 8605, "metre"),
+    ("Y-axis translation", 8606, "metre"),
+    ("Z-axis translation", 8607, "metre"),
+    ("X-axis rotation", 8608, "arc-second"),
+    ("Y-axis rotation", 8609, "arc-second"),
+    ("Z-axis rotation", 8610, "arc-second"),
+    ("Scale difference", 8611, "ppm"),
+)
+
+
+def bound_crs(crs: CRS, towgs84: tuple[float, ...]) -> CRS:
+    """Return ``crs`` bound to WGS 84 by a 7-parameter Helmert transformation.
+
+    The parameters are those of a recipe's ``towgs84``: dx, dy, dz (metres), rx, ry, rz
+    (arc-seconds), ds (ppm), in the position-vector convention (EPSG method 9606, the
+    convention of PROJ's ``+towgs84``). Coordinates in the returned CRS transform to WGS 84
+    through them.
+
+    Examples
+    --------
+    >>> b = bound_crs(CRS.from_epsg(4214), (-31.4, 144.3, 81.2, 0, 0, 0, 0))
+    >>> b.is_bound, b.source_crs.name
+    (True, 'Beijing 1954')
+    """
+    units: dict[str, Any] = {
+        "metre": "metre",
+        "arc-second": {
+            "type": "AngularUnit",
+            "name": "arc-second",
+            "conversion_factor": _ARC_SECOND,
+        },
+        "ppm": {"type": "ScaleUnit", "name": "parts per million", "conversion_factor": 1e-6},
+    }
+    return CRS.from_json_dict(
+        {
+            "type": "BoundCRS",
+            "source_crs": crs.to_json_dict(),
+            "target_crs": CRS.from_epsg(4326).to_json_dict(),
+            "transformation": {
+                "name": "towgs84 from the recipe",
+                "method": {
+                    "name": "Position Vector transformation (geog2D domain)",
+                    "id": {"authority": "EPSG", "code": 9606},
+                },
+                "parameters": [
+                    {
+                        "name": name,
+                        "value": value,
+                        "unit": units[unit],
+                        "id": {"authority": "EPSG", "code": code},
+                    }
+                    for (name, code, unit), value in zip(_HELMERT, towgs84, strict=True)
+                ],
+            },
+        }
+    )
+
+
+def _old_datum(frame: gpd.GeoDataFrame, source: LayerSource) -> list[str]:
+    """Warn about a layer in an old Chinese datum that the recipe gives no ``towgs84`` for.
+
+    The shift itself is applied by :func:`_to_wgs84`; the frame keeps its declared CRS, so
+    that messages and placement hints name it (EPSG:2439), not a bound CRS's definition.
+    """
+    crs = frame.crs
+    if source.towgs84 is not None or crs.is_bound:  # a .prj with TOWGS84 carries its own
+        return []
+    try:
+        name = crs.geodetic_crs.datum.name if crs.geodetic_crs is not None else ""
+    except (AttributeError, PyprojCRSError):
+        name = ""
+    if name not in OLD_DATUMS:
+        return []
+    return [
+        f"{source.label}: the layer is in the {name} datum ({_short(crs.name, 60)}), which "
+        f"PROJ cannot shift to WGS 84 (it applies a 0 m 'ballpark' offset, about 85 m off at "
+        "Changchun); add towgs84 = [dx, dy, dz, rx, ry, rz, ds] (metres, arc-seconds, ppm; "
+        "position-vector convention) from the survey office to its recipe entry."
+    ]
+
+
 #: Semi-major axes of Earth ellipsoids lie within this range (metres); anything else is
 #: another body (Mars is 3,396 km) or a unit sphere.
 _EARTH_AXIS_M = (6_300_000.0, 6_400_000.0)
@@ -465,7 +627,12 @@ def _num(value: float) -> str:
     return f"{value:.2f}" if abs(value) < 1e7 else f"{value:.3g}"
 
 
-def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFrame:
+def _to_wgs84(
+    frame: gpd.GeoDataFrame,
+    path: Path,
+    datum: str,
+    towgs84: tuple[float, ...] | None = None,
+) -> gpd.GeoDataFrame:
     crs = frame.crs
     geoms = frame.geometry.to_numpy()
     for pos, geom in enumerate(geoms):
@@ -495,7 +662,10 @@ def _to_wgs84(frame: gpd.GeoDataFrame, path: Path, datum: str) -> gpd.GeoDataFra
                 f"latitude although the CRS is {crs.to_string()}; the data are probably projected "
                 "metres: set the right crs in the recipe."
             )
-    if not crs.equals(CRS.from_epsg(4326)):
+    if towgs84 is not None:
+        base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
+        frame = frame.set_crs(bound_crs(base, towgs84), allow_override=True).to_crs(WGS84)
+    elif not crs.equals(CRS.from_epsg(4326)):
         frame = frame.to_crs(WGS84)
     xmin, ymin, xmax, ymax = shapely.total_bounds(frame.geometry.to_numpy())
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():

@@ -12,7 +12,9 @@ live in :mod:`autocity_gis.report`.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -409,6 +411,16 @@ class ValidationReport:
         """Ids of components whose geometry is an estimate."""
         return tuple(c.id for c in self.components if c.accuracy == "estimated")
 
+    def __repr__(self) -> str:
+        from ._repr import report_repr
+
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        from ._repr import report_html
+
+        return report_html(self)
+
 
 def in_units(km2: float | None, units: tuple[str, ...]) -> dict[str, float | None]:
     """Return an area in each of ``units`` (``km2``, ``ha`` = 公顷, ``mu`` = 亩).
@@ -444,13 +456,9 @@ def plane_area_km2(geom: BaseGeometry, crs: str) -> float | None:
     import numpy as np
     import pyproj
 
-    try:
-        target = pyproj.CRS.from_user_input(crs)
-    except pyproj.exceptions.CRSError:
+    to_plane = _to_plane(crs)
+    if to_plane is None:
         return None
-    if not target.is_projected:
-        return None
-    to_plane = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
     try:
         area = (
             shapely.area(
@@ -461,6 +469,32 @@ def plane_area_km2(geom: BaseGeometry, crs: str) -> float | None:
     except (pyproj.exceptions.ProjError, ValueError):
         return None
     return float(area) if math.isfinite(area) else None
+
+
+_PER_THREAD = threading.local()
+
+
+def _to_plane(crs: str) -> Any:
+    """Return the transformer from WGS 84 to a projected ``crs`` (None if not projected).
+
+    Cached per thread: a whole-layer block makes hundreds of components in one CRS, and each
+    look-up in the CRS database costs ~30 ms; batch builds run in threads, and a transformer
+    is not to be shared between them.
+    """
+    import pyproj
+
+    cache: dict[str, Any] = _PER_THREAD.__dict__.setdefault("to_plane", {})
+    if crs not in cache:
+        try:
+            target = pyproj.CRS.from_user_input(crs)
+        except pyproj.exceptions.CRSError:
+            target = None
+        cache[crs] = (
+            pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+            if target is not None and target.is_projected
+            else None
+        )
+    return cache[crs]
 
 
 def _plane_note(geom: BaseGeometry, gk: tuple[str, float] | None) -> str:
