@@ -52,26 +52,29 @@ def _has_pyqgis() -> bool:
 def exported_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("qgis")
     comp, report = make_fixture()
-    export.export_all(comp, report, out, formats=("gpkg", "qgs"), gauss_kruger=True)
+    export.export_all(comp, report, out, formats=("gpkg", "qgs"), crs="EPSG:4551")
     return out
 
 
-@pytest.fixture(scope="module")
-def qgis_view(exported_dir: Path) -> tuple[dict, Path]:
+def probe(out: Path, png: Path, stem: str = "autocity") -> dict:
+    """Open ``out/<stem>.qgs`` in real QGIS (offscreen) and return what it saw."""
     _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
-    out = exported_dir
-    ARTIFACTS.mkdir(exist_ok=True)
     options = out / "probe.json"
-    options.write_text(json.dumps({"gpkg": str(out / "autocity.gpkg"),
-                                   "png": str(ARTIFACTS / "qgis_layout.png")}))
+    options.write_text(json.dumps({"gpkg": str(out / f"{stem}.gpkg"), "png": str(png)}))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out)}
     # The system interpreter must not pick up the virtualenv's packages.
     for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
         env.pop(var, None)
-    run = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(out / "autocity.qgs"), str(options)],
+    run = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(out / f"{stem}.qgs"), str(options)],
                          capture_output=True, text=True, env=env, timeout=120, cwd=out)
     assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1]), out
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def qgis_view(exported_dir: Path) -> tuple[dict, Path]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return probe(exported_dir, ARTIFACTS / "qgis_layout_en.png"), exported_dir
 
 
 def _hex_alpha(colour: str, opacity: float) -> list:
@@ -82,11 +85,10 @@ def test_project_opens_with_valid_layers_and_counts(qgis_view: tuple[dict, Path]
     seen, _ = qgis_view
     assert seen["read"] is True
     counts = {"components": 3, "boundary": 1, "admin_units": 1, "overlaps": 1}
-    expected = {**counts, **{f"{k}_cgcs2000_gk": v for k, v in counts.items()}}
     assert {n: (lyr["valid"], lyr["features"]) for n, lyr in seen["layers"].items()} == {
-        n: (True, c) for n, c in expected.items()}
-    assert seen["layers"]["boundary"]["crs"] == "EPSG:4326"
-    assert seen["layers"]["boundary_cgcs2000_gk"]["crs"] == "EPSG:4530"
+        n: (True, c) for n, c in counts.items()}
+    # --crs EPSG:4551: every layer QGIS opens is in it
+    assert {lyr["crs"] for lyr in seen["layers"].values()} == {"EPSG:4551"}
     # relative paths, so the folder can be moved or zipped
     assert seen["absolute_paths"] is False
     assert seen["layers"]["components"]["source"].endswith("autocity.gpkg|layername=components")
@@ -94,11 +96,11 @@ def test_project_opens_with_valid_layers_and_counts(qgis_view: tuple[dict, Path]
 
 def test_project_crs_extent_and_groups(qgis_view: tuple[dict, Path]) -> None:
     seen, _ = qgis_view
-    assert seen["crs"] == "EPSG:4530"
-    assert seen["view_extent_crs"] == "EPSG:4530"
+    assert seen["crs"] == "EPSG:4551"
+    assert seen["view_extent_crs"] == "EPSG:4551"
     from pyproj import Transformer
 
-    fwd = Transformer.from_crs(4326, 4530, always_xy=True)
+    fwd = Transformer.from_crs(4326, 4551, always_xy=True)
     xmin, ymin, xmax, ymax = seen["view_extent"]
     for lon in (125.10, 125.30):
         for lat in (43.80, 43.95):
@@ -106,10 +108,11 @@ def test_project_crs_extent_and_groups(qgis_view: tuple[dict, Path]) -> None:
             assert xmin < x < xmax and ymin < y < ymax
     assert (xmax - xmin) < 50_000  # on the Auto City, not the whole zone
     groups = [(g["group"], g["checked"], g["children"]) for g in seen["tree"]]
-    assert groups[:3] == [("Diagnostics", True, ["overlaps"]),
-                          ("Auto City", True, ["boundary", "components"]),
-                          ("Administrative units", True, ["admin_units"])]
-    assert groups[3][1] is False  # the Gauss-Kruger copies are there but hidden
+    # the city's group is named after the recipe's city, not a fixed "Auto City"
+    assert groups == [("Diagnostics", True, ["overlaps"]),
+                      ("Changchun International Automobile City", True,
+                       ["boundary", "components"]),
+                      ("Administrative units", True, ["admin_units"])]
 
 
 def _check_component_renderer(renderer: dict) -> None:
@@ -165,12 +168,14 @@ def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
     assert layout is not None
     assert layout["items"] == {"map": 1, "label": 2, "legend": 1, "scalebar": 1, "picture": 1}
     assert any("Changchun International Automobile City" in t for t in layout["labels"])
+    assert layout["name"] == "长春国际汽车城 Changchun International Automobile City"
+    assert layout["legend_title"] == "Legend"
     assert layout["legend_layers"] == ["overlaps", "boundary", "components", "admin_units"]
     assert layout["pictures"][0].endswith("NorthArrow_02.svg")
     assert Path(layout["pictures"][0]).exists()
     assert layout["scalebar_linked"] is True
     assert layout["export_status"] == 0
-    png = ARTIFACTS / "qgis_layout.png"
+    png = ARTIFACTS / "qgis_layout_en.png"
     assert png.stat().st_size > 20_000  # a blank A4 page at 80 dpi compresses far smaller
 
 
@@ -209,16 +214,7 @@ def hostile_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
     _, comp, report = api.check(write_payload_recipe(folder))
     out = folder / "out"
     export.export_all(comp, report, out, formats=("gpkg", "qgs"))
-    options = out / "probe.json"
-    options.write_text(json.dumps({"gpkg": str(out / "autocity.gpkg"),
-                                   "png": str(out / "layout.png")}))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out)}
-    for var in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV"):
-        env.pop(var, None)
-    run = subprocess.run([SYSTEM_PYTHON, str(PROBE), str(out / "autocity.qgs"), str(options)],
-                         capture_output=True, text=True, env=env, timeout=120, cwd=out)
-    assert run.returncode == 0, run.stderr[-2000:]
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return probe(out, out / "layout.png")
 
 
 def test_hostile_project_opens_with_layers_and_styles(hostile_view: dict) -> None:
@@ -269,3 +265,39 @@ def test_check_results_are_booleans_in_qgis(qgis_view: tuple[dict, Path]) -> Non
     # the plane area in the Gauss–Krüger zone is a number even where none was computed
     assert boundary["types"]["gk_km2"].lower() in ("real", "double"), boundary["types"]
 
+
+
+# ----------------------------------------------------------------------------- Chinese layout
+
+
+@pytest.fixture(scope="module")
+def zh_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The fixture exported with ``lang="zh"`` in EPSG:4551, seen by QGIS; its layout rendered
+    to ``tests/_artifacts/qgis_layout.png`` for a person to look at."""
+    out = tmp_path_factory.mktemp("qgis_zh")
+    comp, report = make_fixture()
+    export.export_all(comp, report, out, formats=("gpkg", "qgs"), crs="EPSG:4551", lang="zh")
+    ARTIFACTS.mkdir(exist_ok=True)
+    return probe(out, ARTIFACTS / "qgis_layout.png")
+
+
+def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
+    layout = zh_view["layout"]
+    assert layout["name"] == "长春国际汽车城"
+    assert layout["legend_title"] == "图例"
+    assert "长春国际汽车城" in layout["shown_labels"]
+    subtitle = next(t for t in layout["shown_labels"] if t.startswith("合成面积"))
+    _, report = make_fixture()
+    # areas as Chinese planning texts write them: no space before the unit, 公顷 beside km²
+    assert f"合成面积{report.composed_km2:,.2f}平方公里" in subtitle
+    assert f"{report.composed_km2 * 100:,.2f}公顷" in subtitle
+    assert "公布面积471.00平方公里" in subtitle
+    assert layout["legend_groups"] == ["检查结果", "长春国际汽车城", "行政区划"]
+    groups = [g["group"] for g in zh_view["tree"]]
+    assert groups == ["检查结果", "长春国际汽车城", "行政区划"]
+    # the components in the layout's legend by their Chinese names
+    assert [e.replace("\n", "") for e in layout["legend_entries"]["components"]] == [
+        "长春汽车经济技术开发区", "大岭镇（估算）", "绿园西新工业集中区"]
+    assert zh_view["crs"] == "EPSG:4551"
+    assert layout["export_status"] == 0
+    assert (ARTIFACTS / "qgis_layout.png").stat().st_size > 20_000

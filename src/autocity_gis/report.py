@@ -60,13 +60,15 @@ def to_json(report: ValidationReport) -> str:
     return for_json(to_dict(report), indent=2) + "\n"
 
 
-def to_markdown(report: ValidationReport) -> str:
+def to_markdown(report: ValidationReport, lang: str = "en") -> str:
     """Return the report as a Markdown document for people.
 
     Parameters
     ----------
     report : ValidationReport
         The check's result.
+    lang : str
+        ``en``, or ``zh`` for the Chinese document of :func:`autocity_gis.report_zh.to_markdown_zh`.
 
     Returns
     -------
@@ -76,6 +78,10 @@ def to_markdown(report: ValidationReport) -> str:
         (stated and measured), subtracted zones, overlaps, gaps and holes, missing parts. Table
         cells are escaped so user text cannot break the layout.
     """
+    if lang == "zh":
+        from .report_zh import to_markdown_zh
+
+        return to_markdown_zh(report)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"# Area check: {_md(report.name_en)} ({_md(report.name_zh)})",
@@ -426,8 +432,10 @@ def diagnostic_summary_lines(report: ValidationReport) -> list[str]:
     return lines
 
 
-def summary_lines(report: ValidationReport) -> list[str]:
+def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
     """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
+
+    ``lang="zh"`` gives them in Chinese (:func:`autocity_gis.report_zh.summary_lines_zh`).
 
     Warnings are not among them: :func:`warning_lines` gives those, printed after.
 
@@ -435,6 +443,10 @@ def summary_lines(report: ValidationReport) -> list[str]:
     :func:`autocity_gis._text.for_terminal`, so a name cannot move the cursor, clear the screen,
     reorder the line or start a new one.
     """
+    if lang == "zh":
+        from .report_zh import summary_lines_zh
+
+        return summary_lines_zh(report)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"{verdict}: composed {report.composed_km2:.2f} km² vs stated {report.target_km2:g} km² "
