@@ -301,3 +301,61 @@ def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
     assert zh_view["crs"] == "EPSG:4551"
     assert layout["export_status"] == 0
     assert (ARTIFACTS / "qgis_layout.png").stat().st_size > 20_000
+
+
+# ----------------------------------------------------------------------------- a named build
+
+
+@pytest.fixture(scope="module")
+def named_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    """``build --crs EPSG:4551`` of a recipe whose city id is ``test_city``, seen by QGIS."""
+    from conftest import EAST, WEST, component_frame
+
+    folder = tmp_path_factory.mktemp("qgis_named")
+    component_frame([{"id": "w", "geometry": WEST}, {"id": "e", "geometry": EAST}]).to_file(
+        folder / "parts.geojson", driver="GeoJSON")
+    blocks = ['[city]\nid = "test_city"\nname_en = "Test Harbour District"\n'
+              'name_zh = "测试港区"\ntarget_km2 = 150.0\ntolerance_pct = 5.0\n']
+    blocks += [f'[[components]]\nid = "{c}"\nname_en = "Zone {c}"\nlayer = "parts.geojson"\n'
+               f'filter = {{ id = "{c}" }}\n' for c in "we"]
+    recipe = folder / "recipe.toml"
+    recipe.write_text("\n".join(blocks), encoding="utf-8")
+    out = folder / "out"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    exe = Path(sys.executable).with_name("autocity-gis")
+    run = subprocess.run([str(exe), "build", "--recipe", str(recipe), "--out", str(out),
+                          "--offline", "--crs", "EPSG:4551", "--format", "gpkg", "--format",
+                          "qgs", "--format", "shp", "--format", "kml", "--format", "dxf"],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode in (0, 1), run.stderr
+    return probe(out, out / "layout.png", stem="test_city"), out
+
+
+def test_named_build_opens_in_qgis_in_the_chosen_crs(named_build: tuple[dict, Path]) -> None:
+    seen, out = named_build
+    assert seen["read"] is True
+    assert seen["crs"] == "EPSG:4551" and seen["view_extent_crs"] == "EPSG:4551"
+    assert {n: (lyr["valid"], lyr["crs"]) for n, lyr in seen["layers"].items()} == {
+        n: (True, "EPSG:4551") for n in ("components", "boundary")}
+    assert seen["layers"]["boundary"]["source"].endswith("test_city.gpkg|layername=boundary")
+    # QGIS's ellipsoidal area of the projected boundary is the report's geodesic one
+    composed = json.loads((out / "report.json").read_text(encoding="utf-8"))["composed_km2"]
+    assert seen["boundary_area_km2"] == pytest.approx(composed, rel=1e-4)
+
+
+def test_named_build_takes_names_from_the_recipe(named_build: tuple[dict, Path]) -> None:
+    seen, out = named_build
+    names = {p.name for p in out.iterdir() if not p.name.startswith(".")}
+    assert {"test_city_map.html", "test_city.gpkg", "test_city.qgs", "test_city.kml",
+            "test_city_shp", "test_city.dxf", "report.md", "report.json"} <= names
+    assert not [n for n in names if n.startswith("autocity")]
+    layout = seen["layout"]
+    assert layout["name"] == "测试港区 Test Harbour District"
+    assert "测试港区 Test Harbour District" in layout["shown_labels"]
+    assert [g["group"] for g in seen["tree"]] == ["Test Harbour District"]
+    assert layout["legend_groups"] == ["Test Harbour District"]
+    # no trace of the embedded city in any file written (binary ones included)
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert b"Auto City" not in data and "汽车城".encode() not in data, path

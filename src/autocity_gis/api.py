@@ -28,6 +28,7 @@ from .report import to_json, to_markdown
 from .validate import ValidationReport, validate
 
 if TYPE_CHECKING:
+    from .export import HandOffCRS
     from .webmap import MapOutput
 
 MAP_NAME = "autocity_map.html"
@@ -194,10 +195,12 @@ def map_name(stem: str) -> str:
     return f"{stem}_map.html"
 
 
-def _write_reports(report: ValidationReport, folder: Path, lang: str = "en") -> list[Path]:
+def _write_reports(
+    report: ValidationReport, folder: Path, lang: str = "en", hand_off: HandOffCRS | None = None
+) -> list[Path]:
     return [
         write_text(folder / "report.json", to_json(report)),
-        write_text(folder / "report.md", to_markdown(report, lang=lang)),
+        write_text(folder / "report.md", to_markdown(report, lang=lang, hand_off=hand_off)),
     ]
 
 
@@ -469,7 +472,10 @@ def build(
             ),
         )
         job.say("writing reports")
-        files = [*_write_reports(report, staging, lang), page.path, *exported]
+        crs_used = export.hand_off_crs_summary(
+            report, hand_off, crs, gauss_kruger=gauss_kruger
+        )
+        files = [*_write_reports(report, staging, lang, crs_used), page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
     return BuildResult(

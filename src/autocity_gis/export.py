@@ -16,6 +16,7 @@ import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,61 @@ def output_crs(crs: Any) -> CRS:
             "e.g. EPSG:4551 (CGCS2000 Gauss–Krüger CM 126°E)."
         )
     return parsed
+
+
+@dataclass(frozen=True)
+class HandOffCRS:
+    """The CRS each hand-off format is written in, for the report to state.
+
+    Attributes
+    ----------
+    files : tuple of (str, str, str)
+        ``(format, EPSG code, CRS name)`` per format written, e.g.
+        ``("GeoPackage", "EPSG:4551", "CGCS2000 / 3-degree Gauss-Kruger CM 126E")``.
+    """
+
+    files: tuple[tuple[str, str, str], ...]
+
+
+#: How each format is named in the report.
+FORMAT_TITLES = {
+    "gpkg": "GeoPackage",
+    "qgs": "QGIS project",
+    "shp": "Shapefile",
+    "dxf": "DXF",
+    "geojson": "GeoJSON",
+    "kml": "KML",
+}
+
+
+def hand_off_crs_summary(
+    report: ValidationReport,
+    formats: Sequence[str],
+    crs: Any = None,
+    *,
+    gauss_kruger: bool = False,
+) -> HandOffCRS:
+    """Return the CRS of every format :func:`export_all` writes with these options."""
+    target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
+    wgs84 = CRS.from_epsg(qgis.WGS84_EPSG)
+    zone = output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+    project = target or (CRS.from_user_input(report.gk_crs) if report.gk_crs else None)
+    project = project or CRS.from_epsg(qgis.GK_EPSG)
+    chosen = {
+        "gpkg": target or wgs84,
+        "qgs": project,
+        "shp": target or wgs84,
+        "dxf": target or zone,
+        "geojson": wgs84,
+        "kml": wgs84,
+    }
+    return HandOffCRS(
+        tuple(
+            (FORMAT_TITLES[f], f"EPSG:{chosen[f].to_epsg()}", chosen[f].name)
+            for f in FORMATS
+            if f in formats
+        )
+    )
 
 
 def hand_off_crs(

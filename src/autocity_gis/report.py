@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._io import staged_outputs, write_text
 from ._text import finite_json, for_json, for_terminal
 from ._text import for_markdown as _md
 from .recipe import UNITS as UNIT_FACTORS
 from .validate import ValidationReport, in_units
+
+if TYPE_CHECKING:
+    from .export import HandOffCRS
 
 #: How each unit is written for people (km² stays the reference).
 UNIT_LABELS = {"km2": "km²", "ha": "ha (公顷)", "mu": "mu (亩)"}
@@ -60,7 +63,9 @@ def to_json(report: ValidationReport) -> str:
     return for_json(to_dict(report), indent=2) + "\n"
 
 
-def to_markdown(report: ValidationReport, lang: str = "en") -> str:
+def to_markdown(
+    report: ValidationReport, lang: str = "en", hand_off: HandOffCRS | None = None
+) -> str:
     """Return the report as a Markdown document for people.
 
     Parameters
@@ -69,6 +74,8 @@ def to_markdown(report: ValidationReport, lang: str = "en") -> str:
         The check's result.
     lang : str
         ``en``, or ``zh`` for the Chinese document of :func:`autocity_gis.report_zh.to_markdown_zh`.
+    hand_off : HandOffCRS, optional
+        The CRS of each hand-off file (``build``), stated in a last section.
 
     Returns
     -------
@@ -81,7 +88,7 @@ def to_markdown(report: ValidationReport, lang: str = "en") -> str:
     if lang == "zh":
         from .report_zh import to_markdown_zh
 
-        return to_markdown_zh(report)
+        return to_markdown_zh(report, hand_off)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"# Area check: {_md(report.name_en)} ({_md(report.name_zh)})",
@@ -200,6 +207,18 @@ def to_markdown(report: ValidationReport, lang: str = "en") -> str:
             f"{s.vertices_before} → {s.vertices_after} |"
             for s in report.web_simplification
         ]
+    if hand_off is not None:
+        lines += [
+            "",
+            "## Coordinate reference systems of the files",
+            "",
+            "GeoJSON and KML are in WGS 84 longitude/latitude, as RFC 7946 and KML 2.2 require; "
+            "the areas above are geodesic and do not depend on the files' CRS.",
+            "",
+            "| file | CRS | name |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {f} | {code} | {_md(name)} |" for f, code, name in hand_off.files]
     return "\n".join(lines) + "\n"
 
 

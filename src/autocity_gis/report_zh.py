@@ -11,10 +11,15 @@ are listed as written. ``report.json`` has no language: it is the same for both.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ._text import for_markdown as _md
 from ._text import for_terminal
 from ._zh import UNIT_NAMES, zh_area, zh_areas, zh_ha, zh_km2, zh_number, zh_pct
 from .validate import ValidationReport
+
+if TYPE_CHECKING:
+    from .export import HandOffCRS
 
 #: The accuracy classes of :data:`autocity_gis.compose.ACCURACY_CLASSES` in Chinese.
 ACCURACY_ZH = {"official": "官方", "estimated": "估算", "user-supplied": "用户提供"}
@@ -63,7 +68,11 @@ def component_verdict(report: ValidationReport) -> list[str]:
     return [f"超出允许误差的组成部分：{'、'.join(failed)}；{rule}。"]
 
 
-def to_markdown_zh(report: ValidationReport) -> str:
+#: The hand-off formats in Chinese.
+FORMATS_ZH = {"QGIS project": "QGIS工程"}
+
+
+def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None) -> str:
     """Return the report as a Chinese Markdown document.
 
     Parameters
@@ -75,7 +84,8 @@ def to_markdown_zh(report: ValidationReport) -> str:
     -------
     str
         The sections of :func:`autocity_gis.report.to_markdown` with Chinese headings, table
-        heads and sentences; areas in 平方公里 with 公顷 (and 亩 on request).
+        heads and sentences; areas in 平方公里 with 公顷 (and 亩 on request). With
+        ``hand_off``, the coordinate reference system of each file last.
     """
     extra = _extra_units(report)
     name = " ".join(_md(n) for n in (report.name_zh, report.name_en) if n)
@@ -180,6 +190,20 @@ def to_markdown_zh(report: ValidationReport) -> str:
             f"| {_md(s.layer)} | {s.tolerance_m:g} | {s.max_area_change_pct:.4f} | "
             f"{zh_number(s.vertices_before, 0)} → {zh_number(s.vertices_after, 0)} |"
             for s in report.web_simplification
+        ]
+    if hand_off is not None:
+        lines += [
+            "",
+            "## 交付文件的坐标系",
+            "",
+            "GeoJSON和KML按RFC 7946和KML 2.2的规定采用WGS 84经纬度；以上面积均为椭球面积，"
+            "与文件的坐标系无关。",
+            "",
+            "| 文件 | 坐标系 | 名称 |",
+            "|---|---|---|",
+        ]
+        lines += [
+            f"| {FORMATS_ZH.get(f, f)} | {code} | {_md(name)} |" for f, code, name in hand_off.files
         ]
     return "\n".join(lines) + "\n"
 
