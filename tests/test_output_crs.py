@@ -7,6 +7,7 @@ Truth: pyogrio/GDAL reading the files back, pyproj's CRS database, ``conftest.ge
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -145,3 +146,35 @@ def test_help_names_the_gauss_kruger_zones() -> None:
         params = {p.name: p.value for p in CRS.from_user_input(code).coordinate_operation.params}
         assert params["Longitude of natural origin"] == cm
         assert params["False easting"] == prefix * 1_000_000 + 500_000
+
+
+# ----------------------------------------------------------------------------- file names
+
+
+@pytest.mark.parametrize(
+    ("city_id", "stem"),
+    [
+        ("autocity", "autocity"),
+        ("test_city", "test_city"),
+        ("Changchun-2035", "Changchun-2035"),
+        ("../../etc/passwd", "etc_passwd"),
+        ("a/b\\c", "a_b_c"),
+        ("..", "autocity"),
+        ("", "autocity"),
+        ("汽车城", "autocity"),
+        ("CON", "CON_"),
+        ("lpt1", "lpt1_"),
+        ("x" * 100, "x" * 64),
+    ],
+)
+def test_output_stem_is_a_safe_file_name(city_id: str, stem: str) -> None:
+    assert export.output_stem(city_id) == stem
+
+
+def test_output_stem_of_every_payload_is_a_plain_name() -> None:
+    from payloads import ALL, BLOCK_STARTS, PAYLOADS, text
+
+    for value in (*PAYLOADS, *BLOCK_STARTS, ALL, text("city id")):
+        stem = export.output_stem(value)
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", stem), (value, stem)
+        assert stem.upper().split(".")[0] not in {"CON", "PRN", "AUX", "NUL"}

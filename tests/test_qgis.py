@@ -251,6 +251,41 @@ def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
         "".join(xml_shown(text(f"name_en {c}")).split()) for c in "we"]
     assert "[% 7*7 %]" in legend[0] and "49" not in legend[0]
     assert layout["export_status"] == 0
+    # the city's group and the layout carry the recipe's names, literally
+    city = xml_shown(text("city name_en"))
+    assert [g["group"] for g in hostile_view["tree"]] == [city, "Administrative units"]
+    assert layout["legend_groups"] == [city, "Administrative units"]
+    assert layout["name"] == title
+
+
+@pytest.fixture(scope="module")
+def hostile_zh_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The payload recipe exported with ``lang="zh"``: Chinese names in the legend, seen by QGIS."""
+    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    from payloads import write_payload_recipe
+
+    from autocity_gis import api
+
+    folder = tmp_path_factory.mktemp("qgis_hostile_zh")
+    _, comp, report = api.check(write_payload_recipe(folder))
+    out = folder / "out"
+    export.export_all(comp, report, out, formats=("gpkg", "qgs"), crs="EPSG:4551", lang="zh")
+    return probe(out, out / "layout.png")
+
+
+def test_hostile_zh_layout_shows_names_literally(hostile_zh_view: dict) -> None:
+    from payloads import text, xml_shown
+
+    layout = hostile_zh_view["layout"]
+    assert layout["export_status"] == 0
+    assert xml_shown(text("city name_zh")) in layout["shown_labels"]
+    assert layout["name"] == xml_shown(text("city name_zh"))
+    assert layout["legend_groups"] == [xml_shown(text("city name_zh")), "行政区划"]
+    legend = layout["legend_shown"]["components"]
+    assert ["".join(label.split()) for label in legend] == [
+        "".join(xml_shown(text(f"name_zh {c}")).split()) for c in "we"]
+    # shown, not evaluated (the legend wraps Chinese lines at 16 characters)
+    assert "[%7*7%]" in "".join(legend[0].split()) and "49" not in legend[0]
 
 
 def test_check_results_are_booleans_in_qgis(qgis_view: tuple[dict, Path]) -> None:
