@@ -170,6 +170,9 @@ def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
     assert any("Changchun International Automobile City" in t for t in layout["labels"])
     assert layout["name"] == "长春国际汽车城 Changchun International Automobile City"
     assert layout["legend_title"] == "Legend"
+    # the layout's legend wraps the long city name; the layer panel keeps it whole
+    assert layout["legend_groups"] == [
+        "Diagnostics", "Changchun International\nAutomobile City", "Administrative units"]
     assert layout["legend_layers"] == ["overlaps", "boundary", "components", "admin_units"]
     assert layout["pictures"][0].endswith("NorthArrow_02.svg")
     assert Path(layout["pictures"][0]).exists()
@@ -254,7 +257,9 @@ def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
     # the city's group and the layout carry the recipe's names, literally
     city = xml_shown(text("city name_en"))
     assert [g["group"] for g in hostile_view["tree"]] == [city, "Administrative units"]
-    assert layout["legend_groups"] == [city, "Administrative units"]
+    # the legend wraps the group title: every character is there, in order
+    assert ["".join(g.split()) for g in layout["legend_groups"]] == [
+        "".join(city.split()), "Administrativeunits"]
     assert layout["name"] == title
 
 
@@ -280,7 +285,8 @@ def test_hostile_zh_layout_shows_names_literally(hostile_zh_view: dict) -> None:
     assert layout["export_status"] == 0
     assert xml_shown(text("city name_zh")) in layout["shown_labels"]
     assert layout["name"] == xml_shown(text("city name_zh"))
-    assert layout["legend_groups"] == [xml_shown(text("city name_zh")), "行政区划"]
+    assert ["".join(g.split()) for g in layout["legend_groups"]] == [
+        "".join(xml_shown(text("city name_zh")).split()), "行政区划"]
     legend = layout["legend_shown"]["components"]
     assert ["".join(label.split()) for label in legend] == [
         "".join(xml_shown(text(f"name_zh {c}")).split()) for c in "we"]
@@ -388,7 +394,7 @@ def test_named_build_takes_names_from_the_recipe(named_build: tuple[dict, Path])
     assert layout["name"] == "测试港区 Test Harbour District"
     assert "测试港区 Test Harbour District" in layout["shown_labels"]
     assert [g["group"] for g in seen["tree"]] == ["Test Harbour District"]
-    assert layout["legend_groups"] == ["Test Harbour District"]
+    assert layout["legend_groups"] == ["Test Harbour District"]  # short: not wrapped
     # no trace of the embedded city in any file written (binary ones included)
     for path in out.rglob("*"):
         if path.is_file():

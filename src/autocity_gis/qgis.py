@@ -714,6 +714,22 @@ PROJECT_GROUPS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
 _GROUPS_ZH = {"Diagnostics": "检查结果", "Administrative units": "行政区划"}
 
 
+#: Characters per line of a group title in the layout's legend (a larger font than entries).
+LEGEND_GROUP_WRAP_CHARS = 24
+LEGEND_GROUP_WRAP_CHARS_ZH = 13
+
+
+def _legend_group(title: str, zh: bool) -> str:
+    """Return a group title wrapped for the layout's legend (the layer panel keeps it whole).
+
+    QGIS 3.22 legends do not wrap by width, and the city's name would run off the page.
+    """
+    # Made XML-safe before wrapping: textwrap would turn \v and \f into spaces unseen.
+    shown = for_xml(title)
+    width = LEGEND_GROUP_WRAP_CHARS_ZH if zh else LEGEND_GROUP_WRAP_CHARS
+    return "\n".join(textwrap.wrap(shown, width)) or shown
+
+
 def layout_texts(report: ValidationReport, lang: str = "en") -> tuple[str, str]:
     """Return the print layout's title and subtitle from the recipe's names and the check.
 
@@ -813,7 +829,8 @@ def write_project(
     )
     order = [n for _, names, _ in groups for n in names]
     legend = "".join(
-        f'<layer-tree-group name={_xml_attr(g)} checked="Qt::Checked" expanded="1">'
+        f'<layer-tree-group name={_xml_attr(_legend_group(g, zh))} checked="Qt::Checked" '
+        'expanded="1">'
         "<customproperties/>"
         + "".join(
             f"<layer-tree-layer id={_xml_attr(_layer_id(n))} name={_xml_attr(n)} "
