@@ -1,10 +1,10 @@
 """Numbers and areas the way Chinese planning documents write them.
 
-The convention followed (GB/T 15835-2011 《出版物上数字的用法》 §5.1.5, and the usage of
-城市总体规划 and 国土空间规划 texts):
+The convention followed (GB/T 15835-2011 《出版物上数字的用法》 on grouping long numbers, and
+the usage of 城市总体规划 and 国土空间规划 texts):
 
-* Arabic numerals; integers of more than four digits grouped in threes by a comma ("千分撇")
-  and the decimal part not grouped: ``44,859.00``.
+* Arabic numerals; the integer part grouped in threes by a comma ("千分撇", four-digit ones
+  too, which the standard allows) and the decimal part not grouped: ``44,859.00``.
 * The unit written in Chinese characters right after the number, with no space:
   ``448.59平方公里``, ``44,859.00公顷``, ``672,885亩``. Areas in 平方公里 and 公顷 keep two
   decimals, 亩 is written whole.

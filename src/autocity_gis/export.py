@@ -6,6 +6,10 @@ Shapefiles (UTF-8 with a ``.cpg`` so Chinese names survive; field names cut to t
 listed in :data:`SHAPEFILE_FIELDS`), RFC 7946 GeoJSON and KML for Google Earth. Every file is
 written under a temporary name and renamed when complete; the Shapefile folder is swapped in
 whole, so an interrupted export never leaves a half-written set.
+
+The GeoPackage, Shapefiles, DXF and QGIS project can be written in any projected CRS in metres
+(:func:`output_crs`, :func:`hand_off_crs`); GeoJSON and KML are WGS 84 by their specifications.
+Files are named after the recipe's city id (:func:`output_stem`, :func:`hand_off_names`).
 """
 
 from __future__ import annotations
