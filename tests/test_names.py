@@ -73,3 +73,19 @@ def test_the_embedded_recipe_keeps_todays_names(tmp_path: Path) -> None:
     files = api.export(None, tmp_path / "out", formats=("gpkg", "qgs", "shp", "kml"))
     assert sorted(p.name for p in files) == [
         "autocity.gpkg", "autocity.kml", "autocity.qgs", "autocity_shp"]  # fmt: skip
+
+
+def test_map_defaults_to_the_recipes_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from autocity_gis.cli import cli
+
+    (tmp_path / "data").mkdir()
+    recipe = _named_recipe(tmp_path / "data", "test_city")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    result = CliRunner().invoke(cli, ["map", "--recipe", str(recipe), "--offline", "-q"])
+    assert result.exit_code == 0, result.output
+    assert (work / "out" / "test_city_map.html").is_file()
+    assert not (work / "out" / "autocity_map.html").exists()

@@ -308,7 +308,7 @@ def write_reports_to(
 
 def write_web_map(
     recipe: str | Path | Recipe | None = None,
-    out: str | Path = Path("out") / MAP_NAME,
+    out: str | Path | None = None,
     *,
     offline: bool = False,
     basemap: str | None = None,
@@ -321,7 +321,8 @@ def write_web_map(
     """Check a recipe and write only its web map to the HTML file ``out`` (``map --out``).
 
     The page replaces an earlier one only if autocity-gis wrote it; its folder gets a manifest
-    so the next run can tell. Options as in :func:`build`.
+    so the next run can tell. ``out`` defaults to ``out/<city id>_map.html`` (the name
+    :func:`build` gives it). Options as in :func:`build`.
 
     Returns
     -------
@@ -335,6 +336,9 @@ def write_web_map(
     """
     from .webmap import write_map
 
+    if out is None:
+        recipe = _load(recipe, limits)
+        out = Path("out") / map_name(output_stem(recipe))
     name = Path(out).name
     with _job(
         recipe, out, command="map", names=[name], file=True, progress=progress, limits=limits

@@ -465,9 +465,10 @@ def validate(
     "--out",
     type=str,
     metavar="FILE",
-    default=str(Path("out") / "autocity_map.html"),
-    show_default=True,
-    help="HTML file to write (an existing one is replaced only if autocity-gis wrote it).",
+    default=None,
+    help="HTML file to write (an existing one is replaced only if autocity-gis wrote it) "
+    "[default: out/ID_map.html, ID the recipe's [city] id: out/autocity_map.html for the "
+    "embedded recipe].",
 )
 @map_options
 @verbose_opt
@@ -475,7 +476,7 @@ def validate(
 @_exit_statuses
 def map_(
     recipe: Path | None,
-    out: str,
+    out: str | None,
     offline: bool,
     basemap: str | None,
     lang: str,
