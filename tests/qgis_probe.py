@@ -168,7 +168,9 @@ def main(project_path, options_path):
         os.unlink(f.name)
         result["sld"] = {"ok": ok, "message": message, "renderer": _renderer(vl)}
 
-        layout = project.layoutManager().layoutByName("Auto City")
+        # The layout is named after the recipe's city: take the project's one layout.
+        layouts = project.layoutManager().layouts()
+        layout = layouts[0] if layouts else None
         result["layout"] = None
         if layout is not None:
             items = layout.items()
@@ -205,6 +207,11 @@ def main(project_path, options_path):
             settings.dpi = 80
             status = exporter.exportToImage(options["png"], settings)
             result["layout"] = {
+                "name": layout.name(),
+                "legend_title": legend.title() if legend is not None else None,
+                "legend_groups": [g.name() for g in model.rootGroup().findGroups()]
+                if legend is not None
+                else [],
                 "items": counts,
                 "labels": labels,
                 "shown_labels": shown,

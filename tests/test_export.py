@@ -118,7 +118,7 @@ def make_fixture() -> tuple[Composition, ValidationReport]:
 def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
     comp, report = make_fixture()
     out = tmp_path_factory.mktemp("export")
-    return out, export.export_all(comp, report, out, gauss_kruger=True)
+    return out, export.export_all(comp, report, out)
 
 
 def test_export_all_writes_every_format(exported: tuple[Path, list[Path]]) -> None:
@@ -136,19 +136,17 @@ def test_geopackage_layers_counts_and_crs(exported: tuple[Path, list[Path]]) -> 
     gpkg = exported[0] / "autocity.gpkg"
     layers = dict(pyogrio.list_layers(gpkg))
     base = ["components", "boundary", "admin_units", "overlaps"]
-    assert set(layers) == {*base, *(f"{n}_cgcs2000_gk" for n in base), "layer_styles"}
+    assert set(layers) == {*base, "layer_styles"}
     counts = {"components": 3, "boundary": 1, "admin_units": 1, "overlaps": 1}
     for name, count in counts.items():
-        for layer, epsg in ((name, 4326), (f"{name}_cgcs2000_gk", 4530)):
-            info = pyogrio.read_info(gpkg, layer=layer)
-            assert info["features"] == count
-            assert CRS.from_user_input(info["crs"]).to_epsg() == epsg
+        info = pyogrio.read_info(gpkg, layer=name)
+        assert info["features"] == count
+        assert CRS.from_user_input(info["crs"]).to_epsg() == 4326
     with sqlite3.connect(gpkg) as con:
         srs = dict(con.execute(
             "SELECT c.table_name, s.organization || ':' || s.organization_coordsys_id "
             "FROM gpkg_geometry_columns c JOIN gpkg_spatial_ref_sys s USING (srs_id)"))
     assert srs["boundary"] == "EPSG:4326"
-    assert srs["boundary_cgcs2000_gk"] == "EPSG:4530"
 
 
 def test_gauss_kruger_zone_is_the_one_covering_changchun() -> None:
@@ -161,7 +159,7 @@ def test_gauss_kruger_zone_is_the_one_covering_changchun() -> None:
     assert west <= 125.1 and east >= 125.3
 
 
-def test_geopackage_attributes_and_gk_coordinates(exported: tuple[Path, list[Path]]) -> None:
+def test_geopackage_attributes(exported: tuple[Path, list[Path]]) -> None:
     _, report = make_fixture()
     gpkg = exported[0] / "autocity.gpkg"
     got = pyogrio.read_dataframe(gpkg, layer="components")
@@ -174,7 +172,15 @@ def test_geopackage_attributes_and_gk_coordinates(exported: tuple[Path, list[Pat
     b = pyogrio.read_dataframe(gpkg, layer="boundary")
     assert b["stated_area_km2"][0] == TARGET_KM2
     assert b["measured_km2"][0] == pytest.approx(report.composed_km2)
-    gk = pyogrio.read_dataframe(gpkg, layer="components_cgcs2000_gk")
+
+
+def test_geopackage_in_the_zone_prefixed_gauss_kruger_crs(tmp_path: Path) -> None:
+    comp, report = make_fixture()
+    export.export_all(comp, report, tmp_path, formats=("gpkg",), crs="EPSG:4530")
+    gpkg = tmp_path / "autocity.gpkg"
+    assert "components_cgcs2000_gk" not in dict(pyogrio.list_layers(gpkg))
+    gk = pyogrio.read_dataframe(gpkg, layer="components")
+    assert gk.crs.to_epsg() == 4530
     fwd = Transformer.from_crs(4326, 4530, always_xy=True)
     lon, lat = shapely.get_coordinates(_poly(COMPONENTS[0][5])).T
     x, y = fwd.transform(lon, lat)
@@ -336,7 +342,7 @@ def test_hostile_qgis_project_and_styles_parse(hostile: tuple[Path, Composition]
     assert project.get("projectname") == xml_shown(title)  # attributes keep CR as &#13;
     with sqlite3.connect(out / "autocity.gpkg") as con:
         rows = con.execute("SELECT f_table_name, styleQML, styleSLD FROM layer_styles").fetchall()
-    assert len(rows) == 6
+    assert len(rows) == 3  # one default style per layer
     for table, qml, sld in rows:
         root = ET.fromstring(qml.split("\n", 1)[1])
         sld_root = ET.fromstring(sld.encode())

@@ -28,6 +28,7 @@ from .report import to_json, to_markdown
 from .validate import ValidationReport, validate
 
 if TYPE_CHECKING:
+    from .export import HandOffCRS
     from .webmap import MapOutput
 
 MAP_NAME = "autocity_map.html"
@@ -53,12 +54,15 @@ class BuildResult:
         Every file written, inside ``out_dir``.
     map_bytes : int
         Size of the web map page.
+    map_path : Path or None
+        The web map page, ``<city id>_map.html`` inside ``out_dir``.
     """
 
     out_dir: Path
     report: ValidationReport
     files: tuple[Path, ...]
     map_bytes: int
+    map_path: Path | None = None
 
 
 def check(
@@ -170,25 +174,40 @@ def _job(
             session.commit()
 
 
-def _hand_off_names(formats: Sequence[str]) -> list[str]:
+def _hand_off_names(formats: Sequence[str], stem: str = "autocity") -> list[str]:
     from . import export as hand_off
-    from . import qgis
 
-    names = {
-        "gpkg": [qgis.GPKG_NAME],
-        "qgs": [qgis.GPKG_NAME, qgis.PROJECT_NAME],
-        "shp": [hand_off.SHAPEFILE_DIR],
-        "kml": [hand_off.KML_NAME],
-        "geojson": ["boundary.geojson", "components.geojson"],
-        "dxf": [hand_off.DXF_NAME],
-    }
+    names = hand_off.hand_off_names(formats, stem)
     return sorted({n for f in formats for n in names.get(f, [])})
 
 
-def _write_reports(report: ValidationReport, folder: Path) -> list[Path]:
+#: The id :mod:`autocity_gis.recipe` gives a city whose recipe states none.
+_UNNAMED_CITY = "city"
+
+
+def output_stem(recipe: Recipe) -> str:
+    """Return the file stem of a recipe's outputs: its ``[city] id``, made a safe file name.
+
+    A recipe that gives no id (the loader names its city ``city``) keeps the names earlier
+    releases wrote, ``autocity.*``, so scripts that pick those files up keep working.
+    """
+    from .export import DEFAULT_STEM
+    from .export import output_stem as stem_of
+
+    return DEFAULT_STEM if recipe.id == _UNNAMED_CITY else stem_of(recipe.id)
+
+
+def map_name(stem: str) -> str:
+    """Return the web map's file name for a file stem (``autocity`` → ``autocity_map.html``)."""
+    return f"{stem}_map.html"
+
+
+def _write_reports(
+    report: ValidationReport, folder: Path, lang: str = "en", hand_off: HandOffCRS | None = None
+) -> list[Path]:
     return [
         write_text(folder / "report.json", to_json(report)),
-        write_text(folder / "report.md", to_markdown(report)),
+        write_text(folder / "report.md", to_markdown(report, lang=lang, hand_off=hand_off)),
     ]
 
 
@@ -198,6 +217,8 @@ def export(
     *,
     formats: Sequence[str] | None = None,
     gauss_kruger: bool = False,
+    crs: str | int | None = None,
+    lang: str = "en",
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> list[Path]:
@@ -215,7 +236,14 @@ def export(
     formats : sequence of str, optional
         Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf`` when None.
     gauss_kruger : bool
-        Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
+        Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data (short for ``crs``
+        set to that zone).
+    crs : str or int, optional
+        Projected CRS in metres (e.g. ``"EPSG:4551"``) of the GeoPackage, Shapefiles, DXF and
+        the QGIS project; GeoJSON and KML stay WGS 84. Refused before any work if it is
+        geographic or not in metres.
+    lang : str
+        ``en`` or ``zh``: language of the QGIS layout and legend.
     progress : callable, optional
         Receives one line per step.
     limits : Limits, optional
@@ -234,12 +262,23 @@ def export(
     """
     from . import export as hand_off
 
+    if crs is not None:
+        hand_off.output_crs(crs)  # a bad CRS is refused before any work
     chosen = tuple(formats) if formats else hand_off.DEFAULT_FORMATS
-    names = _hand_off_names(chosen)
-    with _job(recipe, out, command="export", names=names, progress=progress, limits=limits) as job:
+    loaded = _load(recipe, limits)
+    stem = output_stem(loaded)
+    names = _hand_off_names(chosen, stem)
+    with _job(loaded, out, command="export", names=names, progress=progress, limits=limits) as job:
         job.say("writing hand-off files")
         written = hand_off.export_all(
-            job.composition, job.report, job.staging, formats=chosen, gauss_kruger=gauss_kruger
+            job.composition,
+            job.report,
+            job.staging,
+            formats=chosen,
+            gauss_kruger=gauss_kruger,
+            crs=crs,
+            stem=stem,
+            lang=lang,
         )
     return [Path(out) / p.relative_to(job.staging) for p in written]
 
@@ -248,13 +287,15 @@ def write_reports_to(
     recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
+    lang: str = "en",
     progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
 
     The two reports replace their namesakes together, and only if autocity-gis wrote them;
-    everything else in ``out`` is kept.
+    everything else in ``out`` is kept. ``lang`` (``en`` or ``zh``) is the language of
+    ``report.md``; ``report.json`` is the same in both.
 
     Returns
     -------
@@ -269,13 +310,13 @@ def write_reports_to(
     with _job(
         recipe, out, command="validate", names=REPORT_NAMES, progress=progress, limits=limits
     ) as job:
-        _write_reports(job.report, job.staging)
+        _write_reports(job.report, job.staging, lang)
     return job.report
 
 
 def write_web_map(
     recipe: RecipeLike = None,
-    out: str | Path = Path("out") / MAP_NAME,
+    out: str | Path | None = None,
     *,
     offline: bool = False,
     basemap: str | None = None,
@@ -288,7 +329,8 @@ def write_web_map(
     """Check a recipe and write only its web map to the HTML file ``out`` (``map --out``).
 
     The page replaces an earlier one only if autocity-gis wrote it; its folder gets a manifest
-    so the next run can tell. Options as in :func:`build`.
+    so the next run can tell. ``out`` defaults to ``out/<city id>_map.html`` (the name
+    :func:`build` gives it). Options as in :func:`build`.
 
     Returns
     -------
@@ -302,6 +344,9 @@ def write_web_map(
     """
     from .webmap import write_map
 
+    if out is None:
+        recipe = _load(recipe, limits)
+        out = Path("out") / map_name(output_stem(recipe))
     name = Path(out).name
     with _job(
         recipe, out, command="map", names=[name], file=True, progress=progress, limits=limits
@@ -331,6 +376,7 @@ def build(
     keep_key: bool = False,
     formats: Sequence[str] | None = None,
     gauss_kruger: bool = False,
+    crs: str | int | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
     limits: Limits | None = None,
@@ -350,7 +396,7 @@ def build(
     basemap : str, optional
         Basemap name (see :data:`autocity_gis.webmap.BASEMAPS`); the map's default when None.
     lang : str
-        Label language of the map, ``en`` or ``zh``.
+        ``en`` or ``zh``: language of the map, ``report.md`` and the QGIS layout.
     tianditu_key : str, optional
         Key for Tianditu basemaps.
     keep_key : bool
@@ -358,7 +404,10 @@ def build(
     formats : sequence of str, optional
         Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all but ``dxf`` when None.
     gauss_kruger : bool
-        Also write the GeoPackage layers in the CGCS2000 Gauss–Krüger zone of Changchun.
+        Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data.
+    crs : str or int, optional
+        Projected CRS in metres of the GeoPackage, Shapefiles, DXF and QGIS project (see
+        :func:`export`).
     overwrite : bool
         Write into a folder that holds files autocity-gis did not write: the outputs go beside
         them and those files stay untouched (one with an output's name is refused). Never
@@ -373,7 +422,9 @@ def build(
     Returns
     -------
     BuildResult
-        Paths and the report. The check's verdict is ``result.report.passed``.
+        Paths and the report. The check's verdict is ``result.report.passed``. Output files
+        are named after the recipe's ``[city] id`` (:func:`output_stem`): ``<id>_map.html``,
+        ``<id>.gpkg``, ``<id>.qgs``, ...
 
     Raises
     ------
@@ -382,11 +433,16 @@ def build(
     """
     from . import export, webmap
 
+    if crs is not None:
+        export.output_crs(crs)  # a bad CRS is refused before any work
+    loaded = _load(recipe, limits)
+    stem = output_stem(loaded)
+    page_name = map_name(stem)
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
     hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
-    names = [MAP_NAME, *REPORT_NAMES, *_hand_off_names(hand_off)]
+    names = [page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem)]
     with _job(
-        recipe,
+        loaded,
         out,
         command="build",
         names=names,
@@ -400,7 +456,7 @@ def build(
         page = webmap.write_map(
             composition,
             job.report,
-            staging / MAP_NAME,
+            staging / page_name,
             offline=offline,
             lang=lang,
             tianditu_key=tianditu_key,
@@ -409,7 +465,14 @@ def build(
         )
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         exported = export.export_all(
-            composition, job.report, staging, formats=hand_off, gauss_kruger=gauss_kruger
+            composition,
+            job.report,
+            staging,
+            formats=hand_off,
+            gauss_kruger=gauss_kruger,
+            crs=crs,
+            stem=stem,
+            lang=lang,
         )
         # The report states how the web geometry was simplified (areas are not affected)
         # and what a hand-off format had to shorten.
@@ -422,7 +485,16 @@ def build(
             ),
         )
         job.say("writing reports")
-        files = [*_write_reports(report, staging), page.path, *exported]
+        crs_used = export.hand_off_crs_summary(
+            report, hand_off, crs, gauss_kruger=gauss_kruger
+        )
+        files = [*_write_reports(report, staging, lang, crs_used), page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
-    return BuildResult(out_dir=out_dir, report=report, files=written, map_bytes=page.bytes)
+    return BuildResult(
+        out_dir=out_dir,
+        report=report,
+        files=written,
+        map_bytes=page.bytes,
+        map_path=out_dir / page_name,
+    )

@@ -256,12 +256,45 @@ def map_options(func: F) -> F:
     return func
 
 
+def _projected_crs(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a geographic or non-metre ``--crs`` at once: one line, exit status 2."""
+    if value is None:
+        return None
+    from ._errors import InputError
+    from .export import output_crs
+
+    try:
+        output_crs(value)
+    except InputError as exc:
+        raise BadInput(str(exc)) from None
+    return value
+
+
+#: Gauss–Krüger zones named in ``--help`` (kept here so --help does not import pyproj; a test
+#: checks them against :data:`autocity_gis.export.NAMED_CRS`).
+NAMED_CRS_HELP = (
+    "EPSG:4551 (CGCS2000 3° GK CM 126°E), EPSG:4550 (CM 123°E), EPSG:4530 (zone 42, CM 126°E, "
+    "easting with the zone prefix), EPSG:4529 (zone 41)"
+)
+
+
 def export_options(func: F) -> F:
     """Options shared by ``build`` and ``export``."""
     func = click.option(
+        "--crs",
+        "crs",
+        metavar="EPSG:NNNN",
+        default=None,
+        callback=_projected_crs,
+        help="Projected CRS in metres for the GeoPackage, Shapefile, DXF and QGIS project, e.g. "
+        f"{NAMED_CRS_HELP}. GeoJSON and KML stay WGS 84 (RFC 7946, KML 2.2) "
+        "[default: WGS 84; DXF in the data's Gauss–Krüger zone].",
+    )(func)
+    func = click.option(
         "--gauss-kruger",
         is_flag=True,
-        help="Also write GeoPackage layers in CGCS2000 3-degree Gauss–Krüger (CM 126°E).",
+        help="Short for --crs with the CGCS2000 3° Gauss–Krüger zone of the data (e.g. "
+        "EPSG:4551 at Changchun).",
     )(func)
     func = click.option(
         "--format",
@@ -319,22 +352,26 @@ def build(
     tianditu_key: str | None,
     keep_key: bool,
     formats: tuple[str, ...],
+    crs: str | None,
     gauss_kruger: bool,
     verbose: int,
     quiet: int,
 ) -> None:
     """Compose, check and write every output.
 
-    Writes into --out: autocity_map.html (web map), report.json and report.md (area check),
-    boundary.geojson and components.geojson (RFC 7946), autocity.gpkg with embedded styles,
-    autocity.qgs, and Shapefile/GeoJSON/KML hand-offs. The folder is replaced only when all
-    of it was written; files autocity-gis did not write are never replaced or removed.
+    Writes into --out, named after the recipe's [city] id (autocity for the embedded one):
+    ID_map.html (web map), report.json and report.md (area check), boundary.geojson and
+    components.geojson (RFC 7946), ID.gpkg with embedded styles, ID.qgs, and
+    Shapefile/GeoJSON/KML hand-offs. The folder is replaced only when all of it was written;
+    files autocity-gis did not write are never replaced or removed. --lang zh writes
+    report.md, the terminal summary, the map and the QGIS layout in Chinese.
 
     \b
     Examples:
       $ autocity-gis build
       $ autocity-gis build --offline --out share/      # for an intranet without internet
       $ autocity-gis build --basemap amap --lang zh    # Amap tiles, overlays in GCJ-02
+      $ autocity-gis build --crs EPSG:4551             # hand-offs in CGCS2000 GK CM 126°E
     Exit status: 0 check passed, 1 check failed (outputs written), 2 bad input or refused
     --out, 3 internal error, 130 interrupted.
     """
@@ -352,14 +389,20 @@ def build(
         keep_key=keep_key,
         formats=formats or None,
         gauss_kruger=gauss_kruger,
+        crs=crs,
         overwrite=overwrite,
         progress=say.step,
     )
-    for line in summary_lines(result.report):
+    for line in summary_lines(result.report, lang=lang):
         say.out(line)
     say.warnings(result.report)
-    say.out(f"wrote {len(result.files)} files into {result.out_dir}/")
-    say.out(f"  web map {result.out_dir / 'autocity_map.html'} ({result.map_bytes / 1e6:.2f} MB)")
+    page = result.map_path or result.out_dir
+    if lang == "zh":
+        say.out(f"已写入 {len(result.files)} 个文件到 {result.out_dir}/")
+        say.out(f"  网页地图 {page}（{result.map_bytes / 1e6:.2f} MB）")
+    else:
+        say.out(f"wrote {len(result.files)} files into {result.out_dir}/")
+        say.out(f"  web map {page} ({result.map_bytes / 1e6:.2f} MB)")
     sys.exit(EXIT_OK if result.report.passed else EXIT_CHECK_FAILED)
 
 
@@ -374,11 +417,18 @@ def build(
     help="Also write report.json and report.md into this folder (earlier reports written by "
     "autocity-gis are replaced; other files are kept).",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="en",
+    show_default=True,
+    help="Language of the summary and report.md (report.json is the same in both).",
+)
 @verbose_opt
 @quiet_opt
 @_exit_statuses
 def validate(
-    recipe: Path | None, as_json: bool, out: str | None, verbose: int, quiet: int
+    recipe: Path | None, as_json: bool, out: str | None, lang: str, verbose: int, quiet: int
 ) -> None:
     """Check the composed area against the stated area.
 
@@ -397,13 +447,13 @@ def validate(
 
     say = _Reporter(verbose - quiet - (1 if as_json else 0))
     if out is not None:
-        report = write_reports_to(recipe, out, progress=say.step)
+        report = write_reports_to(recipe, out, lang=lang, progress=say.step)
     else:
         _, _, report = check(recipe, progress=say.step)
     if as_json:
         click.echo(to_json(report), nl=False)
     else:
-        for line in summary_lines(report):
+        for line in summary_lines(report, lang=lang):
             say.out(line)
         say.warnings(report)
     sys.exit(EXIT_OK if report.passed else EXIT_CHECK_FAILED)
@@ -415,9 +465,10 @@ def validate(
     "--out",
     type=str,
     metavar="FILE",
-    default=str(Path("out") / "autocity_map.html"),
-    show_default=True,
-    help="HTML file to write (an existing one is replaced only if autocity-gis wrote it).",
+    default=None,
+    help="HTML file to write (an existing one is replaced only if autocity-gis wrote it) "
+    "[default: out/ID_map.html, ID the recipe's [city] id: out/autocity_map.html for the "
+    "embedded recipe].",
 )
 @map_options
 @verbose_opt
@@ -425,7 +476,7 @@ def validate(
 @_exit_statuses
 def map_(
     recipe: Path | None,
-    out: str,
+    out: str | None,
     offline: bool,
     basemap: str | None,
     lang: str,
@@ -462,6 +513,13 @@ def map_(
 @recipe_opt
 @out_dir_opt("Folder for the GeoPackage, QGIS project and hand-off files.")
 @export_options
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default="en",
+    show_default=True,
+    help="Language of the QGIS print layout and legend.",
+)
 @verbose_opt
 @quiet_opt
 @_exit_statuses
@@ -469,7 +527,9 @@ def export(
     recipe: Path | None,
     out: str,
     formats: tuple[str, ...],
+    crs: str | None,
     gauss_kruger: bool,
+    lang: str,
     verbose: int,
     quiet: int,
 ) -> None:
@@ -480,6 +540,7 @@ def export(
     Examples:
       $ autocity-gis export --out qgis/ && qgis qgis/autocity.qgs
       $ autocity-gis export --format shp --format kml
+      $ autocity-gis export --crs EPSG:4551 --format dxf --format shp
     Earlier hand-off files written by autocity-gis are replaced together; other files in
     --out are kept, and one with the name of an output is refused.
     Exit status: 0 written, 2 bad input or refused --out, 3 internal error, 130 interrupted.
@@ -488,7 +549,13 @@ def export(
 
     say = _Reporter(verbose - quiet)
     files = run_export(
-        recipe, out, formats=formats or None, gauss_kruger=gauss_kruger, progress=say.step
+        recipe,
+        out,
+        formats=formats or None,
+        gauss_kruger=gauss_kruger,
+        crs=crs,
+        lang=lang,
+        progress=say.step,
     )
     for path in files:
         say.out(str(path))

@@ -6,25 +6,33 @@ Shapefiles (UTF-8 with a ``.cpg`` so Chinese names survive; field names cut to t
 listed in :data:`SHAPEFILE_FIELDS`), RFC 7946 GeoJSON and KML for Google Earth. Every file is
 written under a temporary name and renamed when complete; the Shapefile folder is swapped in
 whole, so an interrupted export never leaves a half-written set.
+
+The GeoPackage, Shapefiles, DXF and QGIS project can be written in any projected CRS in metres
+(:func:`output_crs`, :func:`hand_off_crs`); GeoJSON and KML are WGS 84 by their specifications.
+Files are named after the recipe's city id (:func:`output_stem`, :func:`hand_off_names`).
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from . import qgis
-from ._errors import InputError
+from ._errors import CRSError, InputError
 from ._io import atomic_path, replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
 from ._text import for_xml
@@ -48,9 +56,175 @@ SHAPEFILE_FIELDS: dict[str, str] = {
     "parent_adcode": "parent_adc",
 }
 
+#: The file stem of the embedded recipe (its ``[city] id``): today's output names.
+DEFAULT_STEM = "autocity"
 SHAPEFILE_DIR = "autocity_shp"
 KML_NAME = "autocity.kml"
 DXF_NAME = "autocity.dxf"
+
+#: Projected CRSs planners hand data back in, named in ``--help``: the CGCS2000 3° Gauss–Krüger
+#: zones around Changchun, without and with the zone number in front of the easting.
+NAMED_CRS: dict[str, str] = {
+    "EPSG:4551": "CGCS2000 3° GK CM 126°E",
+    "EPSG:4550": "CGCS2000 3° GK CM 123°E",
+    "EPSG:4530": "CGCS2000 3° GK zone 42 (CM 126°E, zone prefix)",
+    "EPSG:4529": "CGCS2000 3° GK zone 41 (CM 123°E, zone prefix)",
+}
+# Names Windows reserves for devices, whatever the extension: a stem may not be one of them.
+_RESERVED_STEMS = frozenset(
+    ["CON", "PRN", "AUX", "NUL"] + [f"{d}{n}" for d in ("COM", "LPT") for n in range(1, 10)]
+)
+
+
+def output_stem(city_id: str | None) -> str:
+    """Return the file stem of the outputs from a recipe's ``[city] id``.
+
+    Only ASCII letters, digits, ``_`` and ``-`` are kept (anything else becomes ``_``), the
+    stem starts with a letter or digit, is at most 64 characters and is never a device name
+    Windows reserves. An id with nothing usable gives :data:`DEFAULT_STEM`.
+
+    Examples
+    --------
+    >>> output_stem("test_city"), output_stem("../x y"), output_stem("con"), output_stem("")
+    ('test_city', 'x_y', 'con_', 'autocity')
+    """
+    stem = re.sub(r"[^A-Za-z0-9_-]", "_", city_id or "")
+    stem = re.sub(r"^[^A-Za-z0-9]+", "", stem)[:64]
+    if not stem:
+        return DEFAULT_STEM
+    return f"{stem}_" if stem.upper() in _RESERVED_STEMS else stem
+
+
+def hand_off_names(formats: Sequence[str], stem: str = DEFAULT_STEM) -> dict[str, list[str]]:
+    """Return the files and folders each format writes, for a file stem.
+
+    Examples
+    --------
+    >>> hand_off_names(["shp", "dxf"], "test_city")["shp"]
+    ['test_city_shp']
+    """
+    names = {
+        "gpkg": [f"{stem}.gpkg"],
+        "qgs": [f"{stem}.gpkg", f"{stem}.qgs"],
+        "shp": [f"{stem}_shp"],
+        "kml": [f"{stem}.kml"],
+        "geojson": ["boundary.geojson", "components.geojson"],
+        "dxf": [f"{stem}.dxf"],
+    }
+    return {f: names[f] for f in formats if f in names}
+
+
+def output_crs(crs: Any) -> CRS:
+    """Return ``crs`` as a pyproj CRS if it is projected in metres; refuse anything else.
+
+    Hand-offs go to CAD and to planners measuring plane areas and lengths: a geographic CRS or
+    one in feet would give them degrees or feet where they expect metres.
+
+    Parameters
+    ----------
+    crs : str, int or pyproj.CRS
+        E.g. ``"EPSG:4551"``.
+
+    Raises
+    ------
+    CRSError
+        One sentence naming the CRS and what is wrong with it.
+
+    Examples
+    --------
+    >>> output_crs("EPSG:4551").to_epsg()
+    4551
+    """
+    try:
+        parsed = CRS.from_user_input(crs)
+    except Exception:  # pyproj's own CRSError: its text spans lines and says less than this
+        raise CRSError(
+            f"--crs {crs}: not a CRS pyproj knows; give an EPSG code such as EPSG:4551."
+        ) from None
+    if parsed.to_epsg() is None:
+        raise CRSError(
+            f"--crs {crs}: {parsed.name} has no EPSG code, which QGIS and the GeoPackage need; "
+            "give one such as EPSG:4551."
+        )
+    unit = parsed.axis_info[0].unit_name if parsed.axis_info else ""
+    if not parsed.is_projected or unit not in ("metre", "meter"):
+        kind = "geographic (degrees)" if parsed.is_geographic else f"in {unit or 'no unit'}"
+        raise CRSError(
+            f"--crs {crs}: {parsed.name} is {kind}; hand-offs need a projected CRS in metres, "
+            "e.g. EPSG:4551 (CGCS2000 Gauss–Krüger CM 126°E)."
+        )
+    return parsed
+
+
+@dataclass(frozen=True)
+class HandOffCRS:
+    """The CRS each hand-off format is written in, for the report to state.
+
+    Attributes
+    ----------
+    files : tuple of (str, str, str)
+        ``(format, EPSG code, CRS name)`` per format written, e.g.
+        ``("GeoPackage", "EPSG:4551", "CGCS2000 / 3-degree Gauss-Kruger CM 126E")``.
+    """
+
+    files: tuple[tuple[str, str, str], ...]
+
+
+#: How each format is named in the report.
+FORMAT_TITLES = {
+    "gpkg": "GeoPackage",
+    "qgs": "QGIS project",
+    "shp": "Shapefile",
+    "dxf": "DXF",
+    "geojson": "GeoJSON",
+    "kml": "KML",
+}
+
+
+def hand_off_crs_summary(
+    report: ValidationReport,
+    formats: Sequence[str],
+    crs: Any = None,
+    *,
+    gauss_kruger: bool = False,
+) -> HandOffCRS:
+    """Return the CRS of every format :func:`export_all` writes with these options."""
+    target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
+    wgs84 = CRS.from_epsg(qgis.WGS84_EPSG)
+    zone = output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+    project = target or (CRS.from_user_input(report.gk_crs) if report.gk_crs else None)
+    project = project or CRS.from_epsg(qgis.GK_EPSG)
+    chosen = {
+        "gpkg": target or wgs84,
+        "qgs": project,
+        "shp": target or wgs84,
+        "dxf": target or zone,
+        "geojson": wgs84,
+        "kml": wgs84,
+    }
+    return HandOffCRS(
+        tuple(
+            (FORMAT_TITLES[f], f"EPSG:{chosen[f].to_epsg()}", chosen[f].name)
+            for f in FORMATS
+            if f in formats
+        )
+    )
+
+
+def hand_off_crs(
+    report: ValidationReport, crs: Any = None, *, gauss_kruger: bool = False
+) -> CRS | None:
+    """Return the CRS the hand-off files are written in; None for WGS 84 (the default).
+
+    ``crs`` wins; ``gauss_kruger`` means the CGCS2000 Gauss–Krüger zone of the data
+    (``report.gk_crs``, from the boundary's centroid), EPSG:4551 when the data lie outside
+    China's zones.
+    """
+    if crs is not None:
+        return output_crs(crs)
+    if gauss_kruger:
+        return output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+    return None
 
 
 def export_all(
@@ -60,6 +234,9 @@ def export_all(
     *,
     formats: Sequence[str] = DEFAULT_FORMATS,
     gauss_kruger: bool = False,
+    crs: Any = None,
+    stem: str = DEFAULT_STEM,
+    lang: str = "en",
 ) -> list[Path]:
     """Write the hand-off files for GIS users into ``out_dir``.
 
@@ -73,17 +250,24 @@ def export_all(
         Output folder (created if missing).
     formats : sequence of str
         Any of :data:`FORMATS`. ``qgs`` also writes the GeoPackage it references; ``dxf``
-        draws the layers for CAD in the CGCS2000 Gauss–Krüger zone of the data
+        draws the layers for CAD in ``crs``, else the CGCS2000 Gauss–Krüger zone of the data
         (``report.gk_crs``).
     gauss_kruger : bool
-        Also write the GeoPackage layers in CGCS2000 / 3-degree Gauss-Kruger zone 42
-        (EPSG:4530) and list them in the QGIS project.
+        Short for ``crs=report.gk_crs``: the CGCS2000 Gauss–Krüger zone of the data.
+    crs : str, int or pyproj.CRS, optional
+        Projected CRS in metres for the GeoPackage layers, the Shapefiles, the DXF and the
+        QGIS project (see :func:`output_crs`). GeoJSON (RFC 7946) and KML are WGS 84 by their
+        specifications and stay so. Without it the GeoPackage and Shapefiles are in WGS 84.
+    stem : str
+        File stem of the outputs (:func:`output_stem` of the recipe's city id).
+    lang : str
+        ``en`` or ``zh``: language of the QGIS layout and legend.
 
     Returns
     -------
     list of Path
-        The files and folders written: ``autocity.gpkg``, ``autocity.qgs``, the
-        ``autocity_shp`` folder, ``<layer>.geojson`` per layer and ``autocity.kml``.
+        The files and folders written: ``<stem>.gpkg``, ``<stem>.qgs``, the ``<stem>_shp``
+        folder, ``<layer>.geojson`` per layer, ``<stem>.kml`` and ``<stem>.dxf``.
 
     Raises
     ------
@@ -98,18 +282,23 @@ def export_all(
             f"Unknown export format {', '.join(map(repr, unknown))}; "
             f"choose from {', '.join(FORMATS)}."
         )
+    target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
     out = Path(out_dir)
+    names = hand_off_names(FORMATS, stem)
     written: list[Path] = []
     if "gpkg" in formats or "qgs" in formats:
         written.append(
-            qgis.write_geopackage(
-                composition, report, out / qgis.GPKG_NAME, gauss_kruger=gauss_kruger
-            )
+            qgis.write_geopackage(composition, report, out / names["gpkg"][0], crs=target)
         )
     if "qgs" in formats:
         written.append(
             qgis.write_project(
-                composition, report, out / qgis.PROJECT_NAME, gauss_kruger=gauss_kruger
+                composition,
+                report,
+                out / names["qgs"][1],
+                gpkg_name=names["gpkg"][0],
+                crs=target,
+                lang=lang,
             )
         )
     frames = (
@@ -118,16 +307,17 @@ def export_all(
         else {}
     )
     if "shp" in formats:
-        written.append(write_shapefiles(frames, out / SHAPEFILE_DIR))
+        projected = {n: f.to_crs(target) for n, f in frames.items()} if target else frames
+        written.append(write_shapefiles(projected, out / names["shp"][0]))
     if "geojson" in formats:
         written.extend(write_geojson(frames, out))
     if "kml" in formats:
-        written.append(write_kml(frames, out / KML_NAME))
+        written.append(write_kml(frames, out / names["kml"][0]))
     if "dxf" in formats:
         from .cad import write_dxf
 
-        crs = report.gk_crs or DXF_DEFAULT_CRS
-        written.append(write_dxf(frames, out / DXF_NAME, crs=crs))
+        drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+        written.append(write_dxf(frames, out / names["dxf"][0], crs=drawn))
     return written
 
 

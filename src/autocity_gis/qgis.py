@@ -1,9 +1,9 @@
-"""The QGIS hand-off: a styled GeoPackage and a QGIS project that opens on the Auto City.
+"""The QGIS hand-off: a styled GeoPackage and a QGIS project that opens on the composed city.
 
 This module owns the layer tables every hand-off format shares (:func:`layer_frames`), the
 GeoPackage with its default styles in the ``layer_styles`` table the way QGIS reads them
 (:func:`write_geopackage`, :func:`layer_style_qml`, :func:`layer_style_sld`) and the ``.qgs``
-project with grouped layers, the canvas on the Auto City and a print layout
+project with grouped layers, the canvas on the city and a print layout
 (:func:`write_project`). Nothing here imports QGIS: the files are written as plain XML and SQLite
 so the toolkit runs without it; ``tests/qgis_probe.py`` checks them in real QGIS. Colours and
 dash patterns come from :mod:`autocity_gis.style`, so the web map and QGIS look alike.
@@ -65,7 +65,6 @@ WGS84_EPSG = 4326
 
 _QGIS_VERSION = "3.22.16-Białowieża"
 _FONT_SIZE_PT = 9
-_LAYOUT_NAME = "Auto City"
 
 
 # ----------------------------------------------------------------------------- XML text
@@ -236,26 +235,33 @@ def _symbol_xml(name: str, layer_style: style.LayerStyle) -> str:
     )
 
 
-#: Characters per line of a component's legend entry.
+#: Characters per line of a component's legend entry (Chinese characters are twice as wide).
 LEGEND_WRAP_CHARS = 28
+LEGEND_WRAP_CHARS_ZH = 16
 
 
-def _component_styles(frame: gpd.GeoDataFrame) -> list[tuple[str, str, style.LayerStyle]]:
-    """``(id, legend label, style)`` per component, in layer order."""
+def _component_styles(
+    frame: gpd.GeoDataFrame, lang: str = "en"
+) -> list[tuple[str, str, style.LayerStyle]]:
+    """``(id, legend label, style)`` per component, in layer order; ``lang`` of the label."""
+    zh = lang == "zh"
+    first, second = ("name_zh", "name_en") if zh else ("name_en", "name_zh")
     out = []
     for index, row in enumerate(frame.itertuples(index=False)):
         cid = str(row.id)
         accuracy = str(getattr(row, "accuracy", "") or "")
+        name = getattr(row, first, "") or (getattr(row, second, "") if zh else "") or cid
         # Made XML-safe before wrapping: textwrap would turn \v and \f into spaces unseen.
-        label = for_xml(getattr(row, "name_en", "") or cid)
+        label = for_xml(name)
         if accuracy == "estimated":
-            label += " (estimated)"
+            label += "（估算）" if zh else " (estimated)"
         layer_style = style.component_style(cid, accuracy, index)
         if str(getattr(row, "role", "") or "") == "subtract":
-            label += " (subtracted)"
+            label += "（扣除）" if zh else " (subtracted)"
             layer_style = style.SUBTRACTED_STYLE
         # QGIS 3.22 legends do not wrap by width; long zone names would run off the page.
-        label = "\n".join(textwrap.wrap(label, LEGEND_WRAP_CHARS)) or label
+        width = LEGEND_WRAP_CHARS_ZH if zh else LEGEND_WRAP_CHARS
+        label = "\n".join(textwrap.wrap(label, width)) or label
         out.append((cid, label, layer_style))
     return out
 
@@ -469,8 +475,8 @@ CREATE TABLE layer_styles (
 """
 
 _DESCRIPTIONS = {
-    "components": "Components of the Auto City with stated and measured areas (km²)",
-    "boundary": "Composed boundary of the Auto City with target and measured area (km²)",
+    "components": "Components of the composed boundary with stated and measured areas (km²)",
+    "boundary": "Composed boundary with target and measured area (km²)",
     "admin_units": "Parent administrative units, for orientation",
     "overlaps": "Areas claimed by two components",
     "gaps": "Gaps between components narrower than the gap width (enclosed or open to the edge)",
@@ -484,7 +490,7 @@ def write_geopackage(
     report: ValidationReport,
     path: str | Path,
     *,
-    gauss_kruger: bool = False,
+    crs: CRS | str | int | None = None,
 ) -> Path:
     """Write the hand-off layers with their default QGIS styles into one GeoPackage.
 
@@ -496,9 +502,9 @@ def write_geopackage(
         Its area check.
     path : str or Path
         The ``.gpkg`` file to write (replaced atomically if it exists).
-    gauss_kruger : bool
-        Also write every layer reprojected to CGCS2000 / 3-degree Gauss-Kruger zone 42
-        (:data:`GK_EPSG`) as ``<layer>_cgcs2000_gk``.
+    crs : pyproj.CRS, str or int, optional
+        CRS of the layers (a projected CRS in metres, see
+        :func:`autocity_gis.export.output_crs`); WGS 84 (EPSG:4326) when None.
 
     Returns
     -------
@@ -511,9 +517,7 @@ def write_geopackage(
         If the file cannot be written.
     """
     path = Path(path)
-    frames = layer_frames(composition, report)
-    if gauss_kruger:
-        frames.update({f"{n}{GK_SUFFIX}": f.to_crs(GK_EPSG) for n, f in list(frames.items())})
+    frames = _in_crs(layer_frames(composition, report), crs)
     with atomic_path(path) as tmp:
         try:
             for name, frame in frames.items():
@@ -535,6 +539,12 @@ def write_geopackage(
         except (OSError, pyogrio.errors.DataSourceError) as exc:
             raise OutputError(f"{path}: cannot write the GeoPackage ({exc}).") from exc
     return path
+
+
+def _in_crs(
+    frames: dict[str, gpd.GeoDataFrame], crs: CRS | str | int | None
+) -> dict[str, gpd.GeoDataFrame]:
+    return {n: f.to_crs(crs) for n, f in frames.items()} if crs is not None else frames
 
 
 def _write_layer_styles(gpkg: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
@@ -643,19 +653,20 @@ def _maplayer_xml(name: str, frame: gpd.GeoDataFrame, gpkg_name: str) -> str:
     )
 
 
-def _legend_labels(layer: str, frame: gpd.GeoDataFrame) -> str:
+def _legend_labels(layer: str, frame: gpd.GeoDataFrame, lang: str = "en") -> str:
     """Return legend label overrides for categories whose label QGIS would evaluate.
 
     A print layout's legend evaluates ``[% ... %]`` in category labels; the layer panel shows
     them as they are. So the renderer keeps the literal label and the layout's legend gets, for
-    those categories only, a label that evaluates to the same literal text.
+    those categories only, a label that evaluates to the same literal text. In Chinese every
+    category gets one: the layout's legend names the components in Chinese.
     """
     if _base_layer(layer) != "components":
         return ""
     return "".join(
         f'<property key="legend/label-{n}" value={_xml_attr(_qgis_label(label))}/>'
-        for n, (_, label, _) in enumerate(_component_styles(frame))
-        if "[%" in label
+        for n, (_, label, _) in enumerate(_component_styles(frame, lang))
+        if "[%" in label or lang == "zh"
     )
 
 
@@ -673,7 +684,7 @@ def _tree_layer_xml(name: str, gpkg_name: str, *, checked: bool) -> str:
     )
 
 
-#: Layer titles in the print layout's legend.
+#: Layer titles in the print layout's legend, by language.
 LEGEND_TITLES: dict[str, str] = {
     "components": "Components",
     "boundary": "Composed boundary",
@@ -683,13 +694,67 @@ LEGEND_TITLES: dict[str, str] = {
     "subtracted": "Subtracted zones (cut out)",
     "holes": "Holes in the data (enclaves)",
 }
+LEGEND_TITLES_ZH: dict[str, str] = {
+    "components": "组成部分",
+    "boundary": "合成边界",
+    "admin_units": "行政区划",
+    "overlaps": "组成部分之间的重叠",
+    "gaps": "组成部分之间的缝隙",
+    "subtracted": "扣除区域",
+    "holes": "数据中的孔洞（飞地）",
+}
 
 #: Layer tree of the project: (group title, layers top to bottom). Drawing follows this order.
-PROJECT_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+#: The ``None`` group is the city's own, titled with the recipe's name.
+PROJECT_GROUPS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
     ("Diagnostics", ("overlaps", "gaps", "holes", "subtracted")),
-    ("Auto City", ("boundary", "components")),
+    (None, ("boundary", "components")),
     ("Administrative units", ("admin_units",)),
 )
+_GROUPS_ZH = {"Diagnostics": "检查结果", "Administrative units": "行政区划"}
+
+
+#: Characters per line of a group title in the layout's legend (a larger font than entries).
+LEGEND_GROUP_WRAP_CHARS = 24
+LEGEND_GROUP_WRAP_CHARS_ZH = 13
+
+
+def _legend_group(title: str, zh: bool) -> str:
+    """Return a group title wrapped for the layout's legend (the layer panel keeps it whole).
+
+    QGIS 3.22 legends do not wrap by width, and the city's name would run off the page.
+    """
+    # Made XML-safe before wrapping: textwrap would turn \v and \f into spaces unseen.
+    shown = for_xml(title)
+    width = LEGEND_GROUP_WRAP_CHARS_ZH if zh else LEGEND_GROUP_WRAP_CHARS
+    return "\n".join(textwrap.wrap(shown, width)) or shown
+
+
+def layout_texts(report: ValidationReport, lang: str = "en") -> tuple[str, str]:
+    """Return the print layout's title and subtitle from the recipe's names and the check.
+
+    In Chinese the title is the Chinese name (the English one when there is none) and the
+    subtitle writes areas as Chinese planning documents do (:mod:`autocity_gis._zh`).
+    """
+    if lang == "zh":
+        from ._zh import zh_areas, zh_km2, zh_pct
+
+        title = report.name_zh or report.name_en
+        subtitle = (
+            f"合成面积{zh_areas(report.composed_km2, report.units)}，"
+            f"公布面积{zh_km2(report.target_km2)}，相差{zh_pct(report.delta_pct)}"
+        )
+        if report.estimated:
+            subtitle += "；虚线轮廓：估算范围"
+        return title, subtitle
+    title = " ".join(n for n in (report.name_zh, report.name_en) if n)
+    subtitle = (
+        f"Composed {report.composed_km2:,.1f} km² vs stated {report.target_km2:,.1f} km² "
+        f"({report.delta_pct:+.2f}%)"
+    )
+    if report.estimated:
+        subtitle += " · dashed outlines: estimated geometry"
+    return title, subtitle
 
 
 def write_project(
@@ -698,15 +763,15 @@ def write_project(
     path: str | Path,
     *,
     gpkg_name: str = GPKG_NAME,
-    gauss_kruger: bool = False,
-    project_epsg: int = GK_EPSG,
+    crs: CRS | str | int | None = None,
+    lang: str = "en",
 ) -> Path:
     """Write a QGIS project that shows the GeoPackage next to it.
 
     The project references the GeoPackage by relative path, groups the layers (diagnostics on
-    top, then the Auto City, then administrative units; the Gauss-Kruger copies in an
-    unchecked group), opens with the canvas on the boundary, measures on the WGS 84 ellipsoid
-    and holds an A4 print layout with title, map, legend, scale bar and north arrow.
+    top, then the city's own group named after the recipe, then administrative units), opens
+    with the canvas on the boundary, measures on the WGS 84 ellipsoid and holds an A4 print
+    layout with title, map, legend, scale bar and north arrow, titled from the recipe's names.
 
     Parameters
     ----------
@@ -718,11 +783,13 @@ def write_project(
         The ``.qgs`` file to write (replaced atomically if it exists).
     gpkg_name : str
         File name of the GeoPackage, in the same folder as ``path``.
-    gauss_kruger : bool
-        Whether the GeoPackage has the ``*_cgcs2000_gk`` layers (see :func:`write_geopackage`).
-    project_epsg : int
-        Project CRS. Defaults to the Gauss-Kruger zone so the map and layout keep true shapes
-        and the scale bar reads in metres; the layers themselves stay in EPSG:4326.
+    crs : pyproj.CRS, str or int, optional
+        The CRS the GeoPackage's layers are in (as given to :func:`write_geopackage`) and the
+        project's CRS. When None the layers are in EPSG:4326 and the project is in the
+        CGCS2000 Gauss–Krüger zone of the data (``report.gk_crs``, else :data:`GK_EPSG`), so
+        the map and layout keep true shapes and the scale bar reads in metres.
+    lang : str
+        ``en`` or ``zh``: language of the layout's title, subtitle, legend and group names.
 
     Returns
     -------
@@ -730,32 +797,27 @@ def write_project(
         ``path``.
     """
     path = Path(path)
-    frames = layer_frames(composition, report)
+    frames = _in_crs(layer_frames(composition, report), crs)
+    project_crs = crs if crs is not None else report.gk_crs
+    project_epsg = (CRS.from_user_input(project_crs).to_epsg() if project_crs else None) or GK_EPSG
+    zh = lang == "zh"
+    city = (report.name_zh or report.name_en) if zh else (report.name_en or report.name_zh)
     groups: list[tuple[str, list[str], bool]] = [
-        (title, [n for n in names if n in frames], True) for title, names in PROJECT_GROUPS
-    ]
-    if gauss_kruger:
-        gk_frames = {f"{n}{GK_SUFFIX}": f.to_crs(GK_EPSG) for n, f in frames.items()}
-        frames.update(gk_frames)
-        groups.append(
-            (
-                "CGCS2000 / Gauss-Krüger zone 42",
-                [f"{n}{GK_SUFFIX}" for _, names, _ in groups for n in names],
-                False,
-            )
+        (
+            city if title is None else (_GROUPS_ZH[title] if zh else title),
+            [n for n in names if n in frames],
+            True,
         )
+        for title, names in PROJECT_GROUPS
+    ]
     groups = [g for g in groups if g[1]]
+    legend_titles = LEGEND_TITLES_ZH if zh else LEGEND_TITLES
 
+    wgs_bounds = frames["boundary"].to_crs(WGS84_EPSG).total_bounds
     to_project = Transformer.from_crs(WGS84_EPSG, project_epsg, always_xy=True)
-    bounds = to_project.transform_bounds(*frames["boundary"].total_bounds)
+    bounds = to_project.transform_bounds(*wgs_bounds)
     canvas = _fit_extent(bounds, 16, 10)
-    title = f"{report.name_zh} {report.name_en}"
-    subtitle = (
-        f"Composed {report.composed_km2:,.1f} km² vs stated {report.target_km2:,.1f} km² "
-        f"({report.delta_pct:+.2f}%)"
-    )
-    if report.estimated:
-        subtitle += " · dashed outlines: estimated geometry"
+    title, subtitle = layout_texts(report, lang)
 
     tree = "".join(
         f"<layer-tree-group name={_xml_attr(g)} "
@@ -767,14 +829,15 @@ def write_project(
     )
     order = [n for _, names, _ in groups for n in names]
     legend = "".join(
-        f'<layer-tree-group name={_xml_attr(g)} checked="Qt::Checked" expanded="1">'
+        f'<layer-tree-group name={_xml_attr(_legend_group(g, zh))} checked="Qt::Checked" '
+        'expanded="1">'
         "<customproperties/>"
         + "".join(
             f"<layer-tree-layer id={_xml_attr(_layer_id(n))} name={_xml_attr(n)} "
             f'source={_xml_attr(_datasource(gpkg_name, n))} providerKey="ogr" '
             'checked="Qt::Checked" expanded="1"><customproperties>'
-            f'<property key="legend/title-label" value={_xml_attr(LEGEND_TITLES[n])}/>'
-            f"{_legend_labels(n, frames[n])}</customproperties></layer-tree-layer>"
+            f'<property key="legend/title-label" value={_xml_attr(legend_titles[n])}/>'
+            f"{_legend_labels(n, frames[n], lang)}</customproperties></layer-tree-layer>"
             for n in names
         )
         + "</layer-tree-group>"
@@ -806,7 +869,7 @@ def write_project(
         '<Measurement><DistanceUnits type="QString">meters</DistanceUnits>'
         '<AreaUnits type="QString">km2</AreaUnits></Measurement>'
         "</properties>"
-        f"<Layouts>{_layout_xml(title, subtitle, _fit_extent(bounds, 190, 165), legend)}"
+        f"<Layouts>{_layout_xml(title, subtitle, _fit_extent(bounds, 190, 165), legend, zh)}"
         "</Layouts>"
         f'<ProjectViewSettings UseProjectScales="0" rotation="0">'
         f"<DefaultViewExtent {_extent_attrs(canvas)}>{srs}</DefaultViewExtent>"
@@ -860,7 +923,9 @@ def _extent_attrs(extent: Sequence[float]) -> str:
     return " ".join(f"{k}={_xml_attr(repr(float(v)))}" for k, v in zip(keys, extent, strict=True))
 
 
-def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_tree: str) -> str:
+def _layout_xml(
+    title: str, subtitle: str, map_extent: Sequence[float], legend_tree: str, zh: bool = False
+) -> str:
     """Return an A4 landscape layout: title, map, legend, scale bar and north arrow."""
     page = (
         _item(_PAGE, "", 0, 0, 297, 210, 0) + '<FrameColor red="0" green="0" blue="0" alpha="255"/>'
@@ -922,7 +987,8 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
             80,
             120,
             3,
-            f'title="Legend" map_uuid="{_map_uuid()}" resizeToContents="1" symbolWidth="7" '
+            f'title="{"图例" if zh else "Legend"}" map_uuid="{_map_uuid()}" resizeToContents="1" '
+            'symbolWidth="7" '
             'symbolHeight="4" columnCount="1" boxSpace="2" columnSpace="2" lineSpacing="1" '
             'wrapChar="" splitLayer="0" equalColumnWidth="0" titleAlignment="1" '
             'symbolAlignment="1" fontColor="#000000" rasterBorder="1" legendFilterByAtlas="0"',
@@ -963,7 +1029,7 @@ def _layout_xml(title: str, subtitle: str, map_extent: Sequence[float], legend_t
         + "</LayoutItem>"
     )
     return (
-        f'<Layout name={_xml_attr(_LAYOUT_NAME)} units="mm" printResolution="300" '
+        f'<Layout name={_xml_attr(title)} units="mm" printResolution="300" '
         'worldFileMap="">'
         f"<PageCollection>{page}</PageCollection>"
         f"{map_item}{title_item}{subtitle_item}{legend}{scalebar}{north}</Layout>"

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._io import staged_outputs, write_text
 from ._text import finite_json, for_json, for_terminal
 from ._text import for_markdown as _md
 from .recipe import UNITS as UNIT_FACTORS
 from .validate import ValidationReport, in_units
+
+if TYPE_CHECKING:
+    from .export import HandOffCRS
 
 #: How each unit is written for people (km² stays the reference).
 UNIT_LABELS = {"km2": "km²", "ha": "ha (公顷)", "mu": "mu (亩)"}
@@ -60,13 +63,19 @@ def to_json(report: ValidationReport) -> str:
     return for_json(to_dict(report), indent=2) + "\n"
 
 
-def to_markdown(report: ValidationReport) -> str:
+def to_markdown(
+    report: ValidationReport, lang: str = "en", hand_off: HandOffCRS | None = None
+) -> str:
     """Return the report as a Markdown document for people.
 
     Parameters
     ----------
     report : ValidationReport
         The check's result.
+    lang : str
+        ``en``, or ``zh`` for the Chinese document of :func:`autocity_gis.report_zh.to_markdown_zh`.
+    hand_off : HandOffCRS, optional
+        The CRS of each hand-off file (``build``), stated in a last section.
 
     Returns
     -------
@@ -76,6 +85,10 @@ def to_markdown(report: ValidationReport) -> str:
         (stated and measured), subtracted zones, overlaps, gaps and holes, missing parts. Table
         cells are escaped so user text cannot break the layout.
     """
+    if lang == "zh":
+        from .report_zh import to_markdown_zh
+
+        return to_markdown_zh(report, hand_off)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"# Area check: {_md(report.name_en)} ({_md(report.name_zh)})",
@@ -194,6 +207,18 @@ def to_markdown(report: ValidationReport) -> str:
             f"{s.vertices_before} → {s.vertices_after} |"
             for s in report.web_simplification
         ]
+    if hand_off is not None:
+        lines += [
+            "",
+            "## Coordinate reference systems of the files",
+            "",
+            "GeoJSON and KML are in WGS 84 longitude/latitude, as RFC 7946 and KML 2.2 require; "
+            "the areas above are geodesic and do not depend on the files' CRS.",
+            "",
+            "| file | CRS | name |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {f} | {code} | {_md(name)} |" for f, code, name in hand_off.files]
     return "\n".join(lines) + "\n"
 
 
@@ -426,8 +451,10 @@ def diagnostic_summary_lines(report: ValidationReport) -> list[str]:
     return lines
 
 
-def summary_lines(report: ValidationReport) -> list[str]:
+def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
     """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
+
+    ``lang="zh"`` gives them in Chinese (:func:`autocity_gis.report_zh.summary_lines_zh`).
 
     Warnings are not among them: :func:`warning_lines` gives those, printed after.
 
@@ -435,6 +462,10 @@ def summary_lines(report: ValidationReport) -> list[str]:
     :func:`autocity_gis._text.for_terminal`, so a name cannot move the cursor, clear the screen,
     reorder the line or start a new one.
     """
+    if lang == "zh":
+        from .report_zh import summary_lines_zh
+
+        return summary_lines_zh(report)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"{verdict}: composed {report.composed_km2:.2f} km² vs stated {report.target_km2:g} km² "

@@ -428,7 +428,8 @@ def _title_panel(
     if chosen.datum == "GCJ02":
         datum_line += f" ({t['shifted']})"
     basemap = (chosen.name_zh if ln.zh else chosen.name_en) if chosen.url else t["no_basemap"]
-    data_dates = dates(composition.components, composition.context)
+    # The date of the data composed, not of the context layer drawn for orientation.
+    data_dates = dates(composition.components)
     return {
         "heading": first,
         "sub": second,
