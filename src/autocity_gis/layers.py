@@ -450,8 +450,8 @@ def _shown_values(values: list[str]) -> str:
     return shown + (f" (and {len(values) - 5} more)" if len(values) > 5 else "")
 
 
-def _present(column: Any, count: int = 8) -> str:
-    """Return the first few distinct values of a column, for an error message."""
+def _present(column: Any, count: int = 30) -> str:
+    """Return up to a few dozen distinct values of a column, for an error message."""
     distinct = list(dict.fromkeys(str(v) for v in column.tolist()))
     shown = ", ".join(repr(_short(v, 40)) for v in distinct[:count])
     more = len(distinct) - count
