@@ -118,3 +118,26 @@ def test_commands_use_the_recipe_of_the_current_folder(
     assert json.loads(result.stdout)["target_km2"] == 36.0
     quiet = CliRunner().invoke(cli, ["validate", "-q", "--json"])
     assert "using the recipe" not in quiet.stderr
+
+
+def test_a_layer_of_many_zones_becomes_one_block(tmp_path: Path) -> None:
+    cells = [
+        shapely.box(
+            440000 + 1000 * (i % 8),
+            4860000 + 1000 * (i // 8),
+            441000 + 1000 * (i % 8),
+            4861000 + 1000 * (i // 8),
+        )
+        for i in range(40)
+    ]
+    frame = gpd.GeoDataFrame(
+        {"ZONE": [f"Z{i:02d}" for i in range(40)]}, geometry=cells, crs="EPSG:4551"
+    )
+    frame.to_file(tmp_path / "plan.gpkg", driver="GPKG")
+    recipe, _ = write_starter([tmp_path / "plan.gpkg"], tmp_path / "autocity.toml")
+    text = recipe.read_text(encoding="utf-8")
+    assert text.count("[[components]]") == 1 and 'id_column = "ZONE"' in text
+    loaded = load_recipe(filled(recipe, 40.0))
+    assert len(loaded.components) == 40
+    _, _, report = api.check(loaded)
+    assert report.composed_km2 == pytest.approx(40.0, rel=2e-3)  # 40 plane km² at GK scale

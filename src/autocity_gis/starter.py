@@ -21,8 +21,9 @@ from typing import Any
 from ._errors import InputError, OutputError
 from ._text import for_terminal, for_utf8
 
-#: Most components a starter lists one by one; more are summarised in a comment.
-MAX_COMPONENTS = 60
+#: Most components a starter lists one block each (so each stated area can be filled in); a
+#: layer with more ids becomes one ``id_column`` block for the whole layer.
+ONE_BY_ONE = 12
 # Column names that usually hold what the starter looks for (case-insensitive): English GIS
 # habits, and the pinyin abbreviations of Chinese land-survey (三调) and planning data.
 _ID_NAMES = ("id", "code", "zone_id", "bsm", "xzqdm", "dm", "layer")
@@ -269,17 +270,37 @@ def _component_blocks(summary: LayerSummary, folder: Path, used: set[str]) -> li
             "# no identifying column found: one component for the whole layer",
             *_block(_free_id(stem, used, stem), {"name_en": stem}, source, {}),
         ]
+    if len(summary.ids) > ONE_BY_ONE:
+        return [*head, *_layer_block(summary, source)]
     blocks = head
-    for value, zh, en in summary.ids[:MAX_COMPONENTS]:
+    for value, zh, en in summary.ids:
         names = {"name_en": en or value, "name_zh": zh}
         flt = {summary.id_column: value}
         blocks += _block(_free_id(value, used, Path(rel).stem), names, source, flt)
-    if len(summary.ids) > MAX_COMPONENTS:
-        blocks.append(
-            f"# … and {len(summary.ids) - MAX_COMPONENTS} more values of "
-            f"'{_comment(summary.id_column)}'"
-        )
     return blocks
+
+
+def _layer_block(summary: LayerSummary, source: list[str]) -> list[str]:
+    """One block for the whole layer: a component per value of the id column."""
+    assert summary.id_column is not None
+    lines = [
+        f"# {len(summary.ids)} values of '{_comment(summary.id_column)}': one block makes a "
+        "component of each (features sharing a value are merged)",
+        "[[components]]",
+        *source,
+        f"id_column = {_toml(summary.id_column)}",
+    ]
+    for key, column in (
+        ("name_zh_column", summary.name_zh_column),
+        ("name_en_column", summary.name_en_column),
+    ):
+        if column:
+            lines.append(f"{key} = {_toml(column)}")
+    lines += [
+        '# stated_area_column = ""           # a column of published areas in km², if any',
+        "",
+    ]
+    return lines
 
 
 def _block(cid: str, names: dict[str, str], source: list[str], flt: dict[str, str]) -> list[str]:
