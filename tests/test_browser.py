@@ -260,3 +260,21 @@ def test_payloads_show_literally(
             assert features[layer]["popup"].count(text) >= 5, (label, layer)
         assert features["boundary"]["tip"][0] == text, label
         assert features["overlaps"]["tip"].count(text) == 2, label  # the two component ids
+
+
+def test_default_page_draws_with_the_network_cut(browser_ready: None, tmp_path: Path) -> None:
+    """What `make run` writes, opened on an intranet: every overlay, and one line on the tiles."""
+    from autocity_gis.api import build
+
+    build(out=tmp_path / "out", lang="zh")  # online: OpenStreetMap tiles, not --offline
+    seen = run_check(
+        tmp_path / "out" / "autocity_map.html", tmp_path, ARTIFACTS / "online_blocked_map.png"
+    )
+    assert seen["page_errors"] == []
+    ids = [o["id"] for o in seen["overlays"]]
+    assert ids == ["context", "auto_etdz", "xixin", "daling", "fanjiatun", "boundary"]
+    # The only requests are basemap tiles (all refused here); no script or style is fetched.
+    assert seen["requests"] and all(
+        r.startswith("https://tile.openstreetmap.org/") for r in seen["requests"]
+    )
+    assert "底图瓦片无法加载" in seen["title"]

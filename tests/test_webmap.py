@@ -22,7 +22,7 @@ import pytest
 import shapely
 from shapely.geometry import Polygon
 
-from autocity_gis import style, webmap
+from autocity_gis import _offline, style, webmap
 from autocity_gis._errors import InputError
 from autocity_gis.compose import Composition
 from autocity_gis.validate import ComponentArea, ValidationReport
@@ -318,13 +318,19 @@ def test_offline_page_has_no_remote_resources(tmp_path: Path) -> None:
     assert out.bytes == len(out.path.read_bytes()) < 1_000_000
 
 
-def test_online_page_pins_the_vendored_versions(tmp_path: Path) -> None:
+def test_online_page_is_self_contained_too(tmp_path: Path) -> None:
+    # Every page carries Leaflet and its plugins, so it draws with the network cut; an online
+    # page differs from an offline one only in that it may load basemap tiles.
     comp, report = sample_inputs()
-    out = webmap.write_map(comp, report, tmp_path / "map.html")
+    out = webmap.write_map(comp, report, tmp_path / "map.html", lang="zh")
     page = out.path.read_text(encoding="utf-8")
-    srcs = re.findall(r'<script src="([^"]+)"', page)
-    srcs += re.findall(r'<link rel="stylesheet" href="([^"]+)"', page)
-    assert srcs and all(re.match(r"https://cdn\.jsdelivr\.net/npm/[^/]+@\d", s) for s in srcs), srcs
+    assert out.basemap == "osm" and not out.offline
+    assert not re.findall(r'<script src="|<link rel="stylesheet"', page)
+    head = page[: page.index('<script type="application/json"')]
+    assert not _offline.REMOTE_RESOURCE.search(head)
+    for asset in _offline.ASSETS.values():  # each inlined copy names its pinned release
+        assert f"/* {asset.package}@{asset.version} */" in page
+    assert '<html lang="zh-CN">' in page
     assert "jquery" not in page and "bootstrap" not in page and "fontawesome" not in page
 
 

@@ -392,7 +392,8 @@ def build(
         Output folder. A folder holding only earlier autocity-gis outputs is replaced whole;
         a folder holding anything else is refused unless ``overwrite``.
     offline : bool
-        Make the web map a single self-contained file that loads nothing from the network.
+        The web map loads nothing from the network, basemap tiles included (every page is
+        self-contained; offline, the basemap defaults to none).
     basemap : str, optional
         Basemap name (see :data:`autocity_gis.webmap.BASEMAPS`); the map's default when None.
     lang : str

@@ -222,8 +222,9 @@ def map_options(func: F) -> F:
             click.option(
                 "--offline",
                 is_flag=True,
-                help="One self-contained HTML file that makes no network request "
-                "(basemap defaults to none).",
+                help="No basemap tiles either, so the page makes no network request at all "
+                "(basemap defaults to none). Every page carries its scripts and data and draws "
+                "its overlays without network; this also drops the tiles.",
             ),
             click.option(
                 "--basemap",

@@ -16,9 +16,10 @@ shared) at the largest tolerance of :data:`TOLERANCE_LADDER_M` that changes no l
 area by more than :data:`MAX_AREA_CHANGE_PCT` (:mod:`._geometry`). Basemaps come from
 :data:`BASEMAPS`; on a GCJ-02 basemap the overlays are shifted into GCJ-02
 (:func:`autocity_gis.datum.convert_frame`) and the layer control offers only basemaps of that
-datum. ``write_map(..., offline=True)`` inlines every script, stylesheet and icon from the
-vendored releases (:mod:`autocity_gis._offline`); offline, the basemap defaults to ``"none"`` so
-the page makes no network request at all.
+datum. Every page inlines every script, stylesheet and icon from the vendored releases
+(:mod:`autocity_gis._offline`), so its overlays draw with the network cut (the title panel says
+so in one line when tiles cannot load); ``write_map(..., offline=True)`` also defaults the
+basemap to ``"none"``, so the page makes no network request at all.
 """
 
 from __future__ import annotations
@@ -190,7 +191,7 @@ def _build(
         composition, report, geometry, basemap=basemap, lang=lang, key=key, keep_key=keep_key
     )
     return _Built(
-        map=_page.new_map(document),
+        map=_page.new_map(document, lang=lang),
         datum=chosen.datum,
         overlays=tuple(layer["id"] for layer in document["layers"]),
         simplification=geometry.simplification,

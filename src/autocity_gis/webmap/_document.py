@@ -41,6 +41,7 @@ _SCRIPT_TEXT = (
     "perimeter",
     "geodesic_note",
     "tianditu_prompt",
+    "tiles_failed",
 )
 _HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
 
@@ -97,6 +98,8 @@ def build_document(
         "version": DOCUMENT_VERSION,
         "title": title,
         "text": {k: ln.text[k] for k in _SCRIPT_TEXT},
+        # Chinese maps measure in metres only (the scale bar shows no miles).
+        "metric_only": lang == "zh",
         "bounds": _leaflet_bounds(geometry.bounds),
         "basemaps": offered,
         "tianditu": {

@@ -75,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "perimeter": "Perimeter",
         "geodesic_note": "geodesic, WGS 84 ellipsoid",
         "tianditu_prompt": "Tianditu key (tk) for the basemap tiles:",
+        "tiles_failed": "Basemap tiles cannot be loaded (no network?); the overlays are complete.",
         "no_basemap": "no basemap",
     },
     "zh": {
@@ -139,6 +140,7 @@ TEXT: dict[str, dict[str, str]] = {
         "perimeter": "周长",
         "geodesic_note": "WGS 84 椭球",
         "tianditu_prompt": "天地图密钥（tk）：",
+        "tiles_failed": "底图瓦片无法加载（没有网络？）；叠加图层完整。",
         "no_basemap": "无底图",
     },
 }

@@ -36,6 +36,8 @@ from .. import _offline
 CSS_SLOT = "<!-- acg:css -->"
 JS_SLOT = "<!-- acg:js -->"
 DATA_SLOT = "<!-- acg:data -->"
+#: The page's ``<html lang>`` for each interface language.
+HTML_LANG = {"en": "en", "zh": "zh-CN"}
 #: Element id of the data island.
 DATA_ID = "acg-data"
 #: The page's own script files, in the order they are joined.
@@ -54,7 +56,7 @@ class _Page(Figure):
 
     _template = Template(
         "<!DOCTYPE html>\n"
-        "<html>\n"
+        '<html lang="{{ this.lang }}">\n'
         "<head>\n"
         "    {{ this.header.render(**kwargs) }}\n"
         f"    {CSS_SLOT}\n"
@@ -70,9 +72,11 @@ class _Page(Figure):
         "</html>\n"
     )
 
-    def __init__(self, document: dict[str, Any]) -> None:
+    def __init__(self, document: dict[str, Any], lang: str = "en") -> None:
         super().__init__()
         self.document = document
+        # A fixed value from this table, never text from the data: the template renders it.
+        self.lang = HTML_LANG[lang]
 
     def render_shell(self, **kwargs: Any) -> str:
         """Render the fixed page, placeholders still in place (no data, no own script)."""
@@ -98,23 +102,26 @@ class _Start(JSCSSMixin):
         self._name = "AcgStart"
 
 
-def new_map(document: dict[str, Any]) -> folium.Map:
+def new_map(document: dict[str, Any], *, lang: str = "en") -> folium.Map:
     """Return the fixed folium map of a page whose root carries ``document``.
 
     Parameters
     ----------
     document : dict
         The page's data (:func:`._document.build_document`).
+    lang : str
+        The interface language (``en`` or ``zh``), for ``<html lang>``.
 
     Returns
     -------
     folium.Map
         A map with no layers: the page's script adds them from the data.
     """
-    m = folium.Map(location=None, tiles=None, control_scale=True, zoom_start=10, max_zoom=19)
+    # The scale bar is added by the page's script (metric only in Chinese).
+    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_start=10, max_zoom=19)
     m.default_js = _offline.links("leaflet")
     m.default_css = _offline.links("leaflet_css")
-    _Page(document).add_child(m)
+    _Page(document, lang).add_child(m)
     _Start().add_to(m)
     return m
 
@@ -135,16 +142,17 @@ def assemble(m: folium.Map, *, offline: bool) -> str:
     m : folium.Map
         The map.
     offline : bool
-        Inline the vendored libraries (before any data is in the page).
+        Kept for the callers' record: every page is self-contained now -- the vendored
+        libraries are inlined (before any data is in the page) whether or not the page may
+        load basemap tiles, so its overlays draw with the network cut.
 
     Returns
     -------
     str
         The HTML page.
     """
-    shell = render_shell(m)
-    if offline:
-        shell = _offline.inline_assets(shell)
+    del offline  # every page is self-contained; offline only changes the basemap choice
+    shell = _offline.inline_assets(render_shell(m))
     page = m.get_root()
     assert isinstance(page, _Page)
     return splice_data(splice_own_assets(shell), page.document)

@@ -128,10 +128,27 @@
 
   // A basemap that needs a key is left out while there is none: no tile is ever requested
   // with an empty key.
-  function addBasemaps(map, basemaps, key, control) {
+  // One line in the title panel when tiles cannot be loaded (an intranet, a train): the
+  // overlays are in the page and complete, only the background is missing.
+  function noticeTileFailures(layer, text) {
+    var said = false;
+    layer.eachLayer ? layer.eachLayer(watch) : watch(layer);
+    function watch(tiles) {
+      tiles.on("tileerror", function () {
+        var title = document.getElementById("acg-title");
+        if (said || !title) return;
+        said = true;
+        var note = el("p", "acg-tiles-failed", title);
+        note.textContent = text;
+      });
+    }
+  }
+
+  function addBasemaps(map, basemaps, key, control, text) {
     basemaps.forEach(function (b) {
       if (b.needs_key && !key) return;
       var layer = basemapLayer(b, key);
+      noticeTileFailures(layer, text.tiles_failed);
       layer.acgLabel = line([[b.label, ""]], el("span", "acg-label"));
       control.addBaseLayer(layer, "");
       if (b.shown) layer.addTo(map);
@@ -225,7 +242,8 @@
     }
     var key = window.acgTiandituKey(data.tianditu, data.text.tianditu_prompt);
     var control = new LayerControl(null, null, { position: "topright", collapsed: true });
-    addBasemaps(map, data.basemaps, key, control);
+    addBasemaps(map, data.basemaps, key, control, data.text);
+    L.control.scale({ imperial: !data.metric_only }).addTo(map);
     addOverlays(map, data.layers, control);
     panel(map, "acg-title", "topright", titlePanel(data.panels.title));
     panel(map, "acg-summary", "topright", summaryPanel(data.panels.summary));
