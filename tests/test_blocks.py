@@ -211,3 +211,42 @@ def test_missing_stated_areas_leave_the_component_unjudged() -> None:
     assert a.passed is True and a.stated_km2 == pytest.approx(geod_km2(ZONES[0]), rel=1e-4)
     assert b.passed is None and b.stated_km2 is None
     assert report.stated_missing == ("b",)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_terminal_lists_a_large_block_in_a_few_lines(lang: str) -> None:
+    from autocity_gis.report import TERMINAL_COMPONENTS, summary_lines
+
+    # 120 cells of one layer; every tenth is stated at half its size, so it fails.
+    cells = [
+        cell(
+            125.0 + 0.01 * (i % 20),
+            43.6 + 0.01 * (i // 20),
+            125.01 + 0.01 * (i % 20),
+            43.61 + 0.01 * (i // 20),
+        )
+        for i in range(120)
+    ]
+    stated = [geod_km2(g) / (2 if i % 10 == 0 else 1) for i, g in enumerate(cells)]
+    zones = gpd.GeoDataFrame(
+        {"code": [f"z{i:03d}" for i in range(120)], "km2": stated}, geometry=cells, crs=4326
+    )
+    recipe = {
+        "city": {
+            "name_en": "Grid",
+            "target_km2": sum(geod_km2(g) for g in cells),
+            "tolerance_pct": 5.0,
+        },
+        "components": [{"layer": zones, "id_column": "code", "stated_area_column": "km2"}],
+    }
+    _, _, report = ag.check(recipe)
+    assert len(report.failed_components) == 12
+    lines = summary_lines(report, lang=lang)
+    listed = [line for line in lines if line.startswith("  z") or line.startswith("  code_")]
+    assert len(listed) == TERMINAL_COMPONENTS
+    # every failing component is among the listed ones; the rest are counted
+    for cid in report.failed_components:
+        assert any(line.lstrip().startswith(cid) for line in listed), cid
+    assert any("80" in line and ("more components" in line or "另有" in line) for line in lines)
+    verdict = next(line for line in lines if "(+2)" in line)
+    assert verdict.count("z") == 10  # ten failing ids named, the other two counted

@@ -18,7 +18,7 @@ from ._io import staged_outputs, write_text
 from ._text import finite_json, for_json, for_terminal
 from ._text import for_markdown as _md
 from .recipe import UNITS as UNIT_FACTORS
-from .validate import ValidationReport, in_units
+from .validate import ComponentArea, ValidationReport, in_units
 
 if TYPE_CHECKING:
     from .export import HandOffCRS
@@ -222,7 +222,34 @@ def to_markdown(
     return "\n".join(lines) + "\n"
 
 
-def _component_verdict(report: ValidationReport) -> list[str]:
+#: Components the terminal lists one by one (failing ones first); report.md lists every one.
+TERMINAL_COMPONENTS = 40
+
+
+def terminal_components(report: ValidationReport) -> tuple[list[ComponentArea], int]:
+    """Return the components the terminal lists, in recipe order, and how many it leaves out.
+
+    A layer-wide block can make thousands of components: the terminal shows every failing one
+    (up to :data:`TERMINAL_COMPONENTS`) and fills up with the others; report.md has them all.
+    """
+    components = list(report.components)
+    if len(components) <= TERMINAL_COMPONENTS:
+        return components, 0
+    failing = [c for c in components if c.passed is False][:TERMINAL_COMPONENTS]
+    others = [c for c in components if c.passed is not False]
+    keep = {id(c) for c in [*failing, *others[: TERMINAL_COMPONENTS - len(failing)]]}
+    shown = [c for c in components if id(c) in keep]
+    return shown, len(components) - len(shown)
+
+
+def some_ids(ids: tuple[str, ...] | list[str], sep: str, limit: int | None) -> str:
+    """Join ``ids``, the first ``limit`` of them and a count of the rest when ``limit`` is set."""
+    if limit is None or len(ids) <= limit:
+        return sep.join(ids)
+    return sep.join(ids[:limit]) + f"{sep}… (+{len(ids) - limit})"
+
+
+def _component_verdict(report: ValidationReport, limit: int | None = None) -> list[str]:
     """Lines saying how the components' own checks entered the verdict (plain text)."""
     judged = [c for c in report.components if c.passed is not None]
     if not judged:
@@ -235,7 +262,7 @@ def _component_verdict(report: ValidationReport) -> list[str]:
         if report.components_must_pass
         else "reported only (the recipe sets components_must_pass = false)"
     )
-    return [f"Components outside their tolerance: {', '.join(failed)}; {rule}."]
+    return [f"Components outside their tolerance: {some_ids(failed, ', ', limit)}; {rule}."]
 
 
 def _plane_section(report: ValidationReport) -> list[str]:
@@ -471,7 +498,8 @@ def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
         f"{verdict}: composed {report.composed_km2:.2f} km² vs stated {report.target_km2:g} km² "
         f"({report.delta_pct:+.2f} %, tolerance ±{report.tolerance_pct:g} %)"
     ]
-    for c in report.components:
+    shown, left_out = terminal_components(report)
+    for c in shown:
         stated_text = f"{c.stated_km2:g}" if c.stated_km2 is not None else "—"
         check = ""
         if c.passed is not None and c.delta_pct is not None and c.tolerance_pct is not None:
@@ -483,10 +511,12 @@ def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
             f"  {for_terminal(c.id):<16} {c.measured_km2:9.2f} km²  stated {stated_text:>7}  "
             f"{for_terminal(c.accuracy)}{check}"
         )
+    if left_out:
+        lines.append(f"  … and {left_out} more components (report.md lists every one)")
     for m in report.missing:
         lines.append(f"  {for_terminal(m.id):<16} {'missing':>13}  {for_terminal(m.reason)}")
     lines += diagnostic_summary_lines(report)
-    lines += [f"  {for_terminal(line)}" for line in _component_verdict(report)]
+    lines += [f"  {for_terminal(line)}" for line in _component_verdict(report, limit=10)]
     extra = [u for u in report.units if u != "km2"]
     if extra:
         lines.append(

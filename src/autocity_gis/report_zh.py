@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ._text import for_markdown as _md
 from ._text import for_terminal
 from ._zh import UNIT_NAMES, zh_area, zh_areas, zh_ha, zh_km2, zh_number, zh_pct
+from .report import some_ids, terminal_components
 from .validate import ValidationReport
 
 if TYPE_CHECKING:
@@ -52,7 +53,7 @@ def _extra_units(report: ValidationReport) -> list[str]:
     return ["ha", *(["mu"] if "mu" in report.units else [])]
 
 
-def component_verdict(report: ValidationReport) -> list[str]:
+def component_verdict(report: ValidationReport, limit: int | None = None) -> list[str]:
     """Sentences saying how the components' own checks entered the verdict (plain text)."""
     judged = [c for c in report.components if c.passed is not None]
     if not judged:
@@ -65,7 +66,7 @@ def component_verdict(report: ValidationReport) -> list[str]:
         if report.components_must_pass
         else "仅作报告（配方设定 components_must_pass = false）"
     )
-    return [f"超出允许误差的组成部分：{'、'.join(failed)}；{rule}。"]
+    return [f"超出允许误差的组成部分：{some_ids(failed, '、', limit)}；{rule}。"]
 
 
 #: The hand-off formats in Chinese.
@@ -394,7 +395,8 @@ def summary_lines_zh(report: ValidationReport) -> list[str]:
         f"公布面积{zh_km2(report.target_km2)}（{zh_pct(report.delta_pct)}，"
         f"允许误差±{report.tolerance_pct:g}%）"
     ]
-    for c in report.components:
+    shown, left_out = terminal_components(report)
+    for c in shown:
         check = ""
         if c.passed is not None and c.delta_pct is not None and c.tolerance_pct is not None:
             check = (
@@ -405,6 +407,8 @@ def summary_lines_zh(report: ValidationReport) -> list[str]:
         lines.append(
             f"  {t(c.id):<16} {zh_km2(c.measured_km2)}  {stated}  {t(_accuracy(c.accuracy))}{check}"
         )
+    if left_out:
+        lines.append(f"  ……另有{left_out}个组成部分（report.md中全部列出）")
     for m in report.missing:
         lines.append(f"  {t(m.id):<16} 缺失  {t(m.reason)}")
     for z in report.subtracted:
@@ -431,7 +435,7 @@ def summary_lines_zh(report: ValidationReport) -> list[str]:
         lines.append(
             f"  孔洞：{len(report.holes)}处，{zh_number(total, 3)}平方公里（飞地，不是错误）"
         )
-    lines += [f"  {t(line)}" for line in component_verdict(report)]
+    lines += [f"  {t(line)}" for line in component_verdict(report, limit=10)]
     if report.stated_overlaps and report.stated_sum_min_km2 is not None:
         lines.append(
             f"  公布的组成部分面积合计{zh_km2(report.stated_sum_min_km2)}至"
