@@ -258,7 +258,7 @@ def write_map(
         simplify=simplify,
         keep_key=keep_key,
     )
-    page = _page.assemble(built.map, offline=offline)
+    page = _page.assemble(built.map)
     out = write_text(path, page)
     return MapOutput(
         path=Path(out),

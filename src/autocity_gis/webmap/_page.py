@@ -6,7 +6,7 @@ rendered script block), so they are given fixed strings only: the Leaflet map, t
 libraries and a call of the page's own script. The page is assembled in named steps --
 
 1. :func:`render_shell`: folium renders the fixed page, which holds three placeholders;
-2. (offline only) :func:`autocity_gis._offline.inline_assets` inlines the vendored libraries;
+2. :func:`autocity_gis._offline.inline_assets` inlines the vendored libraries (every page);
 3. :func:`splice_own_assets`: the page's own CSS and JavaScript (package files in ``assets/``)
    replace their placeholders;
 4. :func:`splice_data`: the data document (:mod:`._document`) replaces the last placeholder as a
@@ -84,8 +84,13 @@ class _Page(Figure):
         return shell
 
     def render(self, **kwargs: Any) -> str:
-        """Render the whole online page (what notebooks show and ``get_root().render()`` gives)."""
-        return splice_data(splice_own_assets(self.render_shell(**kwargs)), self.document)
+        """Render the whole self-contained page (also what notebooks show).
+
+        The vendored libraries are inlined before any data is in the page, then the page's own
+        CSS and script, then the data island.
+        """
+        shell = _offline.inline_assets(self.render_shell(**kwargs))
+        return splice_data(splice_own_assets(shell), self.document)
 
 
 class _Start(JSCSSMixin):
@@ -134,28 +139,27 @@ def render_shell(m: folium.Map) -> str:
     return page.render_shell()
 
 
-def assemble(m: folium.Map, *, offline: bool) -> str:
-    """Return the finished page of a map made by :func:`new_map`.
+def assemble(m: folium.Map) -> str:
+    """Return the finished, self-contained page of a map made by :func:`new_map`.
+
+    The vendored libraries are inlined (before any data is in the page) for every page, so
+    its overlays draw with the network cut; whether the page may load basemap tiles is decided
+    by the basemaps in its data, not here.
 
     Parameters
     ----------
     m : folium.Map
         The map.
-    offline : bool
-        Kept for the callers' record: every page is self-contained now -- the vendored
-        libraries are inlined (before any data is in the page) whether or not the page may
-        load basemap tiles, so its overlays draw with the network cut.
 
     Returns
     -------
     str
         The HTML page.
     """
-    del offline  # every page is self-contained; offline only changes the basemap choice
-    shell = _offline.inline_assets(render_shell(m))
     page = m.get_root()
-    assert isinstance(page, _Page)
-    return splice_data(splice_own_assets(shell), page.document)
+    if not isinstance(page, _Page):
+        raise TypeError("the map was not made by webmap._page.new_map")
+    return page.render()
 
 
 def splice_own_assets(page: str) -> str:
