@@ -5,7 +5,7 @@ they are given as a Jinja template (``Element``, a ``MacroElement``'s template, 
 rendered script block), so they are given fixed strings only: the Leaflet map, the vendored
 libraries and a call of the page's own script. The page is assembled in named steps --
 
-1. :func:`render_shell`: folium renders the fixed page, which holds three placeholders;
+1. ``_Page.render_shell``: folium renders the fixed page, which holds three placeholders;
 2. :func:`autocity_gis._offline.inline_assets` inlines the vendored libraries (every page);
 3. :func:`splice_own_assets`: the page's own CSS and JavaScript (package files in ``assets/``)
    replace their placeholders;
@@ -129,14 +129,6 @@ def new_map(document: dict[str, Any], *, lang: str = "en") -> folium.Map:
     _Page(document, lang).add_child(m)
     _Start().add_to(m)
     return m
-
-
-def render_shell(m: folium.Map) -> str:
-    """Render the fixed page of a map made by :func:`new_map`."""
-    page = m.get_root()
-    if not isinstance(page, _Page):
-        raise TypeError("the map was not made by webmap._page.new_map")
-    return page.render_shell()
 
 
 def assemble(m: folium.Map) -> str:
