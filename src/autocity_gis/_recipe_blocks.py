@@ -66,17 +66,8 @@ class _Blocks(_Fields):
         for value, rows in groups.items():
             cid = block_id(prefix, value, id_column)
             at = f"{where} ({_clip(id_column, 30)} = {_clip(value, 40)!r})"
-            if cid in made:
-                self.fail(
-                    at,
-                    f"makes the id '{cid}', as does the value {_clip(made[cid], 40)!r}; give "
-                    "an id_prefix or make the values distinct",
-                )
+            if not self.block_id_free(cid, value, at, made, seen):
                 continue
-            made[cid] = value
-            if cid in seen:
-                self.fail(at, f"duplicate id '{cid}' (also {seen[cid]})")
-            seen[cid] = at
             name_en = self.first_text(frame, rows, comp.get("name_en_column")) or value
             name_zh = self.first_text(frame, rows, comp.get("name_zh_column")) or ""
             this_role = self.first_text(frame, rows, comp.get("role_column")) or role
@@ -98,6 +89,23 @@ class _Blocks(_Fields):
                 )
             )
         return out
+
+    def block_id_free(
+        self, cid: str, value: str, at: str, made: dict[str, str], seen: dict[str, str]
+    ) -> bool:
+        """Claim the id ``cid`` for ``value``; False if another value of the block made it."""
+        if cid in made:
+            self.fail(
+                at,
+                f"makes the id '{cid}', as does the value {_clip(made[cid], 40)!r}; give "
+                "an id_prefix or make the values distinct",
+            )
+            return False
+        made[cid] = value
+        if cid in seen:
+            self.fail(at, f"duplicate id '{cid}' (also {seen[cid]})")
+        seen[cid] = at
+        return True
 
     def block_columns(self, comp: dict, frame: Any, source: LayerSource, where: str) -> bool:
         """Tell whether every ``*_column`` the block names is a column of its layer."""
