@@ -24,25 +24,23 @@ through one :class:`OutputSession`. The rules it enforces:
   folder it points to is written), and a mount point is filled entry by entry.
 
 The module depends on the standard library only, so tests (and the test-only fault hook,
-:func:`_step`) can load it without geopandas.
+:func:`_step`) can load it without geopandas. The destination checks and the work layout
+(``_output_dest``) and the outcome and write errors (``_output_outcome``) have their own
+modules, re-exported here; every filesystem step of a swap stays here, behind :func:`_step`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
-import re
 import secrets
 import shutil
-import signal
 import stat
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,19 +51,51 @@ from ._manifest import (
     NOFOLLOW,
     Entry,
     describe,
-    is_ours,
-    read_manifest,
     sync_dir,
     top_name,
     write_manifest,
     write_synced,
 )
+from ._output_dest import (
+    _TAG,
+    Layout,
+    _clash_message,
+    _classify,
+    check_out_file,
+    check_out_folder,
+    layout_for,
+    shared_folder,
+)
+from ._output_outcome import (
+    _LAST,
+    _signals_deferred,
+    interrupted_note,
+    is_disk_full,
+    reset_outcome,
+    write_error,
+)
+
+__all__ = [
+    "DEFAULT_LOCK_WAIT",
+    "MANIFEST",
+    "Layout",
+    "OutputSession",
+    "check_out_file",
+    "check_out_folder",
+    "folder_lock",
+    "interrupted_note",
+    "is_disk_full",
+    "layout_for",
+    "open_session",
+    "recover",
+    "reset_outcome",
+    "shared_folder",
+    "write_error",
+]
 
 #: Seconds a run waits for another run on the same folder (environment AUTOCITY_GIS_LOCK_WAIT).
 DEFAULT_LOCK_WAIT = 60.0
 
-_TAG = "autocity-gis"
-_INNER_PREFIX = f".{_TAG}-"  # work files inside a target (mount point, read-only parent)
 Say = Callable[[str], None]
 
 
@@ -92,165 +122,6 @@ else:
         except BlockingIOError:
             return False
         return True
-
-
-# -- refusing bad destinations -------------------------------------------------------------
-
-
-def _real(path: str | Path) -> Path:
-    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
-
-
-def shared_folder(real: Path) -> str | None:
-    """Say why ``real`` is a folder no command may take over (root, home, current), or None."""
-    if real == Path(real.anchor):
-        return "is the root folder"
-    home = os.path.expanduser("~")
-    if home not in ("", "~") and real == _real(home):
-        return "is your home folder"
-    try:
-        cwd = _real(os.getcwd())
-    except OSError:  # the current folder was deleted: nothing of it to protect
-        return None
-    if real == cwd:
-        return "is the current folder"
-    if real in cwd.parents:
-        return "holds the current folder"
-    return None
-
-
-def check_out_folder(
-    out: str | Path, *, inputs: Sequence[Path] = (), option: str = "--out"
-) -> Path:
-    """Refuse an output folder the toolkit must never write into; return its real path.
-
-    Parameters
-    ----------
-    out : str or Path
-        The folder as the user gave it (a symlink is followed: the folder it names is written).
-    inputs : sequence of Path
-        The recipe and its layer files: no folder holding one of them is accepted.
-    option : str
-        How the user named the folder, for the message.
-
-    Raises
-    ------
-    OutputError
-        For ``''``, ``/``, the home folder, the current folder or one of its ancestors, a
-        folder holding an input, an existing non-folder, or an unwritable place.
-    """
-    if os.fspath(out) == "":
-        raise OutputError(f"{option} is empty; name an output folder, e.g. {option} out.")
-    real = _real(out)
-    reason = shared_folder(real)
-    if reason:
-        raise OutputError(f"{out}: {reason}; choose a dedicated output folder.")
-    for item in inputs:
-        item_real = _real(item)
-        if real == item_real or real in item_real.parents:
-            raise OutputError(
-                f"{out}: holds the input {item}; choose an output folder outside the recipe's "
-                "inputs."
-            )
-    if real.exists() and not real.is_dir():
-        raise OutputError(f"{out}: exists and is not a folder; choose another {option}.")
-    _check_writable(Path(out), real)
-    return real
-
-
-def check_out_file(out: str | Path, *, inputs: Sequence[Path] = ()) -> Path:
-    """Refuse an output *file* path (``map --out``); return its real path (folder resolved)."""
-    if os.fspath(out) == "":
-        raise OutputError("--out is empty; name the HTML file to write.")
-    path = Path(out)
-    if path.name in ("", ".", "..") or os.fspath(out).endswith(os.sep):
-        raise OutputError(f"{out}: names a folder; name the HTML file to write.")
-    real = _real(path.parent) / path.name
-    if real.is_dir():
-        raise OutputError(f"{out}: is a folder; name the HTML file to write.")
-    if real.name in (MANIFEST,) or real.name.startswith(_INNER_PREFIX):
-        raise OutputError(f"{out}: that name is reserved by autocity-gis; choose another --out.")
-    for item in inputs:
-        if real == _real(item):
-            raise OutputError(f"{out}: is the input {item}; choose another --out.")
-    if real.parent.exists() and not real.parent.is_dir():
-        raise OutputError(f"{path.parent}: exists and is not a folder; choose another --out.")
-    _check_writable(path.parent, real.parent)
-    return real
-
-
-def _check_writable(given: Path, real: Path) -> None:
-    if real.is_dir():
-        if not os.access(real, os.W_OK | os.X_OK):
-            raise OutputError(
-                f"{given}: the output folder is not writable; choose another --out or change "
-                "its permissions."
-            )
-        return
-    existing = next((p for p in real.parents if p.exists()), None)
-    if existing is not None and (
-        not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK)
-    ):
-        raise OutputError(
-            f"{existing}: cannot create the output folder {given} there (not writable); "
-            "choose another --out."
-        )
-
-
-# -- where the work files live -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where the lock, journal, staging and backup folders of one target live.
-
-    Beside the target when its parent is writable and it is not a mount point (the whole
-    folder can then be swapped); inside it otherwise (entries are swapped one by one).
-    """
-
-    target: Path
-    work: Path
-    prefix: str
-    inner: bool
-
-    @property
-    def lock(self) -> Path:
-        """The lock file."""
-        return self.work / f"{self.prefix}lock"
-
-    @property
-    def journal(self) -> Path:
-        """The journal file."""
-        return self.work / f"{self.prefix}journal"
-
-    def owns_name(self, name: str) -> bool:
-        """Whether ``name`` (in ``work``) is one of this target's work files or folders."""
-        return name.startswith(self.prefix)
-
-    def is_work_folder(self, name: str) -> bool:
-        """Whether ``name`` has the shape of a staging or backup folder of this target."""
-        return re.fullmatch(re.escape(self.prefix) + r"(stage|old)-[0-9a-f]{16}", name) is not None
-
-
-def layout_for(target: Path) -> Layout:
-    """Return the work layout of the (real) target folder.
-
-    Inside it when it cannot be swapped whole (a mount point, a read-only parent) or is a
-    shared folder (the current or home folder, where only ``map --out`` may write a page):
-    nothing is then written above the folder the user named.
-    """
-    parent = target.parent
-    inner = target.is_dir() and (
-        os.path.ismount(target)
-        or not os.access(parent, os.W_OK | os.X_OK)
-        or shared_folder(target) is not None
-    )
-    if inner:
-        return Layout(target, target, _INNER_PREFIX, True)
-    name = target.name
-    if len(name) > 150:  # keep work names within NAME_MAX
-        name = f"{name[:100]}-{hashlib.sha256(name.encode()).hexdigest()[:12]}"
-    return Layout(target, parent, f".{name}.{_TAG}-", False)
 
 
 # -- the lock ------------------------------------------------------------------------------
@@ -431,75 +302,6 @@ def recover(layout: Layout) -> str | None:
     return done
 
 
-# -- one session ---------------------------------------------------------------------------
-
-
-@dataclass
-class _Outcome:
-    """What the last session in this process did to its target (for the interrupt message)."""
-
-    target: str = ""
-    state: str = "none"  # none, open, rolled-back, committed, pending
-
-
-_LAST = _Outcome()
-
-
-def reset_outcome() -> None:
-    """Forget the previous session's outcome (each command starts with nothing written)."""
-    _LAST.target, _LAST.state = "", "none"
-
-
-def interrupted_note() -> str:
-    """Say, truthfully, what the outputs look like after an interrupt."""
-    where = _LAST.target
-    if _LAST.state == "committed":
-        return f"the new outputs were already complete in {where}"
-    if _LAST.state == "pending":
-        return (
-            f"{where} was mid-replacement; the next autocity-gis run on it restores the "
-            "previous outputs"
-        )
-    if _LAST.state in ("open", "rolled-back"):
-        return f"{where} was left as it was"
-    return "nothing was written"
-
-
-def is_disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    # GDAL reports a full disk in its own exception types with the C library's wording.
-    return "No space left on device" in str(exc) or "Disk quota exceeded" in str(exc)
-
-
-def write_error(shown: str, exc: BaseException) -> OutputError:
-    """Return the one-line error for an OS error while outputs were being written."""
-    if is_disk_full(exc):
-        reason = "the disk is full"
-    else:
-        reason = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-    return OutputError(
-        f"{shown}: cannot write the outputs ({reason}); the folder was left as it was."
-    )
-
-
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    # The renames of a swap take microseconds: Ctrl-C or a TERM arriving then is delivered
-    # right after, so an interrupt never lands between two renames (a kill still can: the
-    # journal covers that).
-    blockable = threading.current_thread() is threading.main_thread() and hasattr(
-        signal, "pthread_sigmask"
-    )
-    sigs = {signal.SIGINT, signal.SIGTERM}
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, sigs) if blockable else None
-    try:
-        yield
-    finally:
-        if old is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 @dataclass
 class OutputSession:
     """One command's outputs into one folder; use :func:`open_session`."""
@@ -534,9 +336,7 @@ class OutputSession:
         entries = [e for n in names for e in describe(staging, n)]
         if self.mode == "entries" and not self.replace_all:
             # Earlier outputs not made again stay, and stay listed (still verified above).
-            entries += [
-                e for e in self.manifest.values() if top_name(e.path) in own - set(names)
-            ]
+            entries += [e for e in self.manifest.values() if top_name(e.path) in own - set(names)]
         write_manifest(staging, entries, command=self.command)
         names.append(MANIFEST)
         if self.mode == "folder" and target.exists():
@@ -580,8 +380,11 @@ class OutputSession:
     def _swap_entries(self, names: list[str]) -> None:
         target = self.layout.target
         target.mkdir(parents=True, exist_ok=True)
-        outgoing = [n for n in sorted(self.own | ({MANIFEST} if self.manifest else set()))
-                    if n in names or self.replace_all]
+        outgoing = [
+            n
+            for n in sorted(self.own | ({MANIFEST} if self.manifest else set()))
+            if n in names or self.replace_all
+        ]
         if not self.backup.exists():
             _step("mkdir backup")
             self.backup.mkdir()
@@ -598,15 +401,6 @@ class OutputSession:
                 raise OutputError(_clash_message(self.shown, [name]))
             _move(self.staging / name, target / name)
         sync_dir(target)
-
-
-def _clash_message(shown: str, names: Sequence[str]) -> str:
-    listed = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-    return (
-        f"{shown}: {listed} {'is' if len(names) == 1 else 'are'} not autocity-gis output "
-        "(not written by it, or changed since); move "
-        f"{'it' if len(names) == 1 else 'them'} away or choose another --out."
-    )
 
 
 @contextlib.contextmanager
@@ -657,40 +451,9 @@ def open_session(
         done = recover(layout)
         if done:
             say(f"{shown}: {done} left by an earlier run")
-        own, foreign, manifest = _classify(layout)
-        if replace_all and foreign and not overwrite:
-            raise OutputError(
-                f"{shown}: the folder holds files autocity-gis did not write "
-                f"({', '.join(sorted(foreign)[:3])}{', …' if len(foreign) > 3 else ''}); "
-                "choose another --out, or pass --overwrite to write beside them."
-            )
-        clash = sorted({*names, MANIFEST} & foreign)
-        if clash:
-            raise OutputError(_clash_message(shown, clash))
-        # The whole folder is swapped when it is all ours (or new); otherwise entry by entry.
-        whole = not foreign and not layout.inner and (replace_all or not target.exists())
-        mode = "folder" if whole else "entries"
-        token = secrets.token_hex(8)
-        session = OutputSession(
-            layout=layout,
-            shown=shown,
-            command=command,
-            replace_all=replace_all,
-            staging=layout.work / f"{layout.prefix}stage-{token}",
-            backup=layout.work / f"{layout.prefix}old-{token}",
-            foreign=frozenset(foreign),
-            own=frozenset(own),
-            mode=mode,
-            manifest=manifest,
+        session = _new_session(
+            layout, shown, command, replace_all=replace_all, overwrite=overwrite, names=names
         )
-        try:
-            _write_journal(layout, session._journal("staging"))
-            _step("mkdir staging")
-            session.staging.mkdir()
-        except OSError as exc:
-            with contextlib.suppress(OSError):
-                recover(layout)
-            raise write_error(shown, exc) from exc
         _LAST.state = "open"
         try:
             yield session
@@ -709,23 +472,49 @@ def open_session(
             recover(layout)
 
 
-def _classify(layout: Layout) -> tuple[set[str], set[str], dict[str, Entry]]:
-    """Split the target's entries into ours and foreign (work files of the target excluded)."""
+def _new_session(
+    layout: Layout,
+    shown: str,
+    command: str,
+    *,
+    replace_all: bool,
+    overwrite: bool,
+    names: Iterable[str],
+) -> OutputSession:
+    """Vet the (locked, recovered) target and create the session's staging folder."""
     target = layout.target
-    if not target.is_dir():
-        return set(), set(), {}
-    manifest = read_manifest(target) or {}
-    own: set[str] = set()
-    foreign: set[str] = set()
-    for item in target.iterdir():
-        name = item.name
-        if layout.inner and layout.owns_name(name):
-            continue
-        if name == MANIFEST:
-            (own if manifest else foreign).add(name)
-        elif manifest and is_ours(target, name, manifest):
-            own.add(name)
-        else:
-            foreign.add(name)
-    own.discard(MANIFEST)
-    return own, foreign, manifest
+    own, foreign, manifest = _classify(layout)
+    if replace_all and foreign and not overwrite:
+        raise OutputError(
+            f"{shown}: the folder holds files autocity-gis did not write "
+            f"({', '.join(sorted(foreign)[:3])}{', …' if len(foreign) > 3 else ''}); "
+            "choose another --out, or pass --overwrite to write beside them."
+        )
+    clash = sorted({*names, MANIFEST} & foreign)
+    if clash:
+        raise OutputError(_clash_message(shown, clash))
+    # The whole folder is swapped when it is all ours (or new); otherwise entry by entry.
+    whole = not foreign and not layout.inner and (replace_all or not target.exists())
+    mode = "folder" if whole else "entries"
+    token = secrets.token_hex(8)
+    session = OutputSession(
+        layout=layout,
+        shown=shown,
+        command=command,
+        replace_all=replace_all,
+        staging=layout.work / f"{layout.prefix}stage-{token}",
+        backup=layout.work / f"{layout.prefix}old-{token}",
+        foreign=frozenset(foreign),
+        own=frozenset(own),
+        mode=mode,
+        manifest=manifest,
+    )
+    try:
+        _write_journal(layout, session._journal("staging"))
+        _step("mkdir staging")
+        session.staging.mkdir()
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            recover(layout)
+        raise write_error(shown, exc) from exc
+    return session
