@@ -170,6 +170,7 @@ def _job(
         names=names,
         say=say_to(log),
     ) as session:
+        log.debug("%s: staging the outputs in %s", command, session.staging)
         _, composition, report = check(loaded, limits=limits)
         with _writing(shown):
             yield _Job(session.staging, composition, report, say)
@@ -424,6 +425,7 @@ def _plan(
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
     hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
     names = (page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem))
+    log.debug("outputs: %s", ", ".join(names))
     return _BuildPlan(loaded, stem, page_name, hand_off, names)
 
 
@@ -456,21 +458,15 @@ def build(
         The web map's options, as in :func:`write_web_map`.
     lang : {'en', 'zh'}
         Language of the map, ``report.md`` and the QGIS layout.
-    formats : sequence of str, optional
-        Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all but ``dxf`` when None.
-    gauss_kruger : bool
-        Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data.
-    crs : str or int, optional
-        Projected CRS in metres of the GeoPackage, Shapefiles, DXF and QGIS project (see
-        :func:`export`).
+    formats, gauss_kruger, crs
+        The hand-off options, as in :func:`export` (GeoJSON is always written).
     overwrite : bool
         Write into a folder that holds files autocity-gis did not write: the outputs go beside
         them and those files stay untouched (one with an output's name is refused). Never
         the root, the home folder, the current folder or its ancestors, or a folder holding
         the recipe or its layers.
     limits : Limits, optional
-        Resource limits for the recipe and its layers; the defaults, raised by the
-        ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
+        Resource limits, as in :func:`export`.
 
     Returns
     -------
@@ -487,15 +483,8 @@ def build(
 
     plan = _plan(recipe, limits, formats, crs)
     stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
-    with _job(
-        plan.recipe,
-        out,
-        command="build",
-        names=plan.names,
-        replace_all=True,
-        overwrite=overwrite,
-        limits=limits,
-    ) as job:
+    policy = {"replace_all": True, "overwrite": overwrite}
+    with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
         page = _draw_map(job, staging / page_name, options)

@@ -235,7 +235,8 @@ class _Loader:
         )
         elapsed = time.perf_counter() - start
         what = (len(layer.frame), layer.source_crs, layer.source_datum, elapsed)
-        log.log(DETAIL, "read %s: %d feature(s), CRS %s, datum %s, %.2f s", source.label, *what)
+        text = "read %s: %d feature(s) selected, CRS %s, datum %s, %.2f s"
+        log.log(DETAIL, text, source.label, *what)
         self.warnings.extend(layer.warnings)
         return layer
 
@@ -267,6 +268,9 @@ class _Loader:
             rows.append(_component_row(spec, layer, part, self.warnings))
         components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
         components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
+        if log.isEnabledFor(logging.DEBUG):
+            for row in components[["id", "role", "accuracy", "measured_km2"]].itertuples():
+                log.debug("component %s (%s, %s): %.4f km²", *row[1:])
         return components
 
     def block(self, spec: ComponentSpec) -> dict[str, tuple[Layer, gpd.GeoDataFrame]]:
