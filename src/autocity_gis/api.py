@@ -220,10 +220,10 @@ def export(
     recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
-    formats: Sequence[str] | None = None,
+    formats: Sequence[Format] | None = None,
     gauss_kruger: bool = False,
     crs: str | int | None = None,
-    lang: str = "en",
+    lang: Lang = "en",
     limits: Limits | None = None,
 ) -> list[Path]:
     """Compose, check and write only the hand-off files (what ``autocity-gis export`` does).
@@ -289,7 +289,7 @@ def write_reports_to(
     recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
-    lang: str = "en",
+    lang: Lang = "en",
     limits: Limits | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from ._errors import LayerError
 from ._io import atomic_path
-from ._log import timed
+from ._log import DETAIL, timed
 from .area import fast_geodesic_area_km2
 from .validate import ComponentArea
 
@@ -101,6 +101,13 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
         If the file cannot be read.
     """
     path = Path(path)
+    with timed(log, "read %s", path.name):
+        frame = _read_features(path)
+    log.log(DETAIL, "%s: %d feature(s), CRS %s", path.name, len(frame), frame.crs)
+    return frame
+
+
+def _read_features(path: Path) -> gpd.GeoDataFrame:
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             raw = path.read_bytes()
