@@ -12,8 +12,11 @@ that means one thing:
 * 130 -- interrupted (Ctrl-C): one line saying what was left as it was.
 
 Every line about an error passes through :func:`autocity_gis._text.for_terminal`, so text from
-a recipe or a layer can neither break the line nor drive the terminal. Heavy imports happen
-inside the commands so that ``--help`` answers at once.
+a recipe or a layer can neither break the line nor drive the terminal. ``-q``/``-v`` are
+accepted before and after the command and mapped to a log level once; progress and detail are
+log records of the ``autocity_gis`` logger (see :mod:`autocity_gis._cli` and
+:mod:`autocity_gis._log`). Heavy imports happen inside the commands so that ``--help``
+answers at once.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -63,6 +66,9 @@ __all__ = [
     "log_dir",
     "main",
 ]
+
+if TYPE_CHECKING:
+    from .api import BuildResult
 
 #: The choices of --format (the closed sets live in :mod:`autocity_gis._types`).
 FORMAT_NAMES = FORMATS
@@ -241,7 +247,7 @@ def build(
     sys.exit(EXIT_OK if result.report.passed else EXIT_CHECK_FAILED)
 
 
-def _summarise_build(result: Any, lang: Lang) -> None:
+def _summarise_build(result: BuildResult, lang: Lang) -> None:
     from .report import summary_lines
 
     say = Output()
