@@ -10,7 +10,7 @@ import shapely
 from conftest import EAST, SOUTH, WEST, geod_km2
 from conftest import cell as box
 
-from autocity_gis.compose import compose, compose_geometries
+from autocity_gis.composition import compose, compose_geometries
 from autocity_gis.recipe import load_recipe
 
 DEG_PER_M_LON = 1 / (111_320 * np.cos(np.radians(43.85)))

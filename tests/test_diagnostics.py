@@ -30,7 +30,7 @@ from test_text import FORBIDDEN, terminal_safe
 
 from autocity_gis import api, webmap
 from autocity_gis._errors import RecipeError
-from autocity_gis.compose import compose_geometries
+from autocity_gis.composition import compose_geometries
 from autocity_gis.export import export_all
 from autocity_gis.qgis import layer_frames
 from autocity_gis.recipe import DEFAULT_GAP_WIDTH_M, load_recipe

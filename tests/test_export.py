@@ -28,7 +28,7 @@ from shapely.geometry import box
 
 from autocity_gis import export, qgis
 from autocity_gis._errors import InputError
-from autocity_gis.compose import Composition
+from autocity_gis.composition import Composition
 from autocity_gis.validate import ComponentArea, Overlap, ValidationReport
 
 # Component inputs: id, name_zh, name_en, accuracy, stated km², (lon0, lat0, lon1, lat1).

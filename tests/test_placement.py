@@ -335,7 +335,7 @@ def test_embedded_components_lie_in_their_parent_units(tmp_path: Path) -> None:
             f'filter = {{ id = "{cid}" }}', f'filter = {{ id = "{cid}" }}\nparent = "{code}"'
         )
     (tmp_path / "autocity.toml").write_text(text, encoding="utf-8")
-    from autocity_gis.compose import compose
+    from autocity_gis.composition import compose
 
     composition = compose(load_recipe(tmp_path / "autocity.toml"))
     assert not [w for w in composition.warnings if "parent" in w or "datum" in w]

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from autocity_gis.area import fast_geodesic_area_km2, geodesic_area_km2
-from autocity_gis.compose import compose_geometries
+from autocity_gis.composition import compose_geometries
 from autocity_gis.datum import bd09_to_wgs84, convert_geometry, wgs84_to_bd09
 
 FAST = settings(max_examples=15, deadline=None)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import EAST, WEST, cell, geod_km2
 
-from autocity_gis.compose import compose
+from autocity_gis.composition import compose
 from autocity_gis.recipe import load_recipe
 from autocity_gis.report import to_json, to_markdown, write_reports
 from autocity_gis.validate import ValidationReport, validate

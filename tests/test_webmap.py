@@ -24,7 +24,7 @@ from shapely.geometry import Polygon
 
 from autocity_gis import _offline, style, webmap
 from autocity_gis._errors import InputError
-from autocity_gis.compose import Composition
+from autocity_gis.composition import Composition
 from autocity_gis.validate import ComponentArea, ValidationReport
 
 HOSTILE = "<img src=x onerror=alert(1)>"

@@ -22,7 +22,7 @@ import shapely
 from test_webmap import page_data, spans_text  # a sibling test module (rootdir on path)
 
 from autocity_gis import webmap
-from autocity_gis.compose import Composition
+from autocity_gis.composition import Composition
 from autocity_gis.validate import ComponentArea, MissingComponent, Overlap, ValidationReport
 
 #: Payload names; :func:`payload` builds each (the template-injection ones need a path).

@@ -14,7 +14,11 @@ A recipe may also be a dict of the TOML structure whose layers are GeoDataFrames
     recipe, composition, report = ag.check({"city": {...}, "components": [
         {"layer": zones, "id_column": "code", "stated_area_column": "area_km2"}]})
 
-Names are imported lazily so that ``autocity-gis --help`` starts without loading geopandas.
+Progress goes to the ``autocity_gis`` logger (``logging.basicConfig(level=logging.INFO)``
+shows it; see :mod:`autocity_gis._log`). Names are resolved lazily (PEP 562) so that
+``autocity-gis --help`` starts without loading geopandas; the modules behind them are named
+for what they hold (:mod:`autocity_gis.composition` holds :func:`compose`), so
+``import autocity_gis.composition`` is always the module and ``ag.compose`` the function.
 """
 
 from __future__ import annotations
@@ -22,15 +26,14 @@ from __future__ import annotations
 import importlib
 import sys
 import types
+from pathlib import Path
 from typing import Any
-
-__version__ = "0.1.0"
 
 _EXPORTS = {
     "load_recipe": "recipe",
     "Recipe": "recipe",
-    "compose": "compose",
-    "Composition": "compose",
+    "compose": "composition",
+    "Composition": "composition",
     "validate": "validate",
     "ValidationReport": "validate",
     "build": "api",
@@ -49,26 +52,58 @@ _EXPORTS = {
     "OutputError": "_errors",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted([*_EXPORTS, "__version__"])
 
 
-class _LazyPackage(types.ModuleType):
-    """Resolve the public names on first use.
+def _version() -> str:
+    """Return the installed distribution's version, or pyproject.toml's in a bare source tree."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    Importing a submodule binds it as an attribute of the package, so after
-    ``autocity_gis.compose`` (the module) is loaded, ``autocity_gis.compose`` would be the module
-    rather than the function of the same name. Looking the public names up here first keeps
-    ``ag.compose(recipe)`` and ``ag.validate(...)`` the functions, always.
-    """
+    try:
+        return version("autocity-gis")
+    except PackageNotFoundError:
+        import tomllib
 
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+        try:
+            with pyproject.open("rb") as f:
+                return str(tomllib.load(f)["project"]["version"])
+        except (OSError, KeyError, tomllib.TOMLDecodeError):
+            return "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    """Resolve a public name on first use (PEP 562) and keep it on the package."""
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _EXPORTS:
+        value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """List the public names with the module's own."""
+    return sorted({*globals(), *__all__})
+
+
+# Transitional, until validate.py and export.py are renamed like composition.py (issue 12):
+# while a submodule shares a public function's name, importing it would rebind that name to the
+# module, so for those names only the lookup still goes to _EXPORTS first. Empty -- and the
+# package a plain module -- once no file is named like an export.
+_SHADOWED = frozenset(
+    n for n in _EXPORTS if Path(__file__).with_name(f"{n}.py").exists() and _EXPORTS[n] == n
+)
+
+
+class _ShadowedNames(types.ModuleType):
     def __getattribute__(self, name: str) -> Any:
-        if name in _EXPORTS:
-            module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-            return getattr(module, name)
+        if name in _SHADOWED:
+            return getattr(importlib.import_module(f"{__name__}.{name}"), name)
         return super().__getattribute__(name)
 
-    def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *__all__})
 
-
-sys.modules[__name__].__class__ = _LazyPackage
+if _SHADOWED:
+    sys.modules[__name__].__class__ = _ShadowedNames

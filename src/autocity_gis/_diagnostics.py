@@ -1,6 +1,6 @@
 """Where a composition's parts fail to tile: narrow gaps, real holes and what a subtract removes.
 
-This module owns the geometric diagnostics of :func:`autocity_gis.compose.compose_geometries`,
+This module owns the geometric diagnostics of :func:`autocity_gis._union.compose_geometries`,
 all in the local equal-area metres the composition works in. A *gap* is an area between two
 or more parts narrower than the gap width, whether it is enclosed by the parts or opens onto
 the outer edge (a slit running in from the edge between two zones). Enclosed areas are judged

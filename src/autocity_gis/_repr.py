@@ -1,6 +1,6 @@
 """Short renderings of results for the Python prompt and Jupyter.
 
-A dataclass's own ``repr`` of a :class:`~autocity_gis.compose.Composition` dumps whole
+A dataclass's own ``repr`` of a :class:`~autocity_gis.composition.Composition` dumps whole
 GeoDataFrames; these one-liners give the key figures instead, and :func:`report_html` is the
 table a notebook shows for a :class:`~autocity_gis.validate.ValidationReport`. Names come from
 recipes and layers, so they are untrusted: one-liners go through :func:`repr` (quotes and
@@ -14,7 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .compose import Composition
+    from .composition import Composition
     from .validate import ValidationReport
 
 _NAME_CHARS = 40

@@ -11,7 +11,8 @@ is finished or undone by the next one.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,10 @@ from typing import TYPE_CHECKING, Any
 from . import _output
 from ._errors import OutputError
 from ._io import write_text
-from ._output import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
-from .compose import Composition, compose
+from ._log import Say, Steps, say_to, timed
+from ._manifest import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
+from ._types import BasemapName, Format, Lang
+from .composition import Composition, compose
 from .limits import Limits
 from .recipe import Recipe, load_recipe
 from .report import to_json, to_markdown
@@ -31,9 +34,10 @@ if TYPE_CHECKING:
     from .export import HandOffCRS
     from .webmap import MapOutput
 
+log = logging.getLogger(__name__)
+
 MAP_NAME = "autocity_map.html"
 REPORT_NAMES = ("report.json", "report.md")
-Progress = Callable[[str], None]
 #: What the API takes as a recipe: a TOML file, a loaded :class:`Recipe`, a dict of the TOML
 #: structure whose layers may be GeoDataFrames (see :func:`autocity_gis.load_recipe`; for
 #: file layers in a dict, load it with ``root=`` first), or None for the embedded recipe.
@@ -68,7 +72,6 @@ class BuildResult:
 def check(
     recipe: RecipeLike = None,
     *,
-    progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> tuple[Recipe, Composition, ValidationReport]:
     """Load a recipe, compose it and check its areas (no files written).
@@ -78,8 +81,6 @@ def check(
     recipe : str, Path, Recipe or dict, optional
         A recipe file, a loaded recipe or a dict recipe whose layers may be GeoDataFrames;
         the embedded Automobile City recipe when omitted.
-    progress : callable, optional
-        Receives one line per step.
     limits : Limits, optional
         Resource limits for the recipe and its layers; the defaults, raised by the
         ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
@@ -90,8 +91,10 @@ def check(
         ``(recipe, composition, report)``.
     """
     loaded = _load(recipe, limits)
-    composition = compose(loaded, progress=progress, limits=limits)
-    return loaded, composition, validate(composition, loaded)
+    composition = compose(loaded, limits=limits)
+    with timed(log, "checking the areas"):
+        report = validate(composition, loaded)
+    return loaded, composition, report
 
 
 def inputs_of(recipe: Recipe) -> list[Path]:
@@ -129,7 +132,7 @@ class _Job:
     staging: Path
     composition: Composition
     report: ValidationReport
-    say: Progress
+    say: Say
 
 
 @contextmanager
@@ -142,7 +145,6 @@ def _job(
     file: bool = False,
     replace_all: bool = False,
     overwrite: bool = False,
-    progress: Progress | None,
     limits: Limits | None,
 ) -> Iterator[_Job]:
     """Refuse a bad ``out`` before any work, then check the recipe and stage its outputs.
@@ -151,7 +153,7 @@ def _job(
     ``file``, in the folder of the file ``out``) together when the block ends, under the output
     policy of :mod:`autocity_gis._output`; nothing changes if it raises.
     """
-    say = progress or (lambda _msg: None)
+    say = Steps(log)
     loaded = _load(recipe, limits)
     if file:
         target = _output.check_out_file(out, inputs=inputs_of(loaded)).parent
@@ -166,12 +168,15 @@ def _job(
         replace_all=replace_all,
         overwrite=overwrite,
         names=names,
-        say=say,
+        say=say_to(log),
     ) as session:
-        _, composition, report = check(loaded, progress=say, limits=limits)
+        log.debug("%s: staging the outputs in %s", command, session.staging)
+        _, composition, report = check(loaded, limits=limits)
         with _writing(shown):
             yield _Job(session.staging, composition, report, say)
-            session.commit()
+            say.done()
+            with timed(log, "putting the outputs in place in %s", shown):
+                session.commit()
 
 
 def _hand_off_names(formats: Sequence[str], stem: str = "autocity") -> list[str]:
@@ -215,11 +220,10 @@ def export(
     recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
-    formats: Sequence[str] | None = None,
+    formats: Sequence[Format] | None = None,
     gauss_kruger: bool = False,
     crs: str | int | None = None,
-    lang: str = "en",
-    progress: Progress | None = None,
+    lang: Lang = "en",
     limits: Limits | None = None,
 ) -> list[Path]:
     """Compose, check and write only the hand-off files (what ``autocity-gis export`` does).
@@ -244,8 +248,6 @@ def export(
         geographic or not in metres.
     lang : str
         ``en`` or ``zh``: language of the QGIS layout and legend.
-    progress : callable, optional
-        Receives one line per step.
     limits : Limits, optional
         Resource limits for the recipe and its layers; the defaults, raised by the
         ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
@@ -268,7 +270,7 @@ def export(
     loaded = _load(recipe, limits)
     stem = output_stem(loaded)
     names = _hand_off_names(chosen, stem)
-    with _job(loaded, out, command="export", names=names, progress=progress, limits=limits) as job:
+    with _job(loaded, out, command="export", names=names, limits=limits) as job:
         job.say("writing hand-off files")
         written = hand_off.export_all(
             job.composition,
@@ -287,8 +289,7 @@ def write_reports_to(
     recipe: RecipeLike = None,
     out: str | Path = "out",
     *,
-    lang: str = "en",
-    progress: Progress | None = None,
+    lang: Lang = "en",
     limits: Limits | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
@@ -308,10 +309,37 @@ def write_reports_to(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     with _job(
-        recipe, out, command="validate", names=REPORT_NAMES, progress=progress, limits=limits
+        recipe, out, command="validate", names=REPORT_NAMES, limits=limits
     ) as job:
         _write_reports(job.report, job.staging, lang)
     return job.report
+
+
+@dataclass(frozen=True)
+class _MapOptions:
+    """The web map's options, as :func:`write_web_map` and :func:`build` take them."""
+
+    offline: bool = False
+    basemap: BasemapName | None = None
+    lang: Lang = "en"
+    tianditu_key: str | None = None
+    keep_key: bool = False
+
+
+def _draw_map(job: _Job, target: Path, options: _MapOptions) -> MapOutput:
+    from .webmap import write_map
+
+    job.say("drawing the web map" + (" (offline)" if options.offline else ""))
+    return write_map(
+        job.composition,
+        job.report,
+        target,
+        offline=options.offline,
+        lang=options.lang,
+        tianditu_key=options.tianditu_key,
+        keep_key=options.keep_key,
+        basemap=options.basemap,
+    )
 
 
 def write_web_map(
@@ -319,18 +347,36 @@ def write_web_map(
     out: str | Path | None = None,
     *,
     offline: bool = False,
-    basemap: str | None = None,
-    lang: str = "en",
+    basemap: BasemapName | None = None,
+    lang: Lang = "en",
     tianditu_key: str | None = None,
     keep_key: bool = False,
-    progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> tuple[ValidationReport, MapOutput]:
     """Check a recipe and write only its web map to the HTML file ``out`` (``map --out``).
 
     The page replaces an earlier one only if autocity-gis wrote it; its folder gets a manifest
-    so the next run can tell. ``out`` defaults to ``out/<city id>_map.html`` (the name
-    :func:`build` gives it). Options as in :func:`build`.
+    so the next run can tell.
+
+    Parameters
+    ----------
+    recipe : str, Path, Recipe or dict, optional
+        The recipe, as in :func:`build`.
+    out : str or Path, optional
+        The page; ``out/<city id>_map.html`` (the name :func:`build` gives it) when None.
+    offline : bool
+        The web map loads nothing from the network, basemap tiles included (every page is
+        self-contained; offline, the basemap defaults to none).
+    basemap : str, optional
+        Basemap name (see :data:`autocity_gis.webmap.BASEMAPS`); the map's default when None.
+    lang : {'en', 'zh'}
+        Language of the map.
+    tianditu_key : str, optional
+        Key for Tianditu basemaps.
+    keep_key : bool
+        Store the Tianditu key in the page (otherwise the page asks for it).
+    limits : Limits, optional
+        Resource limits, as in :func:`build`.
 
     Returns
     -------
@@ -342,27 +388,45 @@ def write_web_map(
     autocity_gis.InputError
         For bad recipes or layers, or an output file the policy refuses.
     """
-    from .webmap import write_map
-
     if out is None:
         recipe = _load(recipe, limits)
         out = Path("out") / map_name(output_stem(recipe))
     name = Path(out).name
-    with _job(
-        recipe, out, command="map", names=[name], file=True, progress=progress, limits=limits
-    ) as job:
-        job.say("drawing the web map" + (" (offline)" if offline else ""))
-        page = write_map(
-            job.composition,
-            job.report,
-            job.staging / name,
-            offline=offline,
-            lang=lang,
-            tianditu_key=tianditu_key,
-            keep_key=keep_key,
-            basemap=basemap,
-        )
+    with _job(recipe, out, command="map", names=[name], file=True, limits=limits) as job:
+        options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
+        page = _draw_map(job, job.staging / name, options)
     return job.report, dataclasses.replace(page, path=Path(out))
+
+
+@dataclass(frozen=True)
+class _BuildPlan:
+    """What a build will write, settled before any work: the names the policy vets."""
+
+    recipe: Recipe
+    stem: str
+    page_name: str
+    hand_off: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+def _plan(
+    recipe: RecipeLike,
+    limits: Limits | None,
+    formats: Sequence[Format] | None,
+    crs: str | int | None,
+) -> _BuildPlan:
+    from . import export
+
+    if crs is not None:
+        export.output_crs(crs)  # a bad CRS is refused before any work
+    loaded = _load(recipe, limits)
+    stem = output_stem(loaded)
+    page_name = map_name(stem)
+    # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
+    hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
+    names = (page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem))
+    log.debug("outputs: %s", ", ".join(names))
+    return _BuildPlan(loaded, stem, page_name, hand_off, names)
 
 
 def build(
@@ -370,15 +434,14 @@ def build(
     out: str | Path = "out",
     *,
     offline: bool = False,
-    basemap: str | None = None,
-    lang: str = "en",
+    basemap: BasemapName | None = None,
+    lang: Lang = "en",
     tianditu_key: str | None = None,
     keep_key: bool = False,
-    formats: Sequence[str] | None = None,
+    formats: Sequence[Format] | None = None,
     gauss_kruger: bool = False,
     crs: str | int | None = None,
     overwrite: bool = False,
-    progress: Progress | None = None,
     limits: Limits | None = None,
 ) -> BuildResult:
     """Compose, check and write every output into ``out``.
@@ -391,79 +454,40 @@ def build(
     out : str or Path
         Output folder. A folder holding only earlier autocity-gis outputs is replaced whole;
         a folder holding anything else is refused unless ``overwrite``.
-    offline : bool
-        The web map loads nothing from the network, basemap tiles included (every page is
-        self-contained; offline, the basemap defaults to none).
-    basemap : str, optional
-        Basemap name (see :data:`autocity_gis.webmap.BASEMAPS`); the map's default when None.
-    lang : str
-        ``en`` or ``zh``: language of the map, ``report.md`` and the QGIS layout.
-    tianditu_key : str, optional
-        Key for Tianditu basemaps.
-    keep_key : bool
-        Store the Tianditu key in the page (otherwise the page asks for it).
-    formats : sequence of str, optional
-        Hand-off formats (see :data:`autocity_gis.export.FORMATS`); all but ``dxf`` when None.
-    gauss_kruger : bool
-        Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data.
-    crs : str or int, optional
-        Projected CRS in metres of the GeoPackage, Shapefiles, DXF and QGIS project (see
-        :func:`export`).
+    offline, basemap, tianditu_key, keep_key
+        The web map's options, as in :func:`write_web_map`.
+    lang : {'en', 'zh'}
+        Language of the map, ``report.md`` and the QGIS layout.
+    formats, gauss_kruger, crs
+        The hand-off options, as in :func:`export` (GeoJSON is always written).
     overwrite : bool
         Write into a folder that holds files autocity-gis did not write: the outputs go beside
         them and those files stay untouched (one with an output's name is refused). Never
-        allows the root, the home folder, the current folder or its ancestors, or a folder
-        holding the recipe or its layers.
-    progress : callable, optional
-        Receives one line per step.
+        the root, the home folder, the current folder or its ancestors, or a folder holding
+        the recipe or its layers.
     limits : Limits, optional
-        Resource limits for the recipe and its layers; the defaults, raised by the
-        ``AUTOCITY_GIS_MAX_…`` environment variables, when omitted.
+        Resource limits, as in :func:`export`.
 
     Returns
     -------
     BuildResult
-        Paths and the report. The check's verdict is ``result.report.passed``. Output files
-        are named after the recipe's ``[city] id`` (:func:`output_stem`): ``<id>_map.html``,
-        ``<id>.gpkg``, ``<id>.qgs``, ...
+        Paths and the report (its verdict: ``result.report.passed``). Files are named after
+        the recipe's ``[city] id`` (:func:`output_stem`): ``<id>_map.html``, ``<id>.gpkg``, ...
 
     Raises
     ------
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
-    from . import export, webmap
+    from . import export
 
-    if crs is not None:
-        export.output_crs(crs)  # a bad CRS is refused before any work
-    loaded = _load(recipe, limits)
-    stem = output_stem(loaded)
-    page_name = map_name(stem)
-    # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
-    hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
-    names = [page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem)]
-    with _job(
-        loaded,
-        out,
-        command="build",
-        names=names,
-        replace_all=True,
-        overwrite=overwrite,
-        progress=progress,
-        limits=limits,
-    ) as job:
+    plan = _plan(recipe, limits, formats, crs)
+    stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
+    policy = {"replace_all": True, "overwrite": overwrite}
+    with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
-        job.say("drawing the web map" + (" (offline)" if offline else ""))
-        page = webmap.write_map(
-            composition,
-            job.report,
-            staging / page_name,
-            offline=offline,
-            lang=lang,
-            tianditu_key=tianditu_key,
-            keep_key=keep_key,
-            basemap=basemap,
-        )
+        options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
+        page = _draw_map(job, staging / page_name, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         exported = export.export_all(
             composition,

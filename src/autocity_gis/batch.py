@@ -14,9 +14,10 @@ composed on a small thread pool.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from numpy.typing import NDArray
 
 from ._errors import LayerError
 from ._io import atomic_path
+from ._log import DETAIL, timed
 from .area import fast_geodesic_area_km2
 from .validate import ComponentArea
 
@@ -40,7 +42,7 @@ __all__ = [
     "write_features",
 ]
 
-Progress = Callable[[str], None]
+log = logging.getLogger(__name__)
 WGS84 = "EPSG:4326"
 _OPEN, _CLOSE, _QUOTE, _BACKSLASH = ord("{"), ord("}"), ord('"'), ord("\\")
 _SPACE = b" \t\r\n"
@@ -99,6 +101,13 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
         If the file cannot be read.
     """
     path = Path(path)
+    with timed(log, "read %s", path.name):
+        frame = _read_features(path)
+    log.log(DETAIL, "%s: %d feature(s), CRS %s", path.name, len(frame), frame.crs)
+    return frame
+
+
+def _read_features(path: Path) -> gpd.GeoDataFrame:
     if path.suffix.lower() in (".geojson", ".json"):
         try:
             raw = path.read_bytes()
@@ -195,7 +204,6 @@ def compose_groups(
     *,
     keep: Sequence[str] = (),
     workers: int | None = None,
-    progress: Progress | None = None,
 ) -> gpd.GeoDataFrame:
     """Dissolve units into one polygon per group and measure each group's geodesic area.
 
@@ -215,9 +223,8 @@ def compose_groups(
     keep : sequence of str
         Further columns to carry over, with the value of each group's first unit.
     workers : int, optional
-        Threads composing groups at once; defaults to the number of CPUs (at most 8).
-    progress : callable, optional
-        Called with a short message per stage.
+        Threads composing groups at once; defaults to the number of CPUs (at most 8). Each
+        stage is logged at INFO on ``autocity_gis.batch``, its duration at DETAIL.
 
     Returns
     -------
@@ -240,7 +247,6 @@ def compose_groups(
     >>> out.method.tolist(), round(float(out.area_km2.iloc[0]), 2)
     (['coverage'], 181.03)
     """
-    say = progress or (lambda _msg: None)
     missing = [c for c in (by, *keep) if c not in frame.columns]
     if missing:
         raise LayerError(
@@ -259,15 +265,17 @@ def compose_groups(
     sizes = shapely.get_num_coordinates(geoms)
     schedule = sorted(range(len(labels)), key=lambda i: -int(sizes[members[i]].sum()))
     n_workers = workers or min(os.cpu_count() or 1, 8)
-    say(f"composing {len(geoms)} units into {len(labels)} groups on {n_workers} thread(s)")
+    log.info(
+        "composing %d units into %d groups on %d thread(s)", len(geoms), len(labels), n_workers
+    )
     results: list[tuple[shapely.Geometry, str]] = [(shapely.Polygon(), "")] * len(labels)
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+    with timed(log, "composed %d groups", len(labels)), ThreadPoolExecutor(n_workers) as pool:
         for i, result in zip(
             schedule, pool.map(lambda i: _union_group(geoms[members[i]]), schedule), strict=True
         ):
             results[i] = result
     union = np.array([r[0] for r in results], dtype=object)
-    say("measuring geodesic areas")
+    log.info("measuring geodesic areas")
     out = gpd.GeoDataFrame({by: labels}, geometry=union, crs=frame.crs or WGS84)
     first = order[bounds[:-1]]
     for column in keep:

@@ -12,207 +12,68 @@ that means one thing:
 * 130 -- interrupted (Ctrl-C): one line saying what was left as it was.
 
 Every line about an error passes through :func:`autocity_gis._text.for_terminal`, so text from
-a recipe or a layer can neither break the line nor drive the terminal. Heavy imports happen
-inside the commands so that ``--help`` answers at once.
+a recipe or a layer can neither break the line nor drive the terminal. ``-q``/``-v`` are
+accepted before and after the command and mapped to a log level once; progress and detail are
+log records of the ``autocity_gis`` logger (see :mod:`autocity_gis._cli` and
+:mod:`autocity_gis._log`). Heavy imports happen inside the commands so that ``--help``
+answers at once.
 """
 
 from __future__ import annotations
 
-import datetime
-import functools
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from ._text import for_terminal
+from ._cli import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    LOCAL_RECIPE,
+    BadInput,
+    Failure,
+    InternalError,
+    Interrupted,
+    Output,
+    command_body,
+    log_dir,
+    out_dir_opt,
+    recipe_opt,
+    verbosity,
+    verbosity_options,
+)
+from ._types import BASEMAP_NAMES, FORMATS, LANGS, Format, Lang
 
-EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-# Kept here (not imported from webmap/export) so --help does not load folium or geopandas;
-# tests check they match the library's lists.
-BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none")
-LANGS = ("en", "zh")
-FORMAT_NAMES = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf")
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_CHECK_FAILED",
+    "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "LOCAL_RECIPE",
+    "BadInput",
+    "Failure",
+    "InternalError",
+    "Interrupted",
+    "cli",
+    "log_dir",
+    "main",
+]
+
+if TYPE_CHECKING:
+    from .api import BuildResult
+
+#: The choices of --format (the closed sets live in :mod:`autocity_gis._types`).
+FORMAT_NAMES = FORMATS
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Failure(click.ClickException):
-    """A failure reported as one terminal-safe line on stderr; subclasses set the status."""
-
-    exit_code = EXIT_INTERNAL
-
-    def show(self, file: Any = None) -> None:
-        """Print the one-line message to stderr."""
-        click.echo(f"autocity-gis: {for_terminal(self.format_message())}", err=True)
-
-
-class BadInput(Failure):
-    """Bad input or a refused action: one line, exit status 2."""
-
-    exit_code = EXIT_BAD_INPUT
-
-    def __init__(self, message: str) -> None:
-        super().__init__(f"error: {message}")
-
-
-class InternalError(Failure):
-    """A bug: one line naming the log file that holds the traceback, exit status 3."""
-
-    exit_code = EXIT_INTERNAL
-
-
-class Interrupted(Failure):
-    """Ctrl-C: one line saying what was left as it was, exit status 130."""
-
-    exit_code = EXIT_INTERRUPTED
-
-
-def log_dir() -> Path:
-    """Return where tracebacks of internal errors go: ``$XDG_STATE_HOME/autocity-gis``.
-
-    ``~/.local/state/autocity-gis`` without ``XDG_STATE_HOME``; the system's temporary folder
-    when neither can be created.
-    """
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    for folder in (Path(state) / "autocity-gis", Path(tempfile.gettempdir()) / "autocity-gis"):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if os.access(folder, os.W_OK | os.X_OK):
-                return folder
-        except OSError:
-            continue
-    return Path(tempfile.gettempdir())
-
-
-def _log_internal_error(exc: BaseException) -> Path | None:
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
-    try:
-        path = log_dir() / f"crash-{stamp}-{os.getpid()}.log"
-        with path.open("w", encoding="utf-8") as f:
-            f.write(f"autocity-gis {__version__}, Python {sys.version.split()[0]}\n")
-            f.write(f"command: {' '.join(map(repr, sys.argv))}\n\n")
-            f.write("".join(traceback.format_exception(exc)))
-        return path
-    except OSError:
-        return None
-
-
-def _exit_statuses(func: F) -> F:
-    """Turn every outcome of a command into its exit status and at most one line."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from ._errors import InputError
-        from ._output import reset_outcome
-
-        reset_outcome()
-        try:
-            return func(*args, **kwargs)
-        except (click.exceptions.Exit, click.ClickException, SystemExit):
-            raise
-        except InputError as exc:
-            raise BadInput(str(exc)) from None
-        except KeyboardInterrupt:
-            from ._output import interrupted_note
-
-            raise Interrupted(f"interrupted; {interrupted_note()}.") from None
-        except Exception as exc:
-            from ._output import is_disk_full
-
-            if is_disk_full(exc):
-                raise BadInput(
-                    f"the disk is full ({exc}); the previous outputs were left as they were."
-                ) from None
-            log = _log_internal_error(exc)
-            where = f"the traceback is in {log}" if log else "no log file could be written"
-            detail = str(exc)
-            detail = detail if len(detail) <= 300 else f"{detail[:300]}…"  # whole in the log
-            raise InternalError(
-                f"internal error ({type(exc).__name__}: {detail}); {where} -- this is a bug in "
-                "autocity-gis, please report it with that file."
-            ) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-class _Reporter:
-    """Progress lines on stderr, quieter or louder with -q/-v."""
-
-    def __init__(self, verbosity: int) -> None:
-        self.verbosity = verbosity
-
-    def step(self, message: str) -> None:
-        if self.verbosity >= 0:
-            click.echo(f"· {for_terminal(message)}", err=True)
-
-    def out(self, message: str = "") -> None:
-        if self.verbosity >= -1:
-            click.echo(for_terminal(message))
-
-    def warnings(self, report: Any) -> None:
-        """Each warning of a check on one line after the verdict; hidden by -q."""
-        from .report import warning_lines
-
-        if self.verbosity >= 0:
-            for line in warning_lines(report):
-                click.echo(line)
-
-
-#: The recipe a command uses when given none and the current folder holds one.
-LOCAL_RECIPE = Path("autocity.toml")
-
-
-def recipe_opt(func: F) -> F:
-    """``--recipe``, defaulting to ``./autocity.toml`` when present, else the embedded city."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if kwargs.get("recipe") is None and LOCAL_RECIPE.is_file():
-            kwargs["recipe"] = LOCAL_RECIPE
-            if not kwargs.get("quiet"):
-                click.echo(
-                    f"· using the recipe ./{LOCAL_RECIPE} found in this folder (--recipe "
-                    "chooses another)",
-                    err=True,
-                )
-        return func(*args, **kwargs)
-
-    option = click.option(
-        "--recipe",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help=f"Recipe TOML describing the composition [default: ./{LOCAL_RECIPE} when the "
-        "current folder has one, else the embedded Auto City recipe].",
-    )
-    return option(wrapper)  # type: ignore[return-value]
-
-
-def out_dir_opt(help_text: str) -> Callable[[F], F]:
-    """``--out`` for commands that write a folder (default ``out``)."""
-    return click.option(
-        "--out",
-        # A plain string: click would turn '' into Path('.'), the current folder.
-        type=str,
-        metavar="FOLDER",
-        default="out",
-        show_default=True,
-        help=help_text,
-    )
-
-
-verbose_opt = click.option("-v", "--verbose", count=True, help="More output.")
-quiet_opt = click.option(
-    "-q", "--quiet", count=True, help="Less output (-q: no progress, -qq: nothing)."
-)
 
 
 def map_options(func: F) -> F:
@@ -300,7 +161,7 @@ def export_options(func: F) -> F:
     func = click.option(
         "--format",
         "formats",
-        type=click.Choice(FORMAT_NAMES),
+        type=click.Choice(FORMATS),
         multiple=True,
         help="Hand-off format; repeat for several. dxf draws the layers for CAD in the "
         "CGCS2000 Gauss–Krüger zone of the data [default: all but dxf].",
@@ -310,6 +171,7 @@ def export_options(func: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="autocity-gis")
+@verbosity_options
 def cli() -> None:
     """Compose the boundary of the Changchun International Automobile City, check its area
     against the stated 471 km², and publish it as a web map and QGIS layers.
@@ -321,12 +183,14 @@ def cli() -> None:
     Then point it at your own layers with a recipe (see geodata/autocity.toml):
       $ autocity-gis build --recipe my/recipe.toml --out my-out
 
+    -q/-v work here and after each command (autocity-gis -q build = autocity-gis build -q).
     Exit status: 0 ok, 1 area check failed (outputs written), 2 bad input or refused
     action, 3 internal error (see the log file named), 130 interrupted.
     """
 
 
 @cli.command()
+@command_body
 @recipe_opt
 @out_dir_opt(
     "Output folder; an earlier build there is replaced whole. Never the current folder or a "
@@ -340,23 +204,15 @@ def cli() -> None:
 )
 @map_options
 @export_options
-@verbose_opt
-@quiet_opt
-@_exit_statuses
+@verbosity_options
 def build(
     recipe: Path | None,
     out: str,
     overwrite: bool,
-    offline: bool,
-    basemap: str | None,
-    lang: str,
-    tianditu_key: str | None,
-    keep_key: bool,
-    formats: tuple[str, ...],
+    formats: tuple[Format, ...],
     crs: str | None,
     gauss_kruger: bool,
-    verbose: int,
-    quiet: int,
+    **map_options: Any,
 ) -> None:
     """Compose, check and write every output.
 
@@ -372,28 +228,29 @@ def build(
       $ autocity-gis build
       $ autocity-gis build --offline --out share/      # for an intranet without internet
       $ autocity-gis build --basemap amap --lang zh    # Amap tiles, overlays in GCJ-02
-      $ autocity-gis build --crs EPSG:4551             # hand-offs in CGCS2000 GK CM 126°E
+      $ autocity-gis build --crs EPSG:4551 -v          # hand-offs in CGCS2000 GK CM 126°E
     Exit status: 0 check passed, 1 check failed (outputs written), 2 bad input or refused
     --out, 3 internal error, 130 interrupted.
     """
     from .api import build as run_build
-    from .report import summary_lines
 
-    say = _Reporter(verbose - quiet)
     result = run_build(
         recipe,
         out,
-        offline=offline,
-        basemap=basemap,
-        lang=lang,
-        tianditu_key=tianditu_key,
-        keep_key=keep_key,
         formats=formats or None,
         gauss_kruger=gauss_kruger,
         crs=crs,
         overwrite=overwrite,
-        progress=say.step,
+        **map_options,
     )
+    _summarise_build(result, map_options["lang"])
+    sys.exit(EXIT_OK if result.report.passed else EXIT_CHECK_FAILED)
+
+
+def _summarise_build(result: BuildResult, lang: Lang) -> None:
+    from .report import summary_lines
+
+    say = Output()
     for line in summary_lines(result.report, lang=lang):
         say.out(line)
     say.warnings(result.report)
@@ -404,10 +261,10 @@ def build(
     else:
         say.out(f"wrote {len(result.files)} files into {result.out_dir}/")
         say.out(f"  web map {page} ({result.map_bytes / 1e6:.2f} MB)")
-    sys.exit(EXIT_OK if result.report.passed else EXIT_CHECK_FAILED)
 
 
 @cli.command()
+@command_body
 @recipe_opt
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option(
@@ -425,12 +282,8 @@ def build(
     show_default=True,
     help="Language of the summary and report.md (report.json is the same in both).",
 )
-@verbose_opt
-@quiet_opt
-@_exit_statuses
-def validate(
-    recipe: Path | None, as_json: bool, out: str | None, lang: str, verbose: int, quiet: int
-) -> None:
+@verbosity_options
+def validate(recipe: Path | None, as_json: bool, out: str | None, lang: Lang) -> None:
     """Check the composed area against the stated area.
 
     Measures the composed boundary and each component geodesically on the WGS 84 ellipsoid
@@ -443,17 +296,22 @@ def validate(
     Exit status: 0 within tolerance, 1 outside it, 2 bad input, 3 internal error,
     130 interrupted.
     """
+    import logging
+
+    from ._log import LOGGER_NAME, level_for
     from .api import check, write_reports_to
     from .report import summary_lines, to_json
 
-    say = _Reporter(verbose - quiet - (1 if as_json else 0))
+    if as_json:  # the JSON is the output: no progress lines unless -v asks for them
+        logging.getLogger(LOGGER_NAME).setLevel(level_for(verbosity() - 1))
     if out is not None:
-        report = write_reports_to(recipe, out, lang=lang, progress=say.step)
+        report = write_reports_to(recipe, out, lang=lang)
     else:
-        _, _, report = check(recipe, progress=say.step)
+        _, _, report = check(recipe)
     if as_json:
         click.echo(to_json(report), nl=False)
     else:
+        say = Output()
         for line in summary_lines(report, lang=lang):
             say.out(line)
         say.warnings(report)
@@ -461,6 +319,7 @@ def validate(
 
 
 @cli.command(name="map")
+@command_body
 @recipe_opt
 @click.option(
     "--out",
@@ -472,20 +331,8 @@ def validate(
     "embedded recipe].",
 )
 @map_options
-@verbose_opt
-@quiet_opt
-@_exit_statuses
-def map_(
-    recipe: Path | None,
-    out: str | None,
-    offline: bool,
-    basemap: str | None,
-    lang: str,
-    tianditu_key: str | None,
-    keep_key: bool,
-    verbose: int,
-    quiet: int,
-) -> None:
+@verbosity_options
+def map_(recipe: Path | None, out: str | None, **map_options: Any) -> None:
     """Write only the interactive web map.
 
     \b
@@ -496,21 +343,12 @@ def map_(
     """
     from .api import write_web_map
 
-    say = _Reporter(verbose - quiet)
-    _, page = write_web_map(
-        recipe,
-        out,
-        offline=offline,
-        lang=lang,
-        tianditu_key=tianditu_key,
-        keep_key=keep_key,
-        basemap=basemap,
-        progress=say.step,
-    )
-    say.out(f"wrote {page.path} ({page.bytes / 1e6:.2f} MB)")
+    _, page = write_web_map(recipe, out, **map_options)
+    Output().out(f"wrote {page.path} ({page.bytes / 1e6:.2f} MB)")
 
 
 @cli.command()
+@command_body
 @recipe_opt
 @out_dir_opt("Folder for the GeoPackage, QGIS project and hand-off files.")
 @export_options
@@ -521,18 +359,14 @@ def map_(
     show_default=True,
     help="Language of the QGIS print layout and legend.",
 )
-@verbose_opt
-@quiet_opt
-@_exit_statuses
+@verbosity_options
 def export(
     recipe: Path | None,
     out: str,
-    formats: tuple[str, ...],
+    formats: tuple[Format, ...],
     crs: str | None,
     gauss_kruger: bool,
-    lang: str,
-    verbose: int,
-    quiet: int,
+    lang: Lang,
 ) -> None:
     """Write the layers for QGIS and other GIS: GeoPackage with styles, QGIS project,
     Shapefile (UTF-8, .cpg), GeoJSON and KML.
@@ -548,21 +382,16 @@ def export(
     """
     from .api import export as run_export
 
-    say = _Reporter(verbose - quiet)
     files = run_export(
-        recipe,
-        out,
-        formats=formats or None,
-        gauss_kruger=gauss_kruger,
-        crs=crs,
-        lang=lang,
-        progress=say.step,
+        recipe, out, formats=formats or None, gauss_kruger=gauss_kruger, crs=crs, lang=lang
     )
+    say = Output()
     for path in files:
         say.out(str(path))
 
 
 @cli.command()
+@command_body
 @click.argument("layers", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option(
     "--out",
@@ -571,10 +400,8 @@ def export(
     show_default=True,
     help="Recipe file to create (never over an existing file).",
 )
-@verbose_opt
-@quiet_opt
-@_exit_statuses
-def init(layers: tuple[Path, ...], out: Path, verbose: int, quiet: int) -> None:
+@verbosity_options
+def init(layers: tuple[Path, ...], out: Path) -> None:
     """Write a starter recipe from your layer files.
 
     Reads each file (GeoPackage, Shapefile, GeoJSON, DXF, File Geodatabase, ...), lists its
@@ -591,17 +418,15 @@ def init(layers: tuple[Path, ...], out: Path, verbose: int, quiet: int) -> None:
     """
     from .starter import write_starter
 
-    say = _Reporter(verbose - quiet)
+    say = Output()
     target, summaries = write_starter(layers, out)
     for s in summaries:
         where = f"{s.path.name}" + (f", layer {s.layer_name}" if s.layer_name else "")
         say.out(
-            for_terminal(
-                f"{where}: {s.features} polygon feature(s), CRS {s.crs or 'not declared'}, "
-                f"id column {s.id_column or 'none found'}"
-            )
+            f"{where}: {s.features} polygon feature(s), CRS {s.crs or 'not declared'}, "
+            f"id column {s.id_column or 'none found'}"
         )
-    say.out(for_terminal(f"wrote {target}: fill in target_km2 and the stated areas"))
+    say.out(f"wrote {target}: fill in target_km2 and the stated areas")
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ from ._errors import CRSError, InputError
 from ._io import atomic_path, replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
 from ._text import for_xml
-from .compose import Composition
+from .composition import Composition
 from .validate import ValidationReport
 
 #: Formats :func:`export_all` can write.

@@ -36,7 +36,7 @@ from . import style
 from ._errors import OutputError
 from ._io import atomic_path, write_text
 from ._text import for_qgis_text, for_utf8, for_xml
-from .compose import Composition
+from .composition import Composition
 from .validate import ValidationReport
 
 #: File names inside the output folder.

@@ -20,7 +20,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from .area import equal_area_km2, geodesic_area_km2
-from .compose import Composition, finite_or_none
+from .composition import Composition, finite_or_none
 from .recipe import DEFAULT_GAP_WIDTH_M, UNITS, Recipe, StatedFigure
 
 #: EPSG code of the CGCS2000 3-degree Gauss–Krüger zone with central meridian 75°E (the

@@ -30,7 +30,7 @@ from pathlib import Path
 import folium
 
 from .._io import write_text
-from ..compose import Composition
+from ..composition import Composition
 from ..validate import LayerSimplification, ValidationReport
 from . import _page
 from ._basemaps import (

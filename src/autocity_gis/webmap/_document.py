@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import style
-from ..compose import Composition
+from ..composition import Composition
 from ..validate import ComponentArea, LayerSimplification, ValidationReport
 from ._basemaps import BASEMAPS, Basemap
 from ._geometry import MAX_AREA_CHANGE_PCT, WebGeometry, geojson

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from .._proj import local_laea_for
 from ..area import geodesic_area_km2
-from ..compose import Composition
+from ..composition import Composition
 from ..validate import LayerSimplification
 
 #: Simplification tolerances tried for the web, largest first (metres).

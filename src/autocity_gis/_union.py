@@ -1,0 +1,267 @@
+"""The geometry of a composition: one sliver-free boundary from polygons, and its defects.
+
+This module owns :func:`compose_geometries`, the step :func:`autocity_gis.composition.compose`
+takes once the components are loaded: in a local Lambert azimuthal equal-area projection
+centred on the data (tolerances are metres), the parts' coverage union when they form a valid
+coverage, else their union after GEOS ``CoverageCleaner``; then the subtracted components are
+cut out, and overlaps, gaps and holes wider than the tolerances are measured and located.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from ._diagnostics import DEFAULT_GAP_WIDTH_M, Patch, gaps_and_holes, width_m
+from ._errors import InputError
+from ._proj import LocalProjection, local_laea_for
+from .layers import polygonal
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One gap, hole or overlap in EPSG:4326, measured in metres.
+
+    Attributes
+    ----------
+    geometry : shapely geometry
+        The area, in lon/lat.
+    between : tuple of str
+        Ids of the parts around it (for an overlap: the two parts sharing it).
+    enclosed : bool
+        Whether the parts enclose it (False: it opens onto the outer edge).
+    width_m : float
+        Diameter of the largest circle inside it, in metres.
+    lon, lat : float
+        A point inside it.
+    """
+
+    geometry: BaseGeometry
+    between: tuple[str, ...]
+    enclosed: bool
+    width_m: float
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True)
+class GeometryResult:
+    """Geometric result of :func:`compose_geometries` (all in EPSG:4326).
+
+    Attributes
+    ----------
+    boundary : shapely geometry
+        The union of the parts less the subtracted components, oriented counter-clockwise.
+    overlaps : tuple of (str, str, geometry)
+        Overlaps wider than the snap tolerance between pairs of parts.
+    gaps : tuple of geometry
+        Areas between parts narrower than the gap width, enclosed or open to the outer edge
+        (the geometries of ``gap_details``).
+    method : str
+        ``coverage``, ``cleaned`` or ``overlay``.
+    warnings : tuple of str
+        Slivers removed and similar notes.
+    gap_details : tuple of Diagnostic
+        The gaps with the parts around them, width and location.
+    holes : tuple of Diagnostic
+        Holes the data have: in one part's own polygon, or enclosed and wider than the gap
+        width.
+    overlap_details : tuple of Diagnostic
+        The overlaps (same order as ``overlaps``) with width and location.
+    parts_union : shapely geometry or None
+        Union of the parts before anything is subtracted.
+    removed : shapely geometry or None
+        What the subtracted components together cut out of ``parts_union`` (None: nothing
+        to subtract).
+    removed_by : tuple of (str, geometry)
+        Per subtracted component, the part of ``parts_union`` it covers.
+    """
+
+    boundary: BaseGeometry
+    overlaps: tuple[tuple[str, str, BaseGeometry], ...]
+    gaps: tuple[BaseGeometry, ...]
+    method: str
+    warnings: tuple[str, ...]
+    gap_details: tuple[Diagnostic, ...] = ()
+    holes: tuple[Diagnostic, ...] = ()
+    overlap_details: tuple[Diagnostic, ...] = ()
+    parts_union: BaseGeometry | None = None
+    removed: BaseGeometry | None = None
+    removed_by: tuple[tuple[str, BaseGeometry], ...] = ()
+
+
+def compose_geometries(
+    geoms: np.ndarray,
+    *,
+    ids: list[str],
+    roles: list[str] | None = None,
+    snap_tolerance_m: float = 1.0,
+    gap_width_m: float = DEFAULT_GAP_WIDTH_M,
+) -> GeometryResult:
+    """Union polygons in lon/lat into one sliver-free boundary and describe its defects.
+
+    The boundary is ``union(parts) - union(subtracted)``. Gaps are areas between parts
+    narrower than ``gap_width_m``, enclosed or open to the outer edge; holes are enclosed
+    areas the data really have (see :mod:`autocity_gis._diagnostics`). Areas under a
+    subtracted component are neither.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries
+        Valid polygons in EPSG:4326.
+    ids : list of str
+        Names of the geometries, used in the overlap pairs.
+    roles : list of str, optional
+        ``part`` or ``subtract`` per geometry; all parts when omitted.
+    snap_tolerance_m : float
+        Vertices closer than this are snapped together, and gaps and overlaps narrower than
+        twice this are treated as slivers and closed.
+    gap_width_m : float
+        Areas between parts narrower than this are reported as gaps (``0``: enclosed ones
+        only).
+
+    Returns
+    -------
+    GeometryResult
+        Boundary, overlaps, gaps, holes, what was subtracted, method and warnings.
+
+    Raises
+    ------
+    autocity_gis.InputError
+        If the subtracted geometries cover every part (the boundary would be empty),
+        naming the subtract component(s).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> import numpy as np
+    >>> r = compose_geometries(np.array([box(125, 43, 125.1, 43.1), box(125.1, 43, 125.2, 43.1)]),
+    ...                        ids=["a", "b"])
+    >>> r.method, r.boundary.geom_type, len(r.overlaps), len(r.gaps)
+    ('coverage', 'Polygon', 0, 0)
+    """
+    roles = roles or ["part"] * len(geoms)
+    is_part = np.array([r == "part" for r in roles])
+    projection = local_laea_for(geoms[is_part])
+    local = projection.to_local(geoms)
+    parts = local[is_part]
+    part_ids = [i for i, keep in zip(ids, is_part, strict=True) if keep]
+    warnings: list[str] = []
+    tol = snap_tolerance_m
+
+    overlaps, sliver_count = _overlaps(parts, part_ids, tol)
+    if sliver_count:
+        warnings.append(
+            f"{sliver_count} sliver overlap(s) narrower than {2 * tol:g} m between components "
+            "were assigned to one neighbour."
+        )
+    union, method = _union_of_parts(parts, tol, warnings)
+    subtract = local[~is_part]
+    cut = shapely.union_all(subtract) if len(subtract) else None
+    composed = union
+    if cut is not None:
+        composed = shapely.difference(union, cut)
+    composed = polygonal(shapely.make_valid(composed))
+    if cut is not None and (composed.is_empty or composed.area <= 0.0):
+        raise _covers_everything(local, is_part, ids)
+
+    gaps, holes = gaps_and_holes(
+        union, parts, part_ids, gap_width_m=gap_width_m, sliver_m=2 * tol, cut=cut
+    )
+    cut_ids = [i for i, keep in zip(ids, is_part, strict=True) if not keep]
+    gap_details = tuple(_diagnostic(p, projection) for p in gaps)
+    return GeometryResult(
+        boundary=_back(composed, projection),
+        overlaps=tuple((a, b, _back(g, projection)) for a, b, g in overlaps),
+        gaps=tuple(d.geometry for d in gap_details),
+        method=method,
+        warnings=tuple(warnings),
+        gap_details=gap_details,
+        holes=tuple(_diagnostic(p, projection) for p in holes),
+        overlap_details=tuple(
+            _diagnostic(Patch(g, (a, b), False, width_m(g)), projection) for a, b, g in overlaps
+        ),
+        parts_union=_back(union, projection),
+        removed=_back(shapely.intersection(union, cut), projection) if cut is not None else None,
+        removed_by=tuple(
+            (cid, _back(shapely.intersection(union, g), projection))
+            for cid, g in zip(cut_ids, subtract, strict=True)
+        ),
+    )
+
+
+def _union_of_parts(
+    parts: NDArray[np.object_], tol: float, warnings: list[str]
+) -> tuple[BaseGeometry, str]:
+    """Return the parts' union in local metres and how it was made, noting closed slivers."""
+    if shapely.coverage_is_valid(parts, gap_width=2 * tol):
+        return polygonal(shapely.make_valid(shapely.coverage_union_all(parts))), "coverage"
+    try:
+        cleaned = shapely.coverage_clean(parts, gap_width=2 * tol, snapping_distance=tol)
+        union, method = shapely.coverage_union_all(cleaned), "cleaned"
+    except shapely.errors.GEOSException:
+        union = shapely.union_all(parts, grid_size=tol if tol > 0 else None)
+        method = "overlay"
+    closed = union.area - shapely.union_all(parts).area
+    if closed > 0.5:
+        warnings.append(
+            f"closed {closed / 1e6:.4f} km² of gaps narrower than {2 * tol:g} m between "
+            "components (digitising slivers)."
+        )
+    return polygonal(shapely.make_valid(union)), method
+
+
+def _back(geom: BaseGeometry, projection: LocalProjection) -> BaseGeometry:
+    """Return a local polygonal geometry in lon/lat, exterior rings counter-clockwise."""
+    return shapely.orient_polygons(projection.to_lonlat(polygonal(geom)))
+
+
+def _diagnostic(patch: Patch, projection: LocalProjection) -> Diagnostic:
+    point = projection.to_lonlat(patch.geometry.representative_point())
+    return Diagnostic(
+        geometry=shapely.orient_polygons(projection.to_lonlat(patch.geometry)),
+        between=patch.between,
+        enclosed=patch.enclosed,
+        width_m=patch.width_m,
+        lon=float(point.x),
+        lat=float(point.y),
+    )
+
+
+def _covers_everything(local: np.ndarray, is_part: np.ndarray, ids: list[str]) -> InputError:
+    """Name the subtract component(s) that leave nothing of the parts."""
+    parts = shapely.union_all(local[is_part])
+    cut = [(i, g) for i, g, part in zip(ids, local, is_part, strict=True) if not part]
+    alone = [i for i, g in cut if polygonal(shapely.difference(parts, g)).area <= 0.0]
+    if alone:
+        who = f"the subtract component '{alone[0]}'"
+    else:
+        who = "the subtract components " + ", ".join(f"'{i}'" for i, _ in cut) + " together"
+    return InputError(
+        f"{who} cover{'s' if alone else ''} every part, so the boundary would be empty; check "
+        f"{'its' if alone else 'their'} layer, filter and role."
+    )
+
+
+def _overlaps(
+    parts: np.ndarray, ids: list[str], tol: float
+) -> tuple[list[tuple[str, str, BaseGeometry]], int]:
+    tree = shapely.STRtree(parts)
+    left, right = tree.query(parts, predicate="intersects")
+    found: list[tuple[str, str, BaseGeometry]] = []
+    slivers = 0
+    for i, j in zip(left, right, strict=True):
+        if i >= j:
+            continue
+        shared = polygonal(shapely.intersection(parts[i], parts[j]))
+        if shared.is_empty:
+            continue
+        if shared.buffer(-tol).is_empty:
+            slivers += 1
+            continue
+        found.append((ids[i], ids[j], shared))
+    return found, slivers
