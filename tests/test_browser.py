@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import prcoords
 import pytest
-from test_webmap import GEOD, HOSTILE, sample_inputs  # a sibling test module (rootdir on path)
+from common import GEOD, HOSTILE, sample_inputs
 
 from autocity_gis import webmap
 

@@ -23,10 +23,10 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
+from common import FORBIDDEN, terminal_safe
 from conftest import EAST, GEOD, WEST, cell, component_frame, geod_km2
 from markdown_it import MarkdownIt
 from payloads import shown, text, xml_shown
-from test_text import FORBIDDEN, terminal_safe
 
 from autocity_gis import api, webmap
 from autocity_gis._errors import RecipeError

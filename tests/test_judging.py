@@ -17,11 +17,10 @@ import pyogrio
 import pyproj
 import pytest
 from click.testing import CliRunner
+from common import FORBIDDEN, page_data, spans_text, terminal_safe
 from conftest import EAST, WEST, component_frame, geod_km2
 from markdown_it import MarkdownIt
 from payloads import ALL, shown
-from test_text import FORBIDDEN, terminal_safe
-from test_webmap import page_data, spans_text
 
 from autocity_gis import api, export, webmap
 from autocity_gis._errors import RecipeError

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_webmap import page_data, sample_inputs
+from common import page_data, sample_inputs
 
 from autocity_gis import _output, api, webmap
 from autocity_gis._errors import OutputError

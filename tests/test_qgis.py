@@ -16,12 +16,10 @@ from pathlib import Path
 
 import pytest
 import shapely
+from common import COMPONENTS, make_fixture
+from conftest import geod_km2
 
 from autocity_gis import export, style
-
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import geod_km2
-from test_export import COMPONENTS, make_fixture
 
 pytestmark = pytest.mark.qgis
 
@@ -156,9 +154,10 @@ def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> N
     seen, _ = qgis_view
     _, report = make_fixture()
     assert seen["ellipsoidal"] is True
-    # independent truth: pyproj.Geod on the union of the fixture's polygons
+    # independent truth: pyproj.Geod on the union of the fixture's polygons (the API's
+    # coverage cleaning moves shared edges by well under a millimetre: ~0.1 m² in 232 km²)
     union = shapely.union_all(make_fixture()[0].components.geometry.to_numpy())
-    assert report.composed_km2 == pytest.approx(geod_km2(union), rel=1e-12)
+    assert report.composed_km2 == pytest.approx(geod_km2(union), rel=1e-9)
     assert seen["boundary_area_km2"] == pytest.approx(report.composed_km2, rel=1e-4)
 
 
