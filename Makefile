@@ -7,10 +7,13 @@ BIN     = $(VENV)/bin
 
 .PHONY: run test venv browser-driver geodata bench clean
 
+# -qq: errors only. The editable install of this layout (geodata/ mapped into the package) goes
+# through setuptools' import finder, which prints a ten-line notice on every install; packaging
+# warnings that matter are caught by tests/test_packaging.py, which builds a wheel verbosely.
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]'
 	touch $@
 
 venv: $(BIN)/.installed
