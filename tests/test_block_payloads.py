@@ -13,8 +13,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from common import run_cli, strict_json, strings_in, xml_documents
-from conftest import EAST, WEST
+from common import EAST, WEST, run_cli, strict_json, strings_in, xml_documents
 from markdown_it import MarkdownIt
 from payloads import ALL, text
 

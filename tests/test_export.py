@@ -20,9 +20,8 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from common import COMPONENTS, CONTEXT, TARGET_KM2, make_fixture
+from common import COMPONENTS, CONTEXT, TARGET_KM2, geod_km2, make_fixture
 from common import polygon as _poly
-from conftest import geod_km2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer

@@ -14,7 +14,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import GEODATA, REPO
+from common import GEODATA, REPO
 
 PACKAGE = REPO / "src" / "autocity_gis"
 

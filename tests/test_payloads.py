@@ -15,8 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from common import run_cli, strict_json, strings_in, xml_documents
-from conftest import EAST, SOUTH, WEST
+from common import EAST, SOUTH, WEST, run_cli, strict_json, strings_in, xml_documents
 from markdown_it import MarkdownIt
 
 from autocity_gis._text import is_printable_line

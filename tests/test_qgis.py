@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 import shapely
-from common import COMPONENTS, make_fixture
-from conftest import geod_km2
+from common import COMPONENTS, geod_km2, make_fixture
 
 from autocity_gis import export, style
 
@@ -349,7 +348,7 @@ def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
 @pytest.fixture(scope="module")
 def named_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     """``build --crs EPSG:4551`` of a recipe whose city id is ``test_city``, seen by QGIS."""
-    from conftest import EAST, WEST, component_frame
+    from common import EAST, WEST, component_frame
 
     folder = tmp_path_factory.mktemp("qgis_named")
     component_frame([{"id": "w", "geometry": WEST}, {"id": "e", "geometry": EAST}]).to_file(
