@@ -34,8 +34,7 @@ import shapely
 from shapely.geometry import box
 
 import autocity_gis as ag
-from autocity_gis.compose import Composition
-from autocity_gis.validate import ValidationReport
+from autocity_gis import Composition, ValidationReport  # public names, as users import them
 
 REPO = Path(__file__).resolve().parents[1]
 GEODATA = REPO / "geodata"
