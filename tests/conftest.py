@@ -1,4 +1,8 @@
-"""Shared fixtures: the embedded geodata, and small layers and recipes built in code."""
+"""pytest's hooks and fixtures; the layers and helpers they use live in ``common.py``.
+
+Test modules import from ``common`` (or ``payloads``), never from here: a conftest is pytest's
+plugin, not a library. The names below are re-exported only so that older imports keep working.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +12,41 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import numpy as np
 import pyproj
 import pytest
 import shapely
+from common import (
+    ARTIFACTS,
+    EAST,
+    GEOD,
+    GEODATA,
+    GK_NEIGHBOUR,
+    GK_ZONE,
+    REPO,
+    SOUTH,
+    WEST,
+    cell,
+    component_frame,
+    geod_km2,
+    gk_reference_km2,
+)
 from hypothesis import settings
 
-REPO = Path(__file__).resolve().parents[1]
-GEODATA = REPO / "geodata"
-ARTIFACTS = REPO / "tests" / "_artifacts"
-GEOD = pyproj.Geod(ellps="WGS84")
-
-
-def geod_km2(geom: shapely.Geometry) -> float:
-    """Independent reference: pyproj.Geod on every ring, holes subtracted, in km²."""
-    total = 0.0
-    for poly in shapely.get_parts(geom):
-        area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(poly))
-        total += area
-    return total / 1e6
+__all__ = [
+    "ARTIFACTS",
+    "EAST",
+    "GEOD",
+    "GEODATA",
+    "GK_NEIGHBOUR",
+    "GK_ZONE",
+    "REPO",
+    "SOUTH",
+    "WEST",
+    "cell",
+    "component_frame",
+    "geod_km2",
+    "gk_reference_km2",
+]
 
 
 def pytest_report_header() -> list[str]:
@@ -48,60 +67,6 @@ def geodata() -> Path:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
-
-
-def cell(xmin: float, ymin: float, xmax: float, ymax: float) -> shapely.Polygon:
-    """A lon/lat box with vertices every 0.002° (~200 m).
-
-    Dense vertices make the geodesic edges follow the box's meridians and parallels closely,
-    so the area of a union does not depend on which collinear vertices the union keeps.
-    """
-    step = 0.002
-    nx, ny = round((xmax - xmin) / step), round((ymax - ymin) / step)
-    xs, ys = np.linspace(xmin, xmax, nx + 1), np.linspace(ymin, ymax, ny + 1)
-    ring = (
-        [(x, ymin) for x in xs]
-        + [(xmax, y) for y in ys[1:]]
-        + [(x, ymax) for x in xs[::-1][1:]]
-        + [(xmin, y) for y in ys[::-1][1:]]
-    )
-    # Rounded so that neighbours sharing an edge share its vertices exactly (a coverage).
-    return shapely.Polygon(np.round(ring, 6))
-
-
-# Small real-world-sized cells near Changchun (about 8 km x 11 km each).
-WEST = cell(125.10, 43.80, 125.20, 43.90)
-EAST = cell(125.20, 43.80, 125.30, 43.90)
-SOUTH = cell(125.10, 43.70, 125.30, 43.80)
-
-
-# The same kind of zones in CGCS2000 Gauss–Krüger metres (EPSG:4551, CM 126°E), as CAD and
-# land-survey deliveries hold them: a 6 km x 4 km zone and its 3 km x 4 km western neighbour.
-GK_ZONE = [(440000, 4860000), (446000, 4860000), (446000, 4864000), (440000, 4864000)]
-GK_NEIGHBOUR = [(437000, 4860000), (440000, 4860000), (440000, 4864000), (437000, 4864000)]
-
-
-def gk_reference_km2(ring: list[tuple[float, float]], epsg: int = 4551) -> float:
-    """Independent area of a Gauss–Krüger outline: densified every 10 m, moved to lon/lat by
-    pyproj, measured by Geod."""
-    to_wgs = pyproj.Transformer.from_crs(epsg, 4326, always_xy=True)
-    dense = shapely.segmentize(shapely.Polygon(ring), 10.0)
-    return geod_km2(shapely.transform(dense, lambda xy: np.column_stack(to_wgs.transform(*xy.T))))
-
-
-def component_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
-    """A components layer with the attribute columns the geodata layers carry."""
-    defaults = {
-        "name_zh": "",
-        "kind": "test",
-        "parent_adcode": "",
-        "accuracy": "official",
-        "method": "fixture",
-        "source": "tests",
-        "datum": "WGS84",
-        "date": "2026-11-25",
-    }
-    return gpd.GeoDataFrame([{**defaults, **r} for r in rows], geometry="geometry", crs=4326)
 
 
 @pytest.fixture

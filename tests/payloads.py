@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import geopandas as gpd
-from conftest import EAST, WEST, cell, component_frame
+from common import EAST, WEST, cell, component_frame
 
 #: One payload per trick; ``ALL`` holds them all at once.
 PAYLOADS: tuple[str, ...] = (

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import EAST, WEST
+from common import EAST, WEST, run_cli, strict_json, strings_in, xml_documents
 from markdown_it import MarkdownIt
 from payloads import ALL, text
-from test_payloads import run_cli, strict_json, strings_in, xml_documents
 
 import autocity_gis as ag
 from autocity_gis._text import is_printable_line

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import cell, geod_km2
+from common import cell, geod_km2
 
 import autocity_gis as ag
 from autocity_gis import _gdal

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import prcoords
 import pytest
-from test_webmap import GEOD, HOSTILE, sample_inputs  # a sibling test module (rootdir on path)
+from common import GEOD, HOSTILE, sample_inputs
 
 from autocity_gis import webmap
 
@@ -34,11 +34,11 @@ CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 
 def _missing() -> str | None:
     if shutil.which("node") is None:
-        return "node is not installed"
+        return "node is not installed (install nodejs and npm; `make test` then fetches the driver)"
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt-get install chromium)"
     if not (HERE / "browser" / "node_modules" / "playwright-core").is_dir():
-        return "tests/browser/node_modules is missing (run .ci/setup-browser.sh)"
+        return "tests/browser/node_modules is missing (with npm installed, `make test` fetches it)"
     return None
 
 

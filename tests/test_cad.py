@@ -16,7 +16,7 @@ import ezdxf
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import GK_NEIGHBOUR, GK_ZONE, geod_km2, gk_reference_km2
+from common import GK_NEIGHBOUR, GK_ZONE, geod_km2, gk_reference_km2
 
 from autocity_gis import api
 from autocity_gis._errors import LayerError

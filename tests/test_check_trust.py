@@ -3,7 +3,7 @@
 One recipe holds what a planner's delivery really holds: two zones with an 8 m slit between them
 running in from the edge, a water-protection zone to cut out, a component four times its stated
 size, a zone drawn in CGCS2000 Gauss–Krüger metres, and the county units as context. Truth comes
-from plain shapely/geopandas overlays measured with pyproj.Geod (``conftest.geod_km2``), never
+from plain shapely/geopandas overlays measured with pyproj.Geod (``common.geod_km2``), never
 from the toolkit's own figures.
 """
 
@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from conftest import EAST, WEST, cell, component_frame, geod_km2
+from common import EAST, WEST, cell, component_frame, geod_km2
 from pyproj import Transformer
 
 pytestmark = pytest.mark.slow

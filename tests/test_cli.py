@@ -14,7 +14,7 @@ from typing import Any
 import geopandas as gpd
 import pytest
 from click.testing import CliRunner
-from conftest import EAST, WEST, geod_km2
+from common import EAST, WEST, geod_km2
 from fault_hook import hook_env
 
 from autocity_gis import cli as cli_module

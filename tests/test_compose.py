@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
-from conftest import EAST, SOUTH, WEST, geod_km2
-from conftest import cell as box
+from common import EAST, SOUTH, WEST, geod_km2
+from common import cell as box
 
 from autocity_gis.composition import compose, compose_geometries
 from autocity_gis.recipe import load_recipe

@@ -1,6 +1,6 @@
 """Subtracted zones, gaps (enclosed or open to the edge), holes and overlaps, end to end.
 
-Truth: pyproj.Geod areas (``conftest.geod_km2``) of plain shapely/geopandas overlays of the
+Truth: pyproj.Geod areas (``common.geod_km2``) of plain shapely/geopandas overlays of the
 fixture boxes, the geodesic length of the slit, json.loads, CommonMark tokens, strict XML
 parsers and the page's JSON island -- never the toolkit's own figures.
 """
@@ -23,10 +23,9 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from conftest import EAST, GEOD, WEST, cell, component_frame, geod_km2
+from common import EAST, FORBIDDEN, GEOD, WEST, cell, component_frame, geod_km2, terminal_safe
 from markdown_it import MarkdownIt
 from payloads import shown, text, xml_shown
-from test_text import FORBIDDEN, terminal_safe
 
 from autocity_gis import api, webmap
 from autocity_gis._errors import RecipeError

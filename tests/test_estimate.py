@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
-from conftest import geod_km2
+from common import geod_km2
 from shapely.geometry import Point, box
 
 from autocity_gis._errors import InputError

@@ -1,6 +1,6 @@
 """Hand-off formats: GeoPackage layers and styles, Shapefile, GeoJSON, KML, atomic writes.
 
-The fixture is built here in code (`make_fixture`) and shared with ``test_qgis.py``. Expected
+The fixture is built in code and run through the API (``common.make_fixture``). Expected
 values come from the fixture's own inputs, pyproj.Geod, sqlite3 and GDAL reading the files back,
 never from the code under test.
 """
@@ -20,98 +20,15 @@ import numpy as np
 import pyogrio
 import pytest
 import shapely
-from conftest import geod_km2
+from common import COMPONENTS, CONTEXT, TARGET_KM2, geod_km2, make_fixture
+from common import polygon as _poly
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer
-from shapely.geometry import box
 
 from autocity_gis import export, qgis
 from autocity_gis._errors import InputError
 from autocity_gis.composition import Composition
-from autocity_gis.validate import ComponentArea, Overlap, ValidationReport
-
-# Component inputs: id, name_zh, name_en, accuracy, stated km², (lon0, lat0, lon1, lat1).
-# The names carry characters that must survive every format (CJK, '&', '<', quotes).
-COMPONENTS = [
-    ("auto_etdz", "长春汽车经济技术开发区", "Auto ETDZ <core> & \"zone\"", "official", 110.0,
-     (125.10, 43.80, 125.20, 43.90)),
-    ("daling", "大岭镇", "Daling town", "estimated", 147.3, (125.19, 43.82, 125.30, 43.95)),
-    ("xixin", "绿园西新工业集中区", "Xixin industrial zone", "official", 10.8,
-     (125.10, 43.90, 125.15, 43.95)),
-]
-CONTEXT = ("220106", "绿园区", "Lüyuan District", (125.05, 43.76, 125.34, 43.98))
-TARGET_KM2 = 471.0
-
-
-def _poly(bounds: tuple[float, float, float, float]) -> shapely.Polygon:
-    # Densified so any edge interpolation (geodesic, rhumb, plane) gives the same area.
-    return shapely.segmentize(box(*bounds), 0.002)
-
-
-def make_fixture() -> tuple[Composition, ValidationReport]:
-    """Three components near Changchun (one estimated), a context unit and one overlap."""
-    geoms = [_poly(c[5]) for c in COMPONENTS]
-    measured = [geod_km2(g) for g in geoms]
-    components = gpd.GeoDataFrame(
-        {
-            "id": [c[0] for c in COMPONENTS],
-            "name_zh": [c[1] for c in COMPONENTS],
-            "name_en": [c[2] for c in COMPONENTS],
-            "role": ["part"] * 3,
-            "kind": ["zone", "town", "zone"],
-            "parent_adcode": ["220106", "220184", "220106"],
-            "stated_area_km2": [c[4] for c in COMPONENTS],
-            "stated_area_source": ["national catalogue 2018", "town profile", "district profile"],
-            "accuracy": [c[3] for c in COMPONENTS],
-            "method": ["digitised", "buffer estimate", "digitised"],
-            "source": ["test", "test", "test"],
-            "datum": ["WGS84", "GCJ-02", "WGS84"],
-            "date": ["2020-07-28"] * 3,
-            "measured_km2": measured,
-        },
-        geometry=geoms,
-        crs="EPSG:4326",
-    )
-    union = shapely.union_all(geoms)
-    composed = geod_km2(union)
-    boundary = gpd.GeoDataFrame(
-        {"id": ["autocity"], "name_zh": ["长春国际汽车城"],
-         "name_en": ["Changchun International Automobile City"], "area_km2": [composed]},
-        geometry=[union], crs="EPSG:4326",
-    )
-    inter = geoms[0].intersection(geoms[1])
-    overlaps = gpd.GeoDataFrame(
-        {"a": ["auto_etdz"], "b": ["daling"], "area_km2": [geod_km2(inter)]},
-        geometry=[inter], crs="EPSG:4326",
-    )
-    gaps = gpd.GeoDataFrame({"area_km2": []}, geometry=[], crs="EPSG:4326")
-    context = gpd.GeoDataFrame(
-        {"adcode": [CONTEXT[0]], "name_zh": [CONTEXT[1]], "name_en": [CONTEXT[2]],
-         "accuracy": ["official"], "source": ["test"], "datum": ["WGS84"], "date": ["2024"]},
-        geometry=[_poly(CONTEXT[3])], crs="EPSG:4326",
-    )
-    comp = Composition(
-        name_en="Changchun International Automobile City", name_zh="长春国际汽车城",
-        components=components, boundary=boundary, overlaps=overlaps, gaps=gaps,
-        context=context, method="overlay", snap_tolerance_m=0.0,
-    )
-    report = ValidationReport(
-        name_en=comp.name_en, name_zh=comp.name_zh, target_km2=TARGET_KM2,
-        target_source="JL.gov 2020-07-30", tolerance_pct=5.0, composed_km2=composed,
-        composed_equal_area_km2=composed, delta_km2=composed - TARGET_KM2,
-        delta_pct=(composed - TARGET_KM2) / TARGET_KM2 * 100, passed=False,
-        components=tuple(
-            ComponentArea(c[0], c[2], c[1], c[3], m, c[4], "test", (m - c[4]) / c[4] * 100)
-            for c, m in zip(COMPONENTS, measured, strict=True)
-        ),
-        overlaps=(Overlap("auto_etdz", "daling", geod_km2(inter)),),
-        gaps_km2=0.0, gap_count=0, sum_of_parts_km2=sum(measured), missing=(),
-        stated_sum_km2=sum(c[4] for c in COMPONENTS),
-        stated_unaccounted_km2=TARGET_KM2 - sum(c[4] for c in COMPONENTS),
-        stated_missing=(), compose_method="overlay", snap_tolerance_m=0.0, boundary_parts=1,
-    )
-    return comp, report
 
 
 @pytest.fixture(scope="module")

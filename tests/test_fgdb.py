@@ -8,7 +8,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from conftest import GK_NEIGHBOUR, GK_ZONE, geod_km2, gk_reference_km2
+from common import GK_NEIGHBOUR, GK_ZONE, geod_km2, gk_reference_km2
 
 from autocity_gis import api
 from autocity_gis._errors import LayerError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import EAST, WEST, geod_km2
+from common import EAST, WEST, geod_km2
 from geopandas.testing import assert_geodataframe_equal
 
 import autocity_gis as ag

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import shapely
-from conftest import WEST, component_frame
+from common import WEST, component_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -11,7 +11,7 @@ import numpy as np
 import prcoords
 import pytest
 import shapely
-from conftest import REPO, geod_km2
+from common import REPO, geod_km2
 
 COMPONENT_ATTRS = (
     "id",

@@ -15,7 +15,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import EAST, WEST, geod_km2
+from common import EAST, WEST, geod_km2
 from hostile.corpus import CASES, component, two_cells, write_recipe
 
 from autocity_gis import api

@@ -1,6 +1,6 @@
 """Every component judged, warnings that reach the person, the areas planners compare with.
 
-Truth is independent of the code under test: pyproj's geodesic (``conftest.geod_km2``) and
+Truth is independent of the code under test: pyproj's geodesic (``common.geod_km2``) and
 its EPSG database, shapely's plane area of the coordinates as written in the file, ``json.loads``,
 a strict XML parser, GDAL's field subtypes, markdown-it's tokens and the literal payloads.
 """
@@ -17,11 +17,18 @@ import pyogrio
 import pyproj
 import pytest
 from click.testing import CliRunner
-from conftest import EAST, WEST, component_frame, geod_km2
+from common import (
+    EAST,
+    FORBIDDEN,
+    WEST,
+    component_frame,
+    geod_km2,
+    page_data,
+    spans_text,
+    terminal_safe,
+)
 from markdown_it import MarkdownIt
 from payloads import ALL, shown
-from test_text import FORBIDDEN, terminal_safe
-from test_webmap import page_data, spans_text
 
 from autocity_gis import api, export, webmap
 from autocity_gis._errors import RecipeError

@@ -9,7 +9,7 @@ import numpy as np
 import prcoords
 import pytest
 import shapely
-from conftest import WEST, component_frame, geod_km2
+from common import WEST, component_frame, geod_km2
 from shapely.geometry import LineString, Point, Polygon
 
 from autocity_gis._errors import CRSError, LayerError
@@ -272,7 +272,7 @@ def test_crs84_and_epsg4326_are_the_same(tmp_path: Path, driver: str) -> None:
 
 
 def _context_borders() -> Any:
-    from conftest import EAST, SOUTH
+    from common import EAST, SOUTH
 
     from autocity_gis.layers import Layer, borders_of
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 import shapely
-from conftest import WEST, component_frame
+from common import WEST, component_frame
 
 from autocity_gis._errors import InputError, LayerError
 from autocity_gis.layers import read_layer

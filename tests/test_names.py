@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-from test_webmap import page_data, sample_inputs
+from common import page_data, sample_inputs
 
 from autocity_gis import _output, api, webmap
 from autocity_gis._errors import OutputError
@@ -30,7 +30,7 @@ def test_map_data_date_is_the_components_not_the_context_layers() -> None:
 
 
 def _named_recipe(folder: Path, city_id: str) -> Path:
-    from conftest import EAST, WEST, component_frame
+    from common import EAST, WEST, component_frame
 
     component_frame([{"id": "w", "geometry": WEST}, {"id": "e", "geometry": EAST}]).to_file(
         folder / "parts.geojson", driver="GeoJSON"

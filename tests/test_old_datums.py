@@ -9,7 +9,7 @@ import numpy as np
 import pyproj
 import pytest
 import shapely
-from conftest import GK_ZONE
+from common import GK_ZONE
 
 import autocity_gis as ag
 from autocity_gis._errors import RecipeError

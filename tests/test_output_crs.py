@@ -1,6 +1,6 @@
 """Issue 11, item 5: hand-offs in the CRS the planner asks for (``--crs``, ``--gauss-kruger``).
 
-Truth: pyogrio/GDAL reading the files back, pyproj's CRS database, ``conftest.geod_km2``
+Truth: pyogrio/GDAL reading the files back, pyproj's CRS database, ``common.geod_km2``
 (pyproj.Geod) on the geometry brought back to EPSG:4326, and the CLI's exit status and stderr.
 """
 
@@ -15,7 +15,7 @@ import pyogrio
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import EAST, WEST, geod_km2
+from common import EAST, WEST, geod_km2
 from pyproj import CRS
 
 from autocity_gis import api, export

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import EAST, WEST
+from common import EAST, WEST
 from fault_hook import hook_env
 
 from autocity_gis import _output, api

@@ -10,15 +10,12 @@ the details; this is the whole path through the console script, as a planner wou
 from __future__ import annotations
 
 import json
-import sqlite3
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
-from conftest import EAST, SOUTH, WEST
+from common import EAST, SOUTH, WEST, run_cli, strict_json, strings_in, xml_documents
 from markdown_it import MarkdownIt
 
 from autocity_gis._text import is_printable_line
@@ -124,31 +121,6 @@ missing_reason = {toml}
     return recipe
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("autocity-gis")
-    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=600)
-
-
-def strict_json(text: str) -> object:
-    def refuse(name: str) -> object:
-        raise AssertionError(f"report.json holds {name}, which JSON does not allow")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def xml_documents(out: Path) -> dict[str, str]:
-    """Every XML document the build wrote: project, KML, and each style in the GeoPackage."""
-    docs = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.qgs")}
-    docs.update({p.name: p.read_text(encoding="utf-8") for p in out.glob("*.kml")})
-    for gpkg in out.glob("*.gpkg"):
-        with sqlite3.connect(gpkg) as db:
-            rows = db.execute("SELECT f_table_name, styleQML, styleSLD FROM layer_styles")
-            for table, qml, sld in rows:
-                docs[f"{gpkg.name}:{table}.qml"] = qml
-                docs[f"{gpkg.name}:{table}.sld"] = sld
-    return docs
-
-
 @pytest.mark.parametrize("options", [(), ("--offline", "--lang", "zh")], ids=["online", "zh"])
 def test_hostile_text_everywhere(tmp_path: Path, options: tuple[str, ...]) -> None:
     data = tmp_path / "data"
@@ -189,14 +161,3 @@ def test_hostile_text_everywhere(tmp_path: Path, options: tuple[str, ...]) -> No
     start = page.index('<script type="application/json" id="acg-data">')
     island = page[page.index(">", start) + 1 : page.index("</script>", start)]
     assert text in strings_in(strict_json(island))
-
-
-def strings_in(value: object) -> set[str]:
-    """Every string anywhere in a parsed JSON document."""
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, list):
-        return set().union(*(strings_in(v) for v in value))
-    return set()

@@ -19,7 +19,7 @@ import pyproj
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import GEODATA, cell, component_frame, geod_km2
+from common import GEODATA, cell, component_frame, geod_km2
 from pyproj.database import query_crs_info
 from pyproj.enums import PJType
 

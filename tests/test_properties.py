@@ -6,7 +6,7 @@ import numpy as np
 import prcoords
 import pytest
 import shapely
-from conftest import geod_km2
+from common import geod_km2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer

@@ -16,12 +16,9 @@ from pathlib import Path
 
 import pytest
 import shapely
+from common import COMPONENTS, geod_km2, make_fixture
 
 from autocity_gis import export, style
-
-sys.path.insert(0, str(Path(__file__).parent))
-from conftest import geod_km2
-from test_export import COMPONENTS, make_fixture
 
 pytestmark = pytest.mark.qgis
 
@@ -156,9 +153,10 @@ def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> N
     seen, _ = qgis_view
     _, report = make_fixture()
     assert seen["ellipsoidal"] is True
-    # independent truth: pyproj.Geod on the union of the fixture's polygons
+    # independent truth: pyproj.Geod on the union of the fixture's polygons (the API's
+    # coverage cleaning moves shared edges by well under a millimetre: ~0.1 m² in 232 km²)
     union = shapely.union_all(make_fixture()[0].components.geometry.to_numpy())
-    assert report.composed_km2 == pytest.approx(geod_km2(union), rel=1e-12)
+    assert report.composed_km2 == pytest.approx(geod_km2(union), rel=1e-9)
     assert seen["boundary_area_km2"] == pytest.approx(report.composed_km2, rel=1e-4)
 
 
@@ -350,7 +348,7 @@ def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
 @pytest.fixture(scope="module")
 def named_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
     """``build --crs EPSG:4551`` of a recipe whose city id is ``test_city``, seen by QGIS."""
-    from conftest import EAST, WEST, component_frame
+    from common import EAST, WEST, component_frame
 
     folder = tmp_path_factory.mktemp("qgis_named")
     component_frame([{"id": "w", "geometry": WEST}, {"id": "e", "geometry": EAST}]).to_file(

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from common import FORBIDDEN, terminal_safe
+from common import row_widths as _row_widths
+from common import visible as _visible
 from markdown_it import MarkdownIt
 from payloads import shown, text, write_payload_recipe
-from test_text import FORBIDDEN, terminal_safe
 
 from autocity_gis import api
 from autocity_gis.report import summary_lines, to_json, to_markdown, write_reports
@@ -64,23 +66,6 @@ def test_report_json_has_no_nan_or_infinity(hostile_report: tuple[ValidationRepo
     assert data["delta_pct"] is None and data["target_km2"] is None
     assert data["composed_km2"] is None
     assert data["name_en"] == text("city name_en")
-
-
-def _visible(token: Any) -> str:
-    return "".join(child.content for child in token.children or [])
-
-
-def _row_widths(tokens: list[Any]) -> list[list[int]]:
-    """Cells per row (header row included), per table."""
-    tables: list[list[int]] = []
-    for token in tokens:
-        if token.type == "table_open":
-            tables.append([])
-        elif token.type == "tr_open":
-            tables[-1].append(0)
-        elif token.type in ("th_open", "td_open"):
-            tables[-1][-1] += 1
-    return tables
 
 
 def test_report_markdown_renders_no_injected_markup(

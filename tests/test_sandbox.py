@@ -20,7 +20,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from click.testing import CliRunner
-from conftest import WEST, component_frame
+from common import WEST, component_frame
 from hostile.corpus import component, two_cells, write_recipe
 
 from autocity_gis import _gdal

@@ -11,7 +11,7 @@ import geopandas as gpd
 import pytest
 import shapely
 from click.testing import CliRunner
-from conftest import GK_NEIGHBOUR, GK_ZONE, gk_reference_km2
+from common import GK_NEIGHBOUR, GK_ZONE, gk_reference_km2
 
 from autocity_gis import api
 from autocity_gis._errors import CRSError, OutputError

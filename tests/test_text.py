@@ -8,12 +8,12 @@ categories. Inputs are the hand-written payloads of ``payloads.py`` plus hypothe
 from __future__ import annotations
 
 import json
-import unicodedata
 import xml.etree.ElementTree as ET
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+from common import FORBIDDEN, terminal_safe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
@@ -32,24 +32,6 @@ from autocity_gis._text import (
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
 SAMPLES = [*PAYLOADS, ALL, *BLOCK_STARTS, "", " ", "  lead", "trail  ", "\u3000wide\xa0", "\ud800"]
 MD = MarkdownIt("commonmark").enable("table")
-# Token types user text must never produce (ours use only headings, tables, lists, strong).
-FORBIDDEN = {
-    "link_open", "image", "html_inline", "html_block", "code_inline", "code_block", "fence",
-    "em_open", "s_open", "blockquote_open", "hr", "ordered_list_open", "lheading",
-}  # fmt: skip
-BIDI_CLASSES = {"LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI", "LRM", "RLM", "ALM"}
-
-
-def terminal_safe(line: str) -> bool:
-    """No character a terminal interprets: controls, line/paragraph separators, bidi controls."""
-    return not any(
-        unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs")
-        or unicodedata.bidirectional(c) in BIDI_CLASSES
-        or c in "\ufffe\uffff"
-        for c in line
-    )
-
-
 # ----------------------------------------------------------------------------- XML
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import EAST, WEST, cell, geod_km2
+from common import EAST, WEST, cell, geod_km2
 
 from autocity_gis.composition import compose
 from autocity_gis.recipe import load_recipe

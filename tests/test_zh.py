@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from common import FORBIDDEN, terminal_safe
+from common import row_widths as _row_widths
+from common import visible as _visible
 from markdown_it import MarkdownIt
 from payloads import shown, text, write_payload_recipe
-from test_report import _row_widths, _visible
-from test_text import FORBIDDEN, terminal_safe
 
 from autocity_gis import _zh
 from autocity_gis.cli import cli

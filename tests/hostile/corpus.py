@@ -3,7 +3,7 @@
 Each case writes a small layer (and, where it matters, a context layer) plus a recipe into a
 folder and says what the toolkit must answer: ``error`` (exit 2, one line containing
 ``expect``) or ``warning`` (a repaired result whose report lists a warning containing
-``expect``). Geometry is built from the ~8 km cells near Changchun of ``conftest``.
+``expect``). Geometry is built from the ~8 km cells near Changchun of ``common``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import geopandas as gpd
 import numpy as np
 import pyogrio
 import shapely
-from conftest import EAST, SOUTH, WEST, cell, component_frame
+from common import EAST, SOUTH, WEST, cell, component_frame
 
 from autocity_gis import datum
 
