@@ -396,7 +396,7 @@ def build(
     )
     for line in summary_lines(result.report, lang=lang):
         say.out(line)
-    say.warnings(result.report)
+    say.warnings(result)  # with what the hand-off files had to shorten
     page = result.map_path or result.out_dir
     if lang == "zh":
         say.out(f"已写入 {len(result.files)} 个文件到 {result.out_dir}/")

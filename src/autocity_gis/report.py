@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ._io import staged_outputs, write_text
 from ._text import finite_json, for_json, for_terminal
@@ -21,7 +21,7 @@ from .recipe import UNITS as UNIT_FACTORS
 from .validate import ComponentArea, ValidationReport, in_units
 
 if TYPE_CHECKING:
-    from .export import HandOffCRS
+    from ._facts import HandOffNotes, MapFacts
 
 #: How each unit is written for people (km² stays the reference).
 UNIT_LABELS = {"km2": "km²", "ha": "ha (公顷)", "mu": "mu (亩)"}
@@ -29,21 +29,36 @@ UNIT_LABELS = {"km2": "km²", "ha": "ha (公顷)", "mu": "mu (亩)"}
 SCHEMA_VERSION = 1
 
 
-def to_dict(report: ValidationReport) -> dict[str, Any]:
+def to_dict(
+    report: ValidationReport,
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
+) -> dict[str, Any]:
     """Return the report as plain JSON-ready data.
 
     Parameters
     ----------
     report : ValidationReport
         The check's result.
+    map_facts : MapFacts, optional
+        The web map of a build: its per-layer simplification (``web_simplification``).
+    hand_off : HandOffNotes, optional
+        The hand-off files of a build: what they had to shorten joins ``warnings``.
 
     Returns
     -------
     dict
-        Every field of the report plus ``schema_version``, ``verdict`` and ``estimated``;
-        non-finite figures (NaN, ±inf) become ``None``.
+        Every field of the report plus ``schema_version``, ``verdict``, ``estimated`` and
+        ``web_simplification``; non-finite figures (NaN, ±inf) become ``None``.
     """
-    data = dataclasses.asdict(report)
+    data = {}
+    for key, value in dataclasses.asdict(report).items():
+        data[key] = value
+        if key == "warnings":  # where the field was when the check carried it
+            data[key] = [*value, *(hand_off.warnings if hand_off else ())]
+            data["web_simplification"] = [
+                dataclasses.asdict(s) for s in (map_facts.simplification if map_facts else ())
+            ]
     data["schema_version"] = SCHEMA_VERSION
     data["verdict"] = "pass" if report.passed else "fail"
     data["estimated"] = list(report.estimated)
@@ -54,17 +69,25 @@ def to_dict(report: ValidationReport) -> dict[str, Any]:
     return result
 
 
-def to_json(report: ValidationReport) -> str:
+def to_json(
+    report: ValidationReport,
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
+) -> str:
     """Return the report as indented strict JSON (UTF-8 text, Chinese kept readable).
 
     Never ``NaN`` or ``Infinity`` (those figures are ``null``); every string, control and
-    surrogate characters included, reads back unchanged with any JSON parser.
+    surrogate characters included, reads back unchanged with any JSON parser. ``map_facts``
+    and ``hand_off`` as in :func:`to_dict`.
     """
-    return for_json(to_dict(report), indent=2) + "\n"
+    return for_json(to_dict(report, map_facts, hand_off), indent=2) + "\n"
 
 
 def to_markdown(
-    report: ValidationReport, lang: str = "en", hand_off: HandOffCRS | None = None
+    report: ValidationReport,
+    lang: str = "en",
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
 ) -> str:
     """Return the report as a Markdown document for people.
 
@@ -74,8 +97,11 @@ def to_markdown(
         The check's result.
     lang : str
         ``en``, or ``zh`` for the Chinese document of :func:`autocity_gis.report_zh.to_markdown_zh`.
-    hand_off : HandOffCRS, optional
-        The CRS of each hand-off file (``build``), stated in a last section.
+    map_facts : MapFacts, optional
+        The web map of a build: its simplification, in a section of its own.
+    hand_off : HandOffNotes, optional
+        The hand-off files of a build: what they shortened among the warnings, and the CRS of
+        each file in a last section.
 
     Returns
     -------
@@ -88,7 +114,7 @@ def to_markdown(
     if lang == "zh":
         from .report_zh import to_markdown_zh
 
-        return to_markdown_zh(report, hand_off)
+        return to_markdown_zh(report, map_facts, hand_off)
     verdict = "PASS" if report.passed else "FAIL"
     lines = [
         f"# Area check: {_md(report.name_en)} ({_md(report.name_zh)})",
@@ -98,9 +124,10 @@ def to_markdown(
         f"tolerance ±{report.tolerance_pct:g} %.",
     ]
     lines += [line for text in _component_verdict(report) for line in ("", _md(text))]
-    if report.warnings:  # first, not last: they may change what the verdict means
+    warnings = [*report.warnings, *(hand_off.warnings if hand_off else ())]
+    if warnings:  # first, not last: they may change what the verdict means
         lines += ["", "## Warnings", ""]
-        lines += [f"- {_md(w)}" for w in report.warnings]
+        lines += [f"- {_md(w)}" for w in warnings]
     lines += [
         "",
         "| figure | value |",
@@ -191,7 +218,8 @@ def to_markdown(
         lines += [f"- {_md(m.id)} ({_md(m.name_en)}): {_md(m.reason)}" for m in report.missing]
     else:
         lines.append("None.")
-    if report.web_simplification:
+    simplification = map_facts.simplification if map_facts else ()
+    if simplification:
         lines += [
             "",
             "## Web map simplification",
@@ -205,9 +233,9 @@ def to_markdown(
         lines += [
             f"| {_md(s.layer)} | {s.tolerance_m:g} | {s.max_area_change_pct:.4f} | "
             f"{s.vertices_before} → {s.vertices_after} |"
-            for s in report.web_simplification
+            for s in simplification
         ]
-    if hand_off is not None:
+    if hand_off is not None and hand_off.crs is not None:
         lines += [
             "",
             "## Coordinate reference systems of the files",
@@ -218,7 +246,7 @@ def to_markdown(
             "| file | CRS | name |",
             "|---|---|---|",
         ]
-        lines += [f"| {f} | {code} | {_md(name)} |" for f, code, name in hand_off.files]
+        lines += [f"| {f} | {code} | {_md(name)} |" for f, code, name in hand_off.crs.files]
     return "\n".join(lines) + "\n"
 
 
@@ -537,18 +565,33 @@ def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
     return lines
 
 
-def warning_lines(report: ValidationReport) -> list[str]:
+class Warned(Protocol):
+    """Anything with warnings: a :class:`ValidationReport` or a build's result."""
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """One sentence per warning."""
+
+
+def warning_lines(source: Warned) -> list[str]:
     """Return each warning as one terminal line (``warning: …``), control characters shown.
 
-    The CLI prints them after the verdict; ``-q`` hides them.
+    ``source`` is a check, or a :class:`~autocity_gis.api.BuildResult` whose warnings add what
+    the hand-off files had to shorten. The CLI prints them after the verdict; ``-q`` hides them.
     """
-    return [f"warning: {for_terminal(w)}" for w in report.warnings]
+    return [f"warning: {for_terminal(w)}" for w in source.warnings]
 
 
-def write_reports(report: ValidationReport, out_dir: str | Path) -> list[Path]:
-    """Write ``report.json`` and ``report.md`` into ``out_dir`` atomically."""
+def write_reports(
+    report: ValidationReport,
+    out_dir: str | Path,
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
+    lang: str = "en",
+) -> list[Path]:
+    """Write ``report.json`` and ``report.md`` into ``out_dir`` atomically (both or neither)."""
     out = Path(out_dir)
-    with staged_outputs(out) as staging:  # both or neither
-        write_text(staging / "report.json", to_json(report))
-        write_text(staging / "report.md", to_markdown(report))
+    with staged_outputs(out) as staging:
+        write_text(staging / "report.json", to_json(report, map_facts, hand_off))
+        write_text(staging / "report.md", to_markdown(report, lang, map_facts, hand_off))
     return [out / "report.json", out / "report.md"]

@@ -20,7 +20,7 @@ from .report import some_ids, terminal_components
 from .validate import ValidationReport
 
 if TYPE_CHECKING:
-    from .export import HandOffCRS
+    from ._facts import HandOffNotes, MapFacts
 
 #: The accuracy classes of :data:`autocity_gis.compose.ACCURACY_CLASSES` in Chinese.
 ACCURACY_ZH = {"official": "官方", "estimated": "估算", "user-supplied": "用户提供"}
@@ -73,7 +73,11 @@ def component_verdict(report: ValidationReport, limit: int | None = None) -> lis
 FORMATS_ZH = {"QGIS project": "QGIS工程"}
 
 
-def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None) -> str:
+def to_markdown_zh(
+    report: ValidationReport,
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
+) -> str:
     """Return the report as a Chinese Markdown document.
 
     Parameters
@@ -98,9 +102,10 @@ def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None)
         f"（{zh_pct(report.delta_pct)}）；允许误差±{report.tolerance_pct:g}%。",
     ]
     lines += [line for text in component_verdict(report) for line in ("", _md(text))]
-    if report.warnings:
+    warnings = [*report.warnings, *(hand_off.warnings if hand_off else ())]
+    if warnings:
         lines += ["", "## 警告", ""]
-        lines += [f"- {_md(w)}" for w in report.warnings]
+        lines += [f"- {_md(w)}" for w in warnings]
     overlaps_km2 = sum(o.area_km2 for o in report.overlaps)
     lines += [
         "",
@@ -177,7 +182,8 @@ def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None)
         lines += [f"- {_md(m.id)}（{_md(m.name_zh)}）：{_md(m.reason)}" for m in report.missing]
     else:
         lines.append("无。")
-    if report.web_simplification:
+    simplification = map_facts.simplification if map_facts else ()
+    if simplification:
         lines += [
             "",
             "## 网页地图的简化",
@@ -190,9 +196,9 @@ def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None)
         lines += [
             f"| {_md(s.layer)} | {s.tolerance_m:g} | {s.max_area_change_pct:.4f} | "
             f"{zh_number(s.vertices_before, 0)} → {zh_number(s.vertices_after, 0)} |"
-            for s in report.web_simplification
+            for s in simplification
         ]
-    if hand_off is not None:
+    if hand_off is not None and hand_off.crs is not None:
         lines += [
             "",
             "## 交付文件的坐标系",
@@ -204,7 +210,8 @@ def to_markdown_zh(report: ValidationReport, hand_off: HandOffCRS | None = None)
             "|---|---|---|",
         ]
         lines += [
-            f"| {FORMATS_ZH.get(f, f)} | {code} | {_md(name)} |" for f, code, name in hand_off.files
+            f"| {FORMATS_ZH.get(f, f)} | {code} | {_md(name)} |"
+            for f, code, name in hand_off.crs.files
         ]
     return "\n".join(lines) + "\n"
 

@@ -263,29 +263,6 @@ class MissingComponent:
 
 
 @dataclass(frozen=True)
-class LayerSimplification:
-    """How one web layer was simplified.
-
-    Attributes
-    ----------
-    layer : str
-        Layer name (untranslated id: ``boundary``, ``context``, or a component id).
-    tolerance_m : float
-        ``coverage_simplify`` tolerance in metres (0: drawn at full resolution).
-    max_area_change_pct : float
-        Largest change of a feature's geodesic area in the layer, in percent.
-    vertices_before, vertices_after : int
-        Vertex counts of the layer before and after.
-    """
-
-    layer: str
-    tolerance_m: float
-    max_area_change_pct: float
-    vertices_before: int
-    vertices_after: int
-
-
-@dataclass(frozen=True)
 class ValidationReport:
     """Everything the area check found.
 
@@ -331,8 +308,6 @@ class ValidationReport:
         Vertex snapping distance used before the union.
     boundary_parts : int
         Number of separate polygons in the boundary (1 when the parts are contiguous).
-    web_simplification : tuple of LayerSimplification
-        How the web map simplified each layer (filled in by a build that drew a map).
     warnings : tuple of str
         Repairs and caveats the user should know about.
     area_passed : bool or None
@@ -390,7 +365,6 @@ class ValidationReport:
     snap_tolerance_m: float
     boundary_parts: int
     warnings: tuple[str, ...] = field(default_factory=tuple)
-    web_simplification: tuple[LayerSimplification, ...] = ()
     area_passed: bool | None = None
     components_must_pass: bool = True
     failed_components: tuple[str, ...] = ()

@@ -29,9 +29,10 @@ from pathlib import Path
 
 import folium
 
+from .._facts import LayerSimplification
 from .._io import write_text
 from ..compose import Composition
-from ..validate import LayerSimplification, ValidationReport
+from ..validate import ValidationReport
 from . import _page
 from ._basemaps import (
     BASEMAPS,

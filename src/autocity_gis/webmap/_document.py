@@ -21,8 +21,9 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import style
+from .._facts import LayerSimplification
 from ..compose import Composition
-from ..validate import ComponentArea, LayerSimplification, ValidationReport
+from ..validate import ComponentArea, ValidationReport
 from ._basemaps import BASEMAPS, Basemap
 from ._geometry import MAX_AREA_CHANGE_PCT, WebGeometry, geojson
 from ._labels import TEXT, dates, km2, names, pct, plain
