@@ -337,6 +337,18 @@ def test_offline_page_offers_no_online_basemap(tmp_path: Path) -> None:
     assert not (tmp_path / "x.html").exists()
 
 
+def test_chinese_page_names_cjk_fonts() -> None:
+    """Chinese text is drawn in a CJK face the reader's system has, not a random fallback."""
+    page = render(lang="zh")
+    rule = re.search(r"\.leaflet-container\s*\{[^}]*\bfont:([^;}]*)", page)
+    assert rule is not None
+    families = [f.strip().strip('"') for f in rule.group(1).split(",")]
+    cjk = {"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"}
+    assert cjk <= set(families)
+    assert families[-1] == "sans-serif"  # the generic family last, after every CJK face
+    assert '<html lang="zh-CN">' in page
+
+
 def test_online_page_is_self_contained_too(tmp_path: Path) -> None:
     # Every page carries Leaflet and its plugins, so it draws with the network cut; an online
     # page differs from an offline one only in that it may load basemap tiles.

@@ -158,12 +158,12 @@ class _Reporter:
         if self.verbosity >= -1:
             click.echo(for_terminal(message))
 
-    def warnings(self, report: Any) -> None:
+    def warnings(self, report: Any, lang: str = "en") -> None:
         """Each warning of a check on one line after the verdict; hidden by -q."""
         from .report import warning_lines
 
         if self.verbosity >= 0:
-            for line in warning_lines(report):
+            for line in warning_lines(report, lang):
                 click.echo(line)
 
 
@@ -396,7 +396,7 @@ def build(
     )
     for line in summary_lines(result.report, lang=lang):
         say.out(line)
-    say.warnings(result)  # with what the hand-off files had to shorten
+    say.warnings(result, lang)  # with what the hand-off files had to shorten
     page = result.map_path or result.out_dir
     if lang == "zh":
         say.out(f"已写入 {len(result.files)} 个文件到 {result.out_dir}/")
@@ -456,7 +456,7 @@ def validate(
     else:
         for line in summary_lines(report, lang=lang):
             say.out(line)
-        say.warnings(report)
+        say.warnings(report, lang)
     sys.exit(EXIT_OK if report.passed else EXIT_CHECK_FAILED)
 
 
