@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ._report_text import Lang, Raw
+from ._report_text import Lang, Raw, some_ids
+from ._zh import UNIT_DECIMALS
 from .recipe import UNITS as UNIT_FACTORS
 from .validate import ComponentArea, ValidationReport
 
@@ -23,8 +24,6 @@ def markdown_lines(
     hand_off: HandOffNotes | None = None,
 ) -> list[str]:
     """Return every line of report.md (see :func:`autocity_gis.report.to_markdown`)."""
-    from .report import component_verdict
-
     t = tx.section("md")
     names = " ".join(tx.escape(n) for n in (report.name_zh, report.name_en) if n)
     verdict = tx.word("pass" if report.passed else "fail")
@@ -72,16 +71,21 @@ def _where(lon: float | None, lat: float | None) -> Raw:
     return Raw("—" if lon is None or lat is None else f"{lon:.5f}, {lat:.5f}")
 
 
-def _unit_values(km2: float, units: list[str]) -> list[dict[str, object]]:
-    return [
-        {"value": km2 * UNIT_FACTORS[u], "decimals": _decimals(u), "unit": u} for u in units
-    ]
+def component_verdict(report: ValidationReport, tx: Lang, limit: int | None = None) -> list[Raw]:
+    """Return sentences saying how the components' own checks entered the verdict.
 
-
-def _decimals(unit: str) -> int:
-    from ._zh import UNIT_DECIMALS
-
-    return UNIT_DECIMALS[unit]
+    For report.md and the terminal alike; at most ``limit`` failing ids are named.
+    """
+    judged = [c for c in report.components if c.passed is not None]
+    if not judged:
+        return []
+    t = tx.section("verdict")
+    failed = report.failed_components
+    if not failed:
+        return [Raw(t("all_within", n=len(judged)))]
+    rule = t("rule_fails" if report.components_must_pass else "rule_reported")
+    ids = some_ids([tx.escape(i) for i in failed], tx.word("ids_sep"), limit)
+    return [Raw(t("outside", ids=Raw(ids), rule=Raw(rule)))]
 
 
 def _figures(report: ValidationReport, tx: Lang) -> list[str]:
@@ -103,8 +107,13 @@ def _figures(report: ValidationReport, tx: Lang) -> list[str]:
         "snap": report.snap_tolerance_m,
     }
     units = [
-        t("figure_unit", label=tx.unit(str(v["unit"])), **{k: v[k] for k in ("value", "decimals")})
-        for v in _unit_values(report.composed_km2, extra_units(report, tx))
+        t(
+            "figure_unit",
+            label=tx.unit(u),
+            value=report.composed_km2 * UNIT_FACTORS[u],
+            decimals=UNIT_DECIMALS[u],
+        )
+        for u in extra_units(report, tx)
     ]
     lines = [""]
     for row in tx.texts["md"]["figures"]:
@@ -135,8 +144,8 @@ def _component_row(c: ComponentArea, tx: Lang, extra: list[str]) -> str:
     check = {True: "check_pass", False: "check_fail", None: "check_none"}[c.passed]
     role = "" if c.role == "part" else t("component_role", role=tx.name("roles", c.role))
     cells = "".join(
-        t("component_unit", value=v["value"], decimals=v["decimals"])
-        for v in _unit_values(c.measured_km2, extra)
+        t("component_unit", value=c.measured_km2 * UNIT_FACTORS[u], decimals=UNIT_DECIMALS[u])
+        for u in extra
     )
     return (
         t(

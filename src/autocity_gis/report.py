@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ._io import staged_outputs, write_text
+from ._report_md import component_verdict, markdown_lines
 from ._report_text import Lang, Raw, some_ids
 from ._text import finite_json, for_json, for_markdown, for_terminal
 from .recipe import UNITS as UNIT_FACTORS
@@ -138,8 +139,6 @@ def to_markdown(
         (stated and measured), subtracted zones, overlaps, gaps and holes, missing parts. Every
         value from the inputs is escaped, so user text cannot break the layout.
     """
-    from ._report_md import markdown_lines
-
     tx = Lang(lang, for_markdown, report.units)
     return "\n".join(markdown_lines(report, tx, map_facts, hand_off)) + "\n"
 
@@ -261,7 +260,7 @@ def _closing_lines(report: ValidationReport, tx: Lang) -> list[str]:
     t = tx.section("terminal")
     lines = []
     extra = [u for u in report.units if u != "km2"]
-    if extra and t("composed_units", areas=""):
+    if extra and tx.texts["terminal"]["composed_units"]:  # Chinese: on the first line
         areas = ", ".join(
             t("composed_unit", value=report.composed_km2 * UNIT_FACTORS[u], label=tx.unit(u))
             for u in extra
@@ -274,20 +273,6 @@ def _closing_lines(report: ValidationReport, tx: Lang) -> list[str]:
     if report.composed_gk_km2 is not None:
         lines.append(t("plane", crs=Raw(report.gk_crs or ""), area=report.composed_gk_km2))
     return lines
-
-
-def component_verdict(report: ValidationReport, tx: Lang, limit: int | None = None) -> list[Raw]:
-    """Sentences saying how the components' own checks entered the verdict (values escaped)."""
-    judged = [c for c in report.components if c.passed is not None]
-    if not judged:
-        return []
-    t = tx.section("verdict")
-    failed = report.failed_components
-    if not failed:
-        return [Raw(t("all_within", n=len(judged)))]
-    rule = t("rule_fails" if report.components_must_pass else "rule_reported")
-    ids = some_ids([tx.escape(i) for i in failed], tx.word("ids_sep"), limit)
-    return [Raw(t("outside", ids=Raw(ids), rule=Raw(rule)))]
 
 
 class Warned(Protocol):
