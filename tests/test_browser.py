@@ -82,6 +82,17 @@ def test_offline_page_makes_no_request_and_logs_no_error(offline_page: Any) -> N
     assert seen["requests"] == []
     assert seen["console_errors"] == []
     assert seen["page_errors"] == []
+    # No online base layer to pick in the layer control, and no tile layer on the map.
+    assert seen["control_bases"] == [] and seen["tile_layers"] == 0
+
+
+def test_offline_chinese_page_offers_no_basemap(browser_ready: None, tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    out = webmap.write_map(comp, report, tmp_path / "zh.html", offline=True, lang="zh")
+    seen = run_check(out.path, tmp_path, tmp_path / "zh.png")
+    assert seen["requests"] == [] and seen["page_errors"] == [] and seen["console_errors"] == []
+    assert seen["control_bases"] == [] and seen["tile_layers"] == 0
+    assert len(seen["control_overlays"]) == len(seen["overlays"]) > 0
 
 
 def test_map_layers_and_controls(offline_page: Any) -> None:
@@ -132,11 +143,9 @@ def test_screenshot_written(offline_page: Any) -> None:
 
 def test_gcj02_page_shifted_and_hostile_name_inert(browser_ready: None, tmp_path: Path) -> None:
     comp, report = sample_inputs(hostile=HOSTILE)
-    out = webmap.write_map(
-        comp, report, tmp_path / "gcj.html", offline=True, basemap="amap", simplify=False
-    )
+    out = webmap.write_map(comp, report, tmp_path / "gcj.html", basemap="amap", simplify=False)
     seen = run_check(out.path, tmp_path, tmp_path / "gcj.png")
-    # Offline with an online basemap: the tiles are the only requests (all aborted here).
+    # Every page is self-contained: the basemap's tiles are the only requests (aborted here).
     assert seen["requests"], "expected tile requests"
     assert all(".is.autonavi.com/appmaptile" in url for url in seen["requests"]), seen["requests"]
     assert seen["page_errors"] == []
@@ -167,6 +176,7 @@ def test_embedded_build_in_the_browser(browser_ready: None, tmp_path: Path) -> N
         tmp_path / "out" / "autocity_map.html", tmp_path, ARTIFACTS / "embedded_map.png"
     )
     assert seen["requests"] == [] and seen["console_errors"] == [] and seen["page_errors"] == []
+    assert seen["control_bases"] == [] and seen["tile_layers"] == 0
     ids = [o["id"] for o in seen["overlays"]]
     assert ids == ["context", "auto_etdz", "xixin", "daling", "fanjiatun", "boundary"]
     assert [o["features"] for o in seen["overlays"] if o["id"] == "context"] == [7]
@@ -186,7 +196,7 @@ def test_tianditu_waits_for_the_readers_key(browser_ready: None, tmp_path: Path)
     comp, report = sample_inputs()
     key = "SECRET4711"
     asked = webmap.write_map(
-        comp, report, tmp_path / "ask.html", offline=True, basemap="tianditu", tianditu_key=key
+        comp, report, tmp_path / "ask.html", basemap="tianditu", tianditu_key=key
     )
     assert "SECRET4711" not in asked.path.read_text(encoding="utf-8")
     # Headless, the key prompt is dismissed: no key, so no tile may be requested at all.
@@ -197,7 +207,6 @@ def test_tianditu_waits_for_the_readers_key(browser_ready: None, tmp_path: Path)
         comp,
         report,
         tmp_path / "kept.html",
-        offline=True,
         basemap="tianditu",
         tianditu_key="SECRET4711",
         keep_key=True,
@@ -278,3 +287,4 @@ def test_default_page_draws_with_the_network_cut(browser_ready: None, tmp_path: 
         r.startswith("https://tile.openstreetmap.org/") for r in seen["requests"]
     )
     assert "底图瓦片无法加载" in seen["title"]
+    assert seen["control_bases"] and seen["tile_layers"] >= 1  # online: basemaps to choose

@@ -379,4 +379,4 @@ def test_long_values_in_a_shapefile_are_reported(tmp_path: Path) -> None:
         warnings.simplefilter("always")
         result = api.build(recipe, tmp_path / "out", offline=True, formats=("shp",))
     assert not caught, [str(w.message)[:80] for w in caught]
-    assert any("254" in w or "truncat" in w for w in result.report.warnings)
+    assert any("254" in w or "truncat" in w for w in result.warnings)

@@ -102,3 +102,78 @@ def test_summary_lines_show_controls_visibly(hostile_report: tuple[ValidationRep
     assert lines[0].startswith(("PASS", "FAIL"))
     for c in [*report.components, *report.missing]:
         assert sum(line.startswith(f"  {c.id} ") for line in lines) == 1
+
+
+# ----------------------------------------------------------------------------- one renderer
+
+
+def test_languages_say_the_same_things() -> None:
+    """Every text one language has, the other has too, and no template has a stray field."""
+    import string
+
+    from autocity_gis._report_text import LANGUAGES, texts
+
+    en, zh = (texts(lang) for lang in LANGUAGES)
+    for section in ("words", "units", "verdict", "md", "terminal"):
+        assert set(en[section]) == set(zh[section]), section
+    assert en["md"]["figures"].count("@units") == zh["md"]["figures"].count("@units") == 1
+
+    # Which name a language shows first, and Chinese decimals per unit, may differ.
+    free = {"name_en", "name_zh", "names", "decimals"}
+
+    def fields(template: object) -> set[str]:
+        items = template if isinstance(template, list) else [template]
+        return {f for i in items for _, f, _, _ in string.Formatter().parse(str(i)) if f} - free
+
+    for section in ("verdict", "md", "terminal"):
+        for key in en[section]:
+            # Chinese drops the terminal's separate line of units (its first line has them).
+            assert fields(en[section][key]) >= fields(zh[section][key]), (section, key)
+            if zh[section][key]:
+                assert fields(en[section][key]) == fields(zh[section][key]), (section, key)
+
+
+def test_unknown_language_is_one_sentence(hostile_report: tuple[ValidationReport, Path]) -> None:
+    from autocity_gis import InputError
+
+    report, _ = hostile_report
+    with pytest.raises(InputError, match="language 'fr' is not known; valid languages are: en"):
+        to_markdown(report, lang="fr")
+
+
+def test_warning_lines_in_chinese(hostile_report: tuple[ValidationReport, Path]) -> None:
+    from autocity_gis.report import warning_lines
+
+    report = dataclasses.replace(hostile_report[0], warnings=("a\x1b[2Jb",))
+    assert warning_lines(report) == ["warning: a\\x1b[2Jb"]
+    assert warning_lines(report, "zh") == ["警告：a\\x1b[2Jb"]
+
+
+def test_build_result_carries_the_map_and_hand_off_beside_the_check(tmp_path: Path) -> None:
+    """The check knows nothing of the outputs; the reports state them from the build's result."""
+    from autocity_gis.report import to_dict
+
+    # The payload names are longer than a Shapefile text field: the hand-off must say so.
+    recipe = write_payload_recipe(tmp_path)
+    result = api.build(recipe, tmp_path / "out", offline=True, formats=("shp",))
+    assert any("cut to 254 bytes" in w for w in result.hand_off.warnings)
+    assert not any("cut to 254 bytes" in w for w in result.report.warnings)
+    assert not hasattr(result.report, "web_simplification")
+    assert "web_simplification" not in {f.name for f in dataclasses.fields(ValidationReport)}
+    data = _strict((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
+    # report.json says what it said before: the map's simplification, every warning.
+    layers = {s["layer"] for s in data["web_simplification"]}
+    assert layers == {s.layer for s in result.map_facts.simplification} >= {"boundary"}
+    assert result.map_facts.bytes == result.map_bytes == (tmp_path / "out").joinpath(
+        result.map_path.name if result.map_path else ""
+    ).stat().st_size
+    assert data["warnings"] == [*result.report.warnings, *result.hand_off.warnings]
+    assert list(result.warnings) == data["warnings"]
+    assert result.hand_off.crs is not None
+    # The check alone renders without them: no simplification, no hand-off section.
+    bare = to_dict(result.report)
+    assert bare["web_simplification"] == [] and bare["warnings"] == list(result.report.warnings)
+    md = to_markdown(result.report)
+    assert "## Web map simplification" not in md and "## Coordinate reference" not in md
+    full = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "## Web map simplification" in full and "## Coordinate reference" in full

@@ -136,6 +136,37 @@ def test_offline_page_has_no_remote_resources(tmp_path: Path) -> None:
     assert out.bytes == len(out.path.read_bytes()) < 1_000_000
 
 
+def test_offline_page_offers_no_online_basemap(tmp_path: Path) -> None:
+    comp, report = sample_inputs()
+    for lang in ("en", "zh"):
+        out = webmap.write_map(comp, report, tmp_path / f"{lang}.html", offline=True, lang=lang)
+        data = page_data(out.path.read_text(encoding="utf-8"))
+        # The layer control's base layers and the minimap come from this list: nothing to load.
+        assert data["basemaps"] == [] and data["minimap"]["basemap"] is None
+        assert not data["tianditu"]["ask"]
+    online = page_data(render())
+    assert [b["id"] for b in online["basemaps"]][:1] == ["osm"]
+    # An online basemap cannot be had offline: one sentence, before anything is written.
+    for name in ("osm", "amap", "tianditu"):
+        with pytest.raises(InputError, match=f"basemap '{name}' loads its tiles from the network"):
+            webmap.write_map(
+                comp, report, tmp_path / "x.html", offline=True, basemap=name, tianditu_key="k1"
+            )
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_chinese_page_names_cjk_fonts() -> None:
+    """Chinese text is drawn in a CJK face the reader's system has, not a random fallback."""
+    page = render(lang="zh")
+    rule = re.search(r"\.leaflet-container\s*\{[^}]*\bfont:([^;}]*)", page)
+    assert rule is not None
+    families = [f.strip().strip('"') for f in rule.group(1).split(",")]
+    cjk = {"Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei"}
+    assert cjk <= set(families)
+    assert families[-1] == "sans-serif"  # the generic family last, after every CJK face
+    assert '<html lang="zh-CN">' in page
+
+
 def test_online_page_is_self_contained_too(tmp_path: Path) -> None:
     # Every page carries Leaflet and its plugins, so it draws with the network cut; an online
     # page differs from an offline one only in that it may load basemap tiles.

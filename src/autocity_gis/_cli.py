@@ -187,12 +187,12 @@ class Output:
         if self.verbosity >= -1:
             click.echo(for_terminal(message))
 
-    def warnings(self, report: Any) -> None:
+    def warnings(self, report: Any, lang: str = "en") -> None:
         """Each warning of a check on one line after the verdict; hidden by -q."""
         from .report import warning_lines
 
         if self.verbosity >= 0:
-            for line in warning_lines(report):
+            for line in warning_lines(report, lang):
                 click.echo(line)
 
 

@@ -29,7 +29,8 @@ from .recipe import UNITS
 
 #: Chinese name of each unit of :data:`autocity_gis.recipe.UNITS`.
 UNIT_NAMES = {"km2": "平方公里", "ha": "公顷", "mu": "亩"}
-_DECIMALS = {"km2": 2, "ha": 2, "mu": 0}
+#: Decimals of an area in each unit: 平方公里 and 公顷 two, 亩 whole.
+UNIT_DECIMALS = {"km2": 2, "ha": 2, "mu": 0}
 
 
 def zh_number(value: float, decimals: int = 2) -> str:
@@ -46,7 +47,7 @@ def zh_number(value: float, decimals: int = 2) -> str:
 
 def zh_area(km2: float, unit: str = "km2") -> str:
     """Return an area given in km² in ``unit`` (``km2``, ``ha`` or ``mu``), unit in Chinese."""
-    return f"{zh_number(km2 * UNITS[unit], _DECIMALS[unit])}{UNIT_NAMES[unit]}"
+    return f"{zh_number(km2 * UNITS[unit], UNIT_DECIMALS[unit])}{UNIT_NAMES[unit]}"
 
 
 def zh_km2(km2: float) -> str:

@@ -14,12 +14,13 @@ import dataclasses
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import _output
 from ._errors import OutputError
+from ._facts import HandOffNotes, MapFacts
 from ._io import write_text
 from ._log import Say, Steps, say_to, timed
 from ._manifest import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
@@ -31,7 +32,6 @@ from .report import to_json, to_markdown
 from .validate import ValidationReport, validate
 
 if TYPE_CHECKING:
-    from .export import HandOffCRS
     from .webmap import MapOutput
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,17 @@ class BuildResult:
     out_dir : Path
         The output folder.
     report : ValidationReport
-        The area check.
+        The area check (made before any output; it knows nothing of them).
     files : tuple of Path
         Every file written, inside ``out_dir``.
     map_bytes : int
         Size of the web map page.
     map_path : Path or None
         The web map page, ``<city id>_map.html`` inside ``out_dir``.
+    map_facts : MapFacts
+        The web map's simplification per layer and size (in ``report.md`` and ``report.json``).
+    hand_off : HandOffNotes
+        What the hand-off files had to shorten, and the CRS of each.
     """
 
     out_dir: Path
@@ -67,6 +71,13 @@ class BuildResult:
     files: tuple[Path, ...]
     map_bytes: int
     map_path: Path | None = None
+    map_facts: MapFacts = field(default_factory=MapFacts)
+    hand_off: HandOffNotes = field(default_factory=HandOffNotes)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """The check's warnings, then what the hand-off files had to shorten."""
+        return (*self.report.warnings, *self.hand_off.warnings)
 
 
 def check(
@@ -208,11 +219,15 @@ def map_name(stem: str) -> str:
 
 
 def _write_reports(
-    report: ValidationReport, folder: Path, lang: str = "en", hand_off: HandOffCRS | None = None
+    report: ValidationReport,
+    folder: Path,
+    lang: str = "en",
+    map_facts: MapFacts | None = None,
+    hand_off: HandOffNotes | None = None,
 ) -> list[Path]:
     return [
-        write_text(folder / "report.json", to_json(report)),
-        write_text(folder / "report.md", to_markdown(report, lang=lang, hand_off=hand_off)),
+        write_text(folder / "report.json", to_json(report, map_facts, hand_off)),
+        write_text(folder / "report.md", to_markdown(report, lang, map_facts, hand_off)),
     ]
 
 
@@ -499,27 +514,23 @@ def build(
             stem=stem,
             lang=lang,
         )
-        # The report states how the web geometry was simplified (areas are not affected)
-        # and what a hand-off format had to shorten.
-        report = dataclasses.replace(
-            job.report,
-            web_simplification=page.simplification,
-            warnings=(
-                *job.report.warnings,
-                *export.hand_off_warnings(composition, job.report, hand_off),
-            ),
+        # The check is done; the reports describe it and what the outputs made of it.
+        map_facts = MapFacts(page.simplification, page.bytes)
+        notes = HandOffNotes(
+            warnings=tuple(export.hand_off_warnings(composition, job.report, hand_off)),
+            crs=export.hand_off_crs_summary(job.report, hand_off, crs, gauss_kruger=gauss_kruger),
         )
         job.say("writing reports")
-        crs_used = export.hand_off_crs_summary(
-            report, hand_off, crs, gauss_kruger=gauss_kruger
-        )
-        files = [*_write_reports(report, staging, lang, crs_used), page.path, *exported]
+        reports = _write_reports(job.report, staging, lang, map_facts, notes)
+        files = [*reports, page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
     return BuildResult(
         out_dir=out_dir,
-        report=report,
+        report=job.report,
         files=written,
         map_bytes=page.bytes,
         map_path=out_dir / page_name,
+        map_facts=map_facts,
+        hand_off=notes,
     )

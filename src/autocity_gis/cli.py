@@ -253,7 +253,7 @@ def _summarise_build(result: BuildResult, lang: Lang) -> None:
     say = Output()
     for line in summary_lines(result.report, lang=lang):
         say.out(line)
-    say.warnings(result.report)
+    say.warnings(result, lang)  # with what the hand-off files had to shorten
     page = result.map_path or result.out_dir
     if lang == "zh":
         say.out(f"已写入 {len(result.files)} 个文件到 {result.out_dir}/")
@@ -314,7 +314,7 @@ def validate(recipe: Path | None, as_json: bool, out: str | None, lang: Lang) ->
         say = Output()
         for line in summary_lines(report, lang=lang):
             say.out(line)
-        say.warnings(report)
+        say.warnings(report, lang)
     sys.exit(EXIT_OK if report.passed else EXIT_CHECK_FAILED)
 
 

@@ -75,11 +75,17 @@ try {
     const text = (id) => (document.getElementById(id) || { innerText: null }).innerText;
     const control_overlays = [...document.querySelectorAll(".leaflet-control-layers-overlays label")]
       .map((l) => l.innerText.trim());
+    const control_bases = [...document.querySelectorAll(".leaflet-control-layers-base label")]
+      .map((l) => l.innerText.trim());
+    let tile_layers = 0;
+    map.eachLayer((layer) => { if (layer instanceof L.TileLayer) tile_layers += 1; });
     const sq = [[43.8, 125.1], [43.8, 125.2], [43.9, 125.2], [43.9, 125.1]].map((p) => L.latLng(p));
     return {
       map_count: maps.length,
       overlays,
       control_overlays,
+      control_bases,
+      tile_layers,
       title: text("acg-title"),
       legend: text("acg-legend"),
       summary: text("acg-summary"),

@@ -18,8 +18,8 @@ area by more than :data:`MAX_AREA_CHANGE_PCT` (:mod:`._geometry`). Basemaps come
 (:func:`autocity_gis.datum.convert_frame`) and the layer control offers only basemaps of that
 datum. Every page inlines every script, stylesheet and icon from the vendored releases
 (:mod:`autocity_gis._offline`), so its overlays draw with the network cut (the title panel says
-so in one line when tiles cannot load); ``write_map(..., offline=True)`` also defaults the
-basemap to ``"none"``, so the page makes no network request at all.
+so in one line when tiles cannot load); ``write_map(..., offline=True)`` offers no online
+basemap at all (its basemap is ``"none"``), so the page makes no network request whatever.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from pathlib import Path
 
 import folium
 
+from .._facts import LayerSimplification
 from .._io import write_text
 from ..composition import Composition
-from ..validate import LayerSimplification, ValidationReport
+from ..validate import ValidationReport
 from . import _page
 from ._basemaps import (
     BASEMAPS,
@@ -41,6 +42,7 @@ from ._basemaps import (
     TIANDITU_KEY_ENV,
     Basemap,
     check_choice,
+    check_offline,
     resolve_key,
 )
 from ._document import build_document
@@ -127,6 +129,7 @@ def make_map(
     tianditu_key: str | None = None,
     simplify: bool = True,
     keep_key: bool = False,
+    offline: bool = False,
 ) -> folium.Map:
     """Build the interactive map of a composition and its area check.
 
@@ -147,6 +150,8 @@ def make_map(
     keep_key : bool
         Write the Tianditu key into the page; otherwise the page asks its reader for one (or
         reads ``#tk=KEY`` from its address).
+    offline : bool
+        Offer no online basemap (``basemap`` must then be ``"none"``): no tile is requested.
 
     Returns
     -------
@@ -159,7 +164,8 @@ def make_map(
     Raises
     ------
     InputError
-        If ``basemap`` or ``lang`` is unknown, or a Tianditu basemap has no key.
+        If ``basemap`` or ``lang`` is unknown, online while ``offline``, or a Tianditu basemap
+        has no key.
     """
     return _build(
         composition,
@@ -169,6 +175,7 @@ def make_map(
         tianditu_key=tianditu_key,
         simplify=simplify,
         keep_key=keep_key,
+        offline=offline,
     ).map
 
 
@@ -181,14 +188,23 @@ def _build(
     tianditu_key: str | None,
     simplify: bool,
     keep_key: bool,
+    offline: bool,
 ) -> _Built:
     check_choice(basemap, list(BASEMAPS), "basemap")
     check_choice(lang, LANGUAGES, "language")
+    check_offline(basemap, offline)
     chosen = BASEMAPS[basemap]
     key = resolve_key(chosen, basemap, tianditu_key)
     geometry = web_geometry(composition, simplify=simplify, datum=chosen.datum)
     document = build_document(
-        composition, report, geometry, basemap=basemap, lang=lang, key=key, keep_key=keep_key
+        composition,
+        report,
+        geometry,
+        basemap=basemap,
+        lang=lang,
+        key=key,
+        keep_key=keep_key,
+        offline=offline,
     )
     return _Built(
         map=_page.new_map(document, lang=lang),
@@ -222,12 +238,12 @@ def write_map(
     path : str or Path
         HTML file to write (atomically).
     offline : bool
-        Inline every script, stylesheet and icon from the vendored releases. With the default
-        basemap (``"none"`` when offline) the page then makes no network request at all; with
-        an online basemap its tiles are the only requests.
+        Offer no online basemap, so the page makes no network request at all (every page
+        inlines its scripts, stylesheets and icons; online, basemap tiles are its only
+        requests). An online ``basemap`` is refused.
     basemap : str, optional
         A key of :data:`BASEMAPS`; defaults to :data:`DEFAULT_BASEMAP` online and
-        :data:`OFFLINE_DEFAULT_BASEMAP` offline.
+        :data:`OFFLINE_DEFAULT_BASEMAP` (the only one allowed) offline.
     lang : str
         One of :data:`LANGUAGES`.
     tianditu_key : str, optional
@@ -245,7 +261,8 @@ def write_map(
     Raises
     ------
     InputError
-        For an unknown basemap or language, a Tianditu basemap without key, or an unwritable path.
+        For an unknown basemap or language, an online basemap offline, a Tianditu basemap
+        without key, or an unwritable path.
     """
     if basemap is None:
         basemap = OFFLINE_DEFAULT_BASEMAP if offline else DEFAULT_BASEMAP
@@ -257,6 +274,7 @@ def write_map(
         tianditu_key=tianditu_key,
         simplify=simplify,
         keep_key=keep_key,
+        offline=offline,
     )
     page = _page.assemble(built.map)
     out = write_text(path, page)

@@ -18,8 +18,8 @@ from .._errors import InputError
 LANGUAGES: tuple[str, ...] = ("en", "zh")
 #: Basemap of an online page.
 DEFAULT_BASEMAP = "osm"
-#: Basemap of an ``offline=True`` page unless one is asked for: a plain background, so the page
-#: makes no network request at all. Any other basemap's tiles stay online.
+#: Basemap of an ``offline=True`` page: a plain background. An offline page offers no online
+#: basemap at all, so it makes no network request whatever its reader clicks.
 OFFLINE_DEFAULT_BASEMAP = "none"
 #: Environment variable read for the Tianditu key when none is passed.
 TIANDITU_KEY_ENV = "TIANDITU_KEY"
@@ -138,6 +138,21 @@ def check_choice(value: str, valid: Sequence[str], what: str) -> None:
     """Raise :class:`InputError` naming the valid choices if ``value`` is not one of them."""
     if value not in valid:
         raise InputError(f"{what} {value!r} is not known; valid {what}s are: {', '.join(valid)}.")
+
+
+def check_offline(name: str, offline: bool) -> None:
+    """Refuse an online basemap on an offline page, whose promise is "no basemap requests".
+
+    Raises
+    ------
+    InputError
+        If ``offline`` and basemap ``name`` loads tiles from the network.
+    """
+    if offline and BASEMAPS[name].url is not None:
+        raise InputError(
+            f"basemap {name!r} loads its tiles from the network, which an offline map never "
+            f"does: leave the basemap out (or choose {OFFLINE_DEFAULT_BASEMAP!r}) or drop offline."
+        )
 
 
 def resolve_key(basemap: Basemap, name: str, key: str | None) -> str | None:

@@ -21,8 +21,9 @@ import geopandas as gpd
 import pandas as pd
 
 from .. import style
+from .._facts import LayerSimplification
 from ..composition import Composition
-from ..validate import ComponentArea, LayerSimplification, ValidationReport
+from ..validate import ComponentArea, ValidationReport
 from ._basemaps import BASEMAPS, Basemap
 from ._geometry import MAX_AREA_CHANGE_PCT, WebGeometry, geojson
 from ._labels import TEXT, dates, km2, names, pct, plain
@@ -64,6 +65,7 @@ def build_document(
     lang: str,
     key: str | None,
     keep_key: bool,
+    offline: bool = False,
 ) -> Json:
     """Return the page's data document (JSON-ready: str, bool, finite numbers, lists, dicts).
 
@@ -83,6 +85,8 @@ def build_document(
         Tianditu key given to the build.
     keep_key : bool
         Whether the key is written into the page (otherwise the page asks its reader).
+    offline : bool
+        Offer no online basemap: the page makes no tile request at all.
 
     Returns
     -------
@@ -92,7 +96,7 @@ def build_document(
     ln = _Lang(TEXT[lang], lang == "zh")
     chosen = BASEMAPS[basemap]
     layers = _layers(composition, report, geometry, ln)
-    offered = _basemaps(basemap, key, ln)
+    offered = [] if offline else _basemaps(basemap, key, ln)
     title, _ = ln.names(report.name_zh, report.name_en)
     return {
         "version": DOCUMENT_VERSION,

@@ -3,7 +3,7 @@
 This module owns web simplification -- ``shapely.coverage_simplify`` in a local equal-area
 projection, at the largest tolerance of :data:`TOLERANCE_LADDER_M` that changes no layer's
 geodesic area by more than :data:`MAX_AREA_CHANGE_PCT` -- the per-layer record of it
-(:class:`~autocity_gis.validate.LayerSimplification`), the GCJ-02 display shift, and GeoJSON with
+(:class:`~autocity_gis._facts.LayerSimplification`), the GCJ-02 display shift, and GeoJSON with
 rounded coordinates. Areas are always measured before simplification, in WGS 84.
 """
 
@@ -19,10 +19,10 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from .._facts import LayerSimplification
 from .._proj import local_laea_for
 from ..area import geodesic_area_km2
 from ..composition import Composition
-from ..validate import LayerSimplification
 
 #: Simplification tolerances tried for the web, largest first (metres).
 TOLERANCE_LADDER_M: tuple[float, ...] = (100.0, 50.0, 20.0, 10.0, 5.0, 2.0, 0.0)
