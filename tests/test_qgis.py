@@ -170,9 +170,9 @@ def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
     assert any("Changchun International Automobile City" in t for t in layout["labels"])
     assert layout["name"] == "长春国际汽车城 Changchun International Automobile City"
     assert layout["legend_title"] == "Legend"
-    # the layout's legend wraps the long city name; the layer panel keeps it whole
-    assert layout["legend_groups"] == [
-        "Diagnostics", "Changchun International\nAutomobile City", "Administrative units"]
+    # the layout's legend wraps the long city name; the layer panel keeps it whole; a group
+    # of one layer is not repeated above it (the layer stands alone under its own title)
+    assert layout["legend_groups"] == ["Changchun International\nAutomobile City"]
     assert layout["legend_layers"] == ["overlaps", "boundary", "components", "admin_units"]
     assert layout["pictures"][0].endswith("NorthArrow_02.svg")
     assert Path(layout["pictures"][0]).exists()
@@ -258,8 +258,7 @@ def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
     city = xml_shown(text("city name_en"))
     assert [g["group"] for g in hostile_view["tree"]] == [city, "Administrative units"]
     # the legend wraps the group title: every character is there, in order
-    assert ["".join(g.split()) for g in layout["legend_groups"]] == [
-        "".join(city.split()), "Administrativeunits"]
+    assert ["".join(g.split()) for g in layout["legend_groups"]] == ["".join(city.split())]
     assert layout["name"] == title
 
 
@@ -286,7 +285,7 @@ def test_hostile_zh_layout_shows_names_literally(hostile_zh_view: dict) -> None:
     assert xml_shown(text("city name_zh")) in layout["shown_labels"]
     assert layout["name"] == xml_shown(text("city name_zh"))
     assert ["".join(g.split()) for g in layout["legend_groups"]] == [
-        "".join(xml_shown(text("city name_zh")).split()), "行政区划"]
+        "".join(xml_shown(text("city name_zh")).split())]
     legend = layout["legend_shown"]["components"]
     assert ["".join(label.split()) for label in legend] == [
         "".join(xml_shown(text(f"name_zh {c}")).split()) for c in "we"]
@@ -333,7 +332,7 @@ def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
     assert f"合成面积{report.composed_km2:,.2f}平方公里" in subtitle
     assert f"{report.composed_km2 * 100:,.2f}公顷" in subtitle
     assert "公布面积471.00平方公里" in subtitle
-    assert layout["legend_groups"] == ["检查结果", "长春国际汽车城", "行政区划"]
+    assert layout["legend_groups"] == ["长春国际汽车城"]
     groups = [g["group"] for g in zh_view["tree"]]
     assert groups == ["检查结果", "长春国际汽车城", "行政区划"]
     # the components in the layout's legend by their Chinese names

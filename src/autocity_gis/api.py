@@ -433,6 +433,7 @@ def build(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import export, webmap
+    from .handoff import layer_frames
 
     if crs is not None:
         export.output_crs(crs)  # a bad CRS is refused before any work
@@ -465,6 +466,7 @@ def build(
             basemap=basemap,
         )
         job.say("writing GeoPackage, QGIS project and hand-off formats")
+        frames = layer_frames(composition, job.report)  # once, for every writer
         exported = export.export_all(
             composition,
             job.report,
@@ -474,6 +476,7 @@ def build(
             crs=crs,
             stem=stem,
             lang=lang,
+            frames=frames,
         )
         # The report states how the web geometry was simplified (areas are not affected)
         # and what a hand-off format had to shorten.
@@ -482,7 +485,7 @@ def build(
             web_simplification=page.simplification,
             warnings=(
                 *job.report.warnings,
-                *export.hand_off_warnings(composition, job.report, hand_off),
+                *export.hand_off_warnings(frames, hand_off),
             ),
         )
         job.say("writing reports")

@@ -38,7 +38,7 @@ EXIT_OK, EXIT_CHECK_FAILED, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0,
 # tests check they match the library's lists.
 BASEMAP_NAMES = ("osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none")
 LANGS = ("en", "zh")
-FORMAT_NAMES = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf")
+FORMAT_NAMES = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -303,7 +303,8 @@ def export_options(func: F) -> F:
         type=click.Choice(FORMAT_NAMES),
         multiple=True,
         help="Hand-off format; repeat for several. dxf draws the layers for CAD in the "
-        "CGCS2000 Gauss–Krüger zone of the data [default: all but dxf].",
+        "CGCS2000 Gauss–Krüger zone of the data; pdf and png render the QGIS print layout "
+        "(needs QGIS) [default: all but dxf, pdf, png].",
     )(func)
     return func
 
