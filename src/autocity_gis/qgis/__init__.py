@@ -37,13 +37,12 @@ from .project import (
 )
 from .render import QGISNotFoundError, find_qgis_python, render_layout
 from .sld import layer_style_sld
-from .symbology import LABEL_EXPRESSION, layer_style_qml
+from .symbology import layer_style_qml
 
 __all__ = [
     "GK_EPSG",
     "GK_SUFFIX",
     "GPKG_NAME",
-    "LABEL_EXPRESSION",
     "LAYER_NAMES",
     "LEGEND_TITLES",
     "LEGEND_TITLES_ZH",

@@ -223,8 +223,8 @@ def _srs(parent: ET.Element, epsg: int) -> None:
         _xml.sub(node, tag, text=text)
 
 
-def _map_layer(name: str, frame: gpd.GeoDataFrame, gpkg_name: str) -> ET.Element:
-    body, labelled = style_body(name, frame)
+def _map_layer(name: str, frame: gpd.GeoDataFrame, gpkg_name: str, lang: str) -> ET.Element:
+    body, labelled = style_body(name, frame, lang)
     epsg = CRS.from_user_input(frame.crs).to_epsg() or WGS84_EPSG
     wgs = frame.to_crs(WGS84_EPSG) if epsg != WGS84_EPSG else frame
     node = _xml.element(
@@ -331,7 +331,7 @@ def write_project(
     _canvas(root, epsg, canvas)
     order = [n for _, names in groups for n in names]
     layers = _xml.sub(root, "projectlayers")
-    layers.extend(_map_layer(n, projected[n], gpkg_name) for n in order)
+    layers.extend(_map_layer(n, projected[n], gpkg_name, lang) for n in order)
     layer_order = _xml.sub(root, "layerorder")
     for name in order:
         _xml.sub(layer_order, "layer", {"id": layer_id(name)})

@@ -2,9 +2,10 @@
 
 Colours and dash patterns come from :mod:`autocity_gis.style`, so QGIS and the web map look
 alike; estimated geometry is dashed, the composed boundary included when any of its parts is
-estimated. Components are labelled with their Chinese and English names, the administrative
-units (counties and districts) with their names as quieter context; every label is set in the
-layout font (:mod:`.fonts`), regular weight, horizontal and kept inside its polygon.
+estimated. Components are labelled with their names, the administrative units (counties and
+districts) with theirs as quieter context, in the layout's language first; every label is set in
+the layout font (:mod:`.fonts`), regular weight, horizontal, and kept inside its polygon (left
+out where it does not fit: the legend names every component).
 """
 
 from __future__ import annotations
@@ -21,10 +22,6 @@ from ..handoff import base_layer
 from . import _xml
 from .fonts import layout_font
 
-#: QGIS expression of the component labels: Chinese name over English name.
-LABEL_EXPRESSION = "coalesce(\"name_zh\", '') || '\\n' || coalesce(\"name_en\", '')"
-#: QGIS expression of the administrative units' context labels.
-CONTEXT_LABEL_EXPRESSION = 'coalesce("name_zh", "name_en", \'\')'
 #: Characters per line of a component's legend entry (Chinese characters are twice as wide).
 LEGEND_WRAP_CHARS = 28
 LEGEND_WRAP_CHARS_ZH = 16
@@ -53,12 +50,22 @@ class _Labels:
     colour: str
     priority: int
     preview: str
+    wrap_chars: int = 0
 
 
-_LABELS = {
-    "components": _Labels(LABEL_EXPRESSION, 9, "17,17,17,255", 8, '"name_en"'),
-    "admin_units": _Labels(CONTEXT_LABEL_EXPRESSION, 8, "90,90,90,255", 2, '"name_zh"'),
-}
+def _labels(layer: str, lang: str) -> _Labels | None:
+    """Return the labels of a layer: names in the layout's language first."""
+    first, second = ("name_zh", "name_en") if lang == "zh" else ("name_en", "name_zh")
+    name = base_layer(layer)
+    if name == "components":
+        # The name in the layout's language only (the legend has both): a two-language label
+        # of a long zone name would not fit inside the zone and QGIS would leave it out.
+        expression = f"coalesce(\"{first}\", \"{second}\", \"id\")"
+        return _Labels(expression, 9, "17,17,17,255", 8, '"name_en"', 24)
+    if name == "admin_units":
+        expression = f"coalesce(\"{first}\", \"{second}\", '')"
+        return _Labels(expression, 8, "90,90,90,255", 2, '"name_zh"')
+    return None
 
 
 def single_style(layer: str, frame: gpd.GeoDataFrame) -> style.LayerStyle:
@@ -198,7 +205,13 @@ def labeling(labels: _Labels) -> ET.Element:
             "bufferJoinStyle": 128,
         },
     )
-    _xml.sub(settings, "text-format", {"multilineAlign": 1, "wrapChar": "", "autoWrapLength": 0})
+    # Long English zone names wrap, so a label can fit inside its polygon rather than vanish.
+    _xml.sub(
+        settings,
+        "text-format",
+        {"multilineAlign": 1, "wrapChar": "", "autoWrapLength": labels.wrap_chars,
+         "useMaxLineLengthForAutoWrap": 1},
+    )
     _xml.sub(
         settings,
         "placement",
@@ -222,9 +235,14 @@ def labeling(labels: _Labels) -> ET.Element:
     return node
 
 
-def style_body(layer: str, frame: gpd.GeoDataFrame) -> tuple[list[ET.Element], bool]:
-    """Return renderer, labels and blending: what a QML file and a project layer share."""
-    labels = _LABELS.get(base_layer(layer))
+def style_body(
+    layer: str, frame: gpd.GeoDataFrame, lang: str = "en"
+) -> tuple[list[ET.Element], bool]:
+    """Return renderer, labels and blending: what a QML file and a project layer share.
+
+    ``lang`` is the language the labels name features in first.
+    """
+    labels = _labels(layer, lang)
     body = [renderer(layer, frame)]
     if labels is not None:
         body.append(labeling(labels))
