@@ -152,6 +152,16 @@ def test_styles_match_the_web_map(qgis_view: tuple[dict, Path], source: str) -> 
         assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
 
 
+def test_composed_boundary_is_dashed_when_estimated(qgis_view: tuple[dict, Path]) -> None:
+    # "dashed = estimated": the union of estimated parts is itself estimated
+    seen, _ = qgis_view
+    _, report = make_fixture()
+    assert report.estimated  # the fixture holds an estimated component
+    for source in ("layers", "gpkg_default_styles"):
+        line = seen[source]["boundary"]["renderer"]["symbol"][1]
+        assert line["custom_dash"] is True and line["customdash"] == style.ESTIMATED_DASH_MM
+
+
 def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> None:
     seen, _ = qgis_view
     _, report = make_fixture()

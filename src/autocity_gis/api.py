@@ -265,6 +265,7 @@ def export(
     if crs is not None:
         hand_off.output_crs(crs)  # a bad CRS is refused before any work
     chosen = tuple(formats) if formats else hand_off.DEFAULT_FORMATS
+    hand_off.require_tools(chosen)  # e.g. QGIS for pdf/png, refused before any work
     loaded = _load(recipe, limits)
     stem = output_stem(loaded)
     names = _hand_off_names(chosen, stem)
@@ -442,6 +443,7 @@ def build(
     page_name = map_name(stem)
     # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
     hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
+    export.require_tools(hand_off)
     names = [page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem)]
     with _job(
         loaded,
