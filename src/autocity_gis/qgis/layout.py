@@ -161,7 +161,7 @@ def _map(extent: Sequence[float]) -> ET.Element:
             "followPresetName": "",
             "mapRotation": 0,
             "mapFlags": 0,
-            "labelMargin": "0,mm",
+            "labelMargin": "2,mm",
         },
     )
     _xml.qt_colour(node, "FrameColor", "#000000")
