@@ -234,7 +234,9 @@ def export(
         everything else in it is kept, and a file of another origin with an output's name is
         refused.
     formats : sequence of str, optional
-        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf`` when None.
+        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf``, ``pdf`` and ``png`` when
+        None. ``pdf`` and ``png`` are the QGIS print layout rendered by QGIS (refused before
+        any work when QGIS is not installed).
     gauss_kruger : bool
         Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data (short for ``crs``
         set to that zone).

@@ -168,11 +168,31 @@ def renderer(layer: str, frame: gpd.GeoDataFrame) -> ET.Element:
     return node
 
 
-def labeling(labels: _Labels) -> ET.Element:
-    """Return simple labeling: the layout font, regular weight, horizontal inside polygons."""
+#: A thin white halo, so labels read over outlines and fills.
+_BUFFER = {
+    "bufferDraw": 1,
+    "bufferSize": 0.8,
+    "bufferSizeUnits": "MM",
+    "bufferColor": "255,255,255,255",
+    "bufferOpacity": 0.85,
+    "bufferNoFill": 1,
+    "bufferJoinStyle": 128,
+}
+_PLACEMENT = {
+    "placement": _PLACEMENT_HORIZONTAL,
+    "polygonPlacementFlags": _INSIDE_POLYGON,
+    # A label that does not fit inside its polygon is left out, not spilled over.
+    "fitInPolygonOnly": 1,
+    "centroidInside": 1,
+    "centroidWhole": 0,
+    "dist": 0,
+    "offsetType": 0,
+}
+
+
+def _text_style(settings: ET.Element, labels: _Labels) -> None:
+    """Append the label text: layout font, regular weight (no fake bold), white halo."""
     font = layout_font()
-    node = _xml.element("labeling", {"type": "simple"})
-    settings = _xml.sub(node, "settings", {"calloutType": "simple"})
     text_style = _xml.sub(
         settings,
         "text-style",
@@ -192,41 +212,26 @@ def labeling(labels: _Labels) -> ET.Element:
         },
     )
     _xml.sub(text_style, "families")
-    _xml.sub(
-        text_style,
-        "text-buffer",
-        {
-            "bufferDraw": 1,
-            "bufferSize": 0.8,
-            "bufferSizeUnits": "MM",
-            "bufferColor": "255,255,255,255",
-            "bufferOpacity": 0.85,
-            "bufferNoFill": 1,
-            "bufferJoinStyle": 128,
-        },
-    )
+    _xml.sub(text_style, "text-buffer", _BUFFER)
+
+
+def labeling(labels: _Labels) -> ET.Element:
+    """Return simple labeling: the layout font, regular weight, horizontal inside polygons."""
+    node = _xml.element("labeling", {"type": "simple"})
+    settings = _xml.sub(node, "settings", {"calloutType": "simple"})
+    _text_style(settings, labels)
     # Long English zone names wrap, so a label can fit inside its polygon rather than vanish.
     _xml.sub(
         settings,
         "text-format",
-        {"multilineAlign": 1, "wrapChar": "", "autoWrapLength": labels.wrap_chars,
-         "useMaxLineLengthForAutoWrap": 1},
-    )
-    _xml.sub(
-        settings,
-        "placement",
         {
-            "placement": _PLACEMENT_HORIZONTAL,
-            "polygonPlacementFlags": _INSIDE_POLYGON,
-            # A label that does not fit inside its polygon is left out, not spilled over.
-            "fitInPolygonOnly": 1,
-            "centroidInside": 1,
-            "centroidWhole": 0,
-            "priority": labels.priority,
-            "dist": 0,
-            "offsetType": 0,
+            "multilineAlign": 1,
+            "wrapChar": "",
+            "autoWrapLength": labels.wrap_chars,
+            "useMaxLineLengthForAutoWrap": 1,
         },
     )
+    _xml.sub(settings, "placement", {**_PLACEMENT, "priority": labels.priority})
     _xml.sub(
         settings,
         "rendering",
