@@ -145,6 +145,14 @@ def main(project_path, png):
     try:
         project = QgsProject.instance()
         result["read"] = project.read(project_path)
+        from qgis.core import QgsLayoutItemRegistry as Registry
+
+        result["item_types"] = {
+            name: int(getattr(Registry, attr))
+            for name, attr in (("PAGE", "LayoutPage"), ("MAP", "LayoutMap"),
+                               ("PICTURE", "LayoutPicture"), ("LABEL", "LayoutLabel"),
+                               ("LEGEND", "LayoutLegend"), ("SCALEBAR", "LayoutScaleBar"))
+        }
         layout = project.layoutManager().layouts()[0]
         layout.refresh()
         items = layout.items()

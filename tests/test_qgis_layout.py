@@ -61,6 +61,37 @@ def seen(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     return _probe(folder, ARTIFACTS / f"qgis_layout_probe_{request.param}.png")
 
 
+def test_item_type_enum_is_qgis_own(seen: dict) -> None:
+    from autocity_gis.qgis import ItemType
+
+    assert seen["item_types"] == {t.name: int(t) for t in ItemType}
+
+
+def test_layout_font_prefers_a_bold_capable_family(monkeypatch: pytest.MonkeyPatch) -> None:
+    from autocity_gis.qgis import fonts
+
+    listed = ["WenQuanYi Micro Hei,文泉驿微米黑:style=Regular",
+              "Noto Sans CJK SC,Noto Sans CJK SC Bold:style=Bold",
+              "Noto Sans CJK SC:style=Regular"]
+    monkeypatch.setattr(fonts, "_fc_list", lambda _pattern: listed)
+    fonts.layout_font.cache_clear()
+    try:
+        noto = fonts.layout_font()
+        assert (noto.family, noto.has_bold, noto.weight(bold=True)) == (
+            "Noto Sans CJK SC", True, fonts.BOLD)
+        monkeypatch.setattr(fonts, "_fc_list", lambda _pattern: listed[:1])
+        fonts.layout_font.cache_clear()
+        wqy = fonts.layout_font()
+        # no bold face: asked-for bold stays regular, never Qt's smeared fake bold
+        assert (wqy.family, wqy.weight(bold=True)) == ("WenQuanYi Micro Hei", fonts.REGULAR)
+        assert wqy.description(18, bold=True) == "WenQuanYi Micro Hei,18,-1,5,50,0,0,0,0,0"
+        monkeypatch.setattr(fonts, "_fc_list", lambda _pattern: [])
+        fonts.layout_font.cache_clear()
+        assert fonts.layout_font().family == fonts.CJK_FAMILIES[0]  # QGIS substitutes there
+    finally:
+        fonts.layout_font.cache_clear()
+
+
 def test_project_loads_without_font_warnings(seen: dict) -> None:
     assert seen["read"] is True
     assert not [m for m in seen["messages"] if "font" in m.lower()], seen["messages"]
