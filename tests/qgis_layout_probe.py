@@ -163,9 +163,6 @@ def main(project_path, png):
         result["label_fonts"] = {k: i.font().family() for k, i in labels.items()}
         kinds = {"map": QgsLayoutItemMap, "legend": QgsLayoutItemLegend,
                  "scalebar": QgsLayoutItemScaleBar, "north_arrow": QgsLayoutItemPicture}
-        result["rects"] = {k: _rect(next(i for i in items if isinstance(i, t)))
-                           for k, t in kinds.items()}
-        result["rects"]["title"] = _rect(title)
         legend = next(i for i in items if isinstance(i, QgsLayoutItemLegend))
         root = legend.model().rootGroup()
         result["legend_groups"] = [g.name() for g in root.findGroups()]
@@ -179,6 +176,10 @@ def main(project_path, png):
         settings = QgsLayoutExporter.ImageExportSettings()
         settings.dpi = DPI
         result["export_status"] = int(exporter.exportToImage(png, settings))
+        # Measured after drawing: the legend and scale bar resize to their contents then.
+        result["rects"] = {k: _rect(next(i for i in items if isinstance(i, t)))
+                           for k, t in kinds.items()}
+        result["rects"]["title"] = _rect(title)
         image = QImage(png)
         px = DPI / 25.4
         x0, y0, x1, y1 = (round(v * px) for v in _rect(title))

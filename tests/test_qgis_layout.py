@@ -214,3 +214,22 @@ def test_export_pdf_without_qgis_says_so_in_one_line(tmp_path: Path) -> None:
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "QGIS" in lines[0] and "--format pdf" in lines[0], run.stderr
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+
+
+def test_long_names_shrink_the_legend_above_the_north_arrow(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    import dataclasses
+
+    folder = tmp_path_factory.mktemp("layout_long")
+    folder.chmod(0o700)
+    comp, report = make_fixture()
+    components = comp.components.copy()
+    words = "Industrial Concentration and Technological Development Zone of the Northern Lakes"
+    components["name_en"] = [f"{n} {words} {words} {words} {n}" for n in "ABC"]
+    comp = dataclasses.replace(comp, components=components)
+    export.export_all(comp, report, folder, formats=("gpkg", "qgs"), crs="EPSG:4551")
+    rects = _probe(folder, folder / "layout.png")["rects"]
+    # one column at full size would reach ~180 mm: the fonts shrink so the legend ends above
+    assert rects["legend"][3] < rects["north_arrow"][1]
+    assert not _intersect(rects["legend"], rects["scalebar"])

@@ -29,6 +29,10 @@ SCALEBAR_MAX_MM = 45.0
 NORTH_ARROW_BOX = (273.0, 166.0, 12.0, 20.0)
 SCALEBAR_BOX = (207.0, 176.0, 60.0, 12.0)
 LEGEND_BOX = (207.0, 25.0, 80.0, 130.0)
+#: The tallest the legend may grow: it ends above the north arrow.
+LEGEND_MAX_MM = NORTH_ARROW_BOX[1] - LEGEND_BOX[1] - 4
+#: The legend's fonts are never scaled below this to make it fit (6 pt entries).
+LEGEND_MIN_SCALE = 0.65
 
 
 class ItemType(IntEnum):
@@ -186,7 +190,21 @@ _LEGEND_MARGINS: dict[str, dict[str, float]] = {
 }
 
 
-def _legend(title: str, tree: ET.Element) -> ET.Element:
+def legend_scale(rows: Sequence[int]) -> float:
+    """Return the factor on the legend's font sizes that keeps it above the north arrow.
+
+    QGIS 3.22 neither wraps nor shrinks a legend, which grows down over the scale bar and off
+    the page with many or long entries; so its height is estimated from its rows (lines of
+    text each) and the fonts scaled down to fit, to :data:`LEGEND_MIN_SCALE` at least (a
+    legend of extreme names still runs long: two columns measured wider than the page).
+    """
+    mm_per_pt = 25.4 / 72 * 1.4  # a line of text with Qt's leading, rounded up (measured)
+    available = LEGEND_MAX_MM - (12 * mm_per_pt + 3.5) - 4  # title, box space
+    body = sum(max(4.0, lines * 9 * mm_per_pt) + 2.5 for lines in rows)
+    return max(LEGEND_MIN_SCALE, min(1.0, available / body)) if body else 1.0
+
+
+def _legend(title: str, tree: ET.Element, scale: float = 1.0) -> ET.Element:
     node = _item(
         ItemType.LEGEND,
         "legend",
@@ -197,7 +215,7 @@ def _legend(title: str, tree: ET.Element) -> ET.Element:
             "map_uuid": MAP_UUID,
             "resizeToContents": 1,
             "symbolWidth": 7,
-            "symbolHeight": 4,
+            "symbolHeight": f"{4 * scale:.2f}",
             "columnCount": 1,
             "boxSpace": 2,
             "columnSpace": 2,
@@ -220,7 +238,9 @@ def _legend(title: str, tree: ET.Element) -> ET.Element:
         attrs.update(_LEGEND_MARGINS.get(name, {"marginTop": 2.5}))
         entry = _xml.sub(styles, "style", attrs)
         _xml.sub(
-            entry, "styleFont", {"description": font.description(size, bold=bold), "style": ""}
+            entry,
+            "styleFont",
+            {"description": font.description(round(size * scale, 1), bold=bold), "style": ""},
         )
     return node
 
@@ -304,7 +324,12 @@ def _north_arrow() -> ET.Element:
     )
 
 
-def layout(texts: LayoutTexts, map_extent: Sequence[float], legend_tree: ET.Element) -> ET.Element:
+def layout(
+    texts: LayoutTexts,
+    map_extent: Sequence[float],
+    legend_tree: ET.Element,
+    legend_rows: Sequence[int] = (),
+) -> ET.Element:
     """Return the ``<Layout>`` element: an A4 landscape page with every item placed.
 
     Parameters
@@ -316,6 +341,8 @@ def layout(texts: LayoutTexts, map_extent: Sequence[float], legend_tree: ET.Elem
         The map item's extent in project CRS units, with the map frame's aspect.
     legend_tree : xml.etree.ElementTree.Element
         The legend's ``<layer-tree-group>``.
+    legend_rows : sequence of int
+        Lines of text of each legend row (group, layer title, entry), to fit its fonts.
     """
     width, _ = PAGE_MM
     root = _xml.element(
@@ -329,7 +356,7 @@ def layout(texts: LayoutTexts, map_extent: Sequence[float], legend_tree: ET.Elem
                 "title", qgis_label(texts.title), (10, 6, width - 20, 10), 18, "#000000", bold=True
             ),
             _label("subtitle", texts.subtitle, (10, 16, width - 20, 6), 10, "#505050"),
-            _legend(texts.legend_title, legend_tree),
+            _legend(texts.legend_title, legend_tree, legend_scale(legend_rows)),
             _scalebar(texts.unit_label),
             _north_arrow(),
         ]

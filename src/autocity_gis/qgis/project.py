@@ -153,30 +153,39 @@ def _layer_tree(groups: _Groups, gpkg_name: str) -> ET.Element:
     return root
 
 
-def _legend_layer(parent: ET.Element, name: str, frames: Frames, gpkg_name: str, lang: str) -> None:
+def _legend_layer(
+    parent: ET.Element, name: str, frames: Frames, gpkg_name: str, lang: str
+) -> list[int]:
     """Add one layer to the layout's legend with its title and literal category labels.
 
     A print layout's legend evaluates ``[% ... %]`` in category labels; the layer panel shows
     them as they are. So the renderer keeps the literal label and the layout's legend gets, for
     those categories, a label that evaluates to the same literal text; in Chinese every
-    category gets one, naming the components in Chinese.
+    category gets one, naming the components in Chinese. Returns the lines of each legend row
+    the layer takes (its title, then one row per category).
     """
     props = _tree_layer(parent, name, gpkg_name)
     titles = LEGEND_TITLES_ZH if lang == "zh" else LEGEND_TITLES
     _xml.sub(props, "property", {"key": "legend/title-label", "value": titles[base_layer(name)]})
     if base_layer(name) != "components":
-        return
+        return [1]
+    rows = [1]
     for n, (_, label, _) in enumerate(component_styles(frames[name], lang)):
+        rows.append(label.count("\n") + 1)
         if "[%" in label or lang == "zh":
             _xml.sub(props, "property", {"key": f"legend/label-{n}", "value": qgis_label(label)})
+    return rows
 
 
-def _legend_tree(groups: _Groups, frames: Frames, gpkg_name: str, lang: str) -> ET.Element:
-    """Return the layout legend's tree.
+def _legend_tree(
+    groups: _Groups, frames: Frames, gpkg_name: str, lang: str
+) -> tuple[ET.Element, list[int]]:
+    """Return the layout legend's tree and the lines of each of its rows.
 
     A group of one layer is left out and its layer shown alone, so the legend never names a
     group and its only layer alike.
     """
+    rows: list[int] = []
     root = _xml.element("layer-tree-group")
     _xml.sub(root, "customproperties")
     for title, names in groups:
@@ -192,9 +201,10 @@ def _legend_tree(groups: _Groups, frames: Frames, gpkg_name: str, lang: str) -> 
                 },
             )
             _xml.sub(parent, "customproperties")
+            rows.append(parent.attrib["name"].count("\n") + 1)
         for name in names:
-            _legend_layer(parent, name, frames, gpkg_name, lang)
-    return root
+            rows += _legend_layer(parent, name, frames, gpkg_name, lang)
+    return root, rows
 
 
 def _proj4(crs: CRS) -> str:
@@ -337,9 +347,9 @@ def write_project(
         _xml.sub(layer_order, "layer", {"id": layer_id(name)})
     _properties(root)
     texts = LayoutTexts(title, subtitle, "图例" if zh else "Legend")
-    legend = _legend_tree(groups, projected, gpkg_name, lang)
+    legend, rows = _legend_tree(groups, projected, gpkg_name, lang)
     map_extent = fit_extent(bounds, MAP_BOX[2], MAP_BOX[3])
-    _xml.sub(root, "Layouts").append(layout(texts, map_extent, legend))
+    _xml.sub(root, "Layouts").append(layout(texts, map_extent, legend, rows))
     view = _xml.sub(root, "ProjectViewSettings", {"UseProjectScales": 0, "rotation": 0})
     _srs(_xml.sub(view, "DefaultViewExtent", _xml.extent_attrs(canvas)), epsg)
     _xml.sub(view, "Scales")
