@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what tests/test_qgis.py needs: Debian's QGIS with its Python bindings (run by
 # /usr/bin/python3, offscreen), gdal-bin for ogrinfo, and a CJK font so Chinese labels render
-# in the layout PNG. Idempotent and quiet; measured on Debian 12: ~265 MB download,
+# in the layout PNG: WenQuanYi Micro Hei, which the project then names for every text (it is the
+# first of autocity_gis.qgis.fonts.CJK_FAMILIES present here; the tests check fc-list has it). Idempotent and quiet; measured on Debian 12: ~265 MB download,
 # ~1.2 GB on disk, ~40 s with a warm mirror.
 set -euo pipefail
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +31,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pyproj
+import pytest
 import shapely
 from shapely.geometry import box
 
@@ -533,3 +535,29 @@ def spans_text(value: Any) -> str:
     if isinstance(value, dict):
         return " ".join(spans_text(v) for v in value.values())
     return ""
+
+
+# --- real QGIS -------------------------------------------------------------------------------
+
+#: The Python that has PyQGIS (Debian's python3-qgis), not the project's venv.
+SYSTEM_PYTHON = os.environ.get("AUTOCITY_QGIS_PYTHON", "/usr/bin/python3")
+#: Where tests leave pictures to look at (map and layout screenshots).
+ARTIFACTS = Path(__file__).with_name("_artifacts")
+
+
+def need(ok: bool, reason: str) -> None:
+    """Skip locally when a tool is missing; in CI (``CI`` set) fail instead."""
+    if ok:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI is set: run .ci/setup-qgis.sh)")
+    pytest.skip(reason)
+
+
+def has_pyqgis() -> bool:
+    """Whether :data:`SYSTEM_PYTHON` imports ``qgis.core`` (offscreen)."""
+    if not Path(SYSTEM_PYTHON).exists():
+        return False
+    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True,
+                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
+    return probe.returncode == 0

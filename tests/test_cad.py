@@ -136,7 +136,6 @@ def test_dwg_is_refused_with_how_to_convert(tmp_path: Path) -> None:
 
 
 def test_dxf_hand_off_opens_in_ezdxf_and_reads_back_with_the_same_areas(tmp_path: Path) -> None:
-    from autocity_gis import qgis
     from autocity_gis._gdal import read_file
     from autocity_gis.cad import cad_text, decode_escapes, write_dxf
 
@@ -147,7 +146,9 @@ def test_dxf_hand_off_opens_in_ezdxf_and_reads_back_with_the_same_areas(tmp_path
     )
     (tmp_path / "recipe.toml").write_text(text, encoding="utf-8")
     _, composition, report = api.check(tmp_path / "recipe.toml")
-    frames = qgis.layer_frames(composition, report)
+    from autocity_gis.handoff import layer_frames
+
+    frames = layer_frames(composition, report)
     target = write_dxf(frames, tmp_path / "out" / "autocity.dxf", crs="EPSG:4551")
 
     doc = ezdxf.readfile(target)

@@ -29,6 +29,7 @@ from pyproj import CRS, Transformer
 from autocity_gis import export, qgis
 from autocity_gis._errors import InputError
 from autocity_gis.composition import Composition
+from autocity_gis.handoff import layer_frames
 
 
 @pytest.fixture(scope="module")
@@ -189,8 +190,8 @@ def test_kml_has_named_placemarks(exported: tuple[Path, list[Path]]) -> None:
 
 def test_unknown_format_is_an_input_error(tmp_path: Path) -> None:
     comp, report = make_fixture()
-    with pytest.raises(InputError, match="'pdf'"):
-        export.export_all(comp, report, tmp_path, formats=("gpkg", "pdf"))
+    with pytest.raises(InputError, match="'svg'"):
+        export.export_all(comp, report, tmp_path, formats=("gpkg", "svg"))
     assert list(tmp_path.iterdir()) == []
 
 
@@ -203,7 +204,9 @@ def test_interrupted_export_leaves_old_files(tmp_path: Path,
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(qgis, "_write_layer_styles", boom)
+    from autocity_gis.qgis import geopackage
+
+    monkeypatch.setattr(geopackage, "write_layer_styles", boom)
     with pytest.raises(RuntimeError):
         export.export_all(comp, report, tmp_path, formats=("gpkg",))
     monkeypatch.setattr(export.pyogrio, "write_dataframe", boom)
@@ -390,9 +393,10 @@ def test_any_text_gives_strict_xml_styles_and_project(
         ET.fromstring(qgis.layer_style_sld(layer, frame).encode())
     comp = dataclasses.replace(comp, components=components, name_en=city)
     report = dataclasses.replace(report, name_en=city, name_zh=city[::-1])
-    path = qgis.write_project(comp, report, tmp_path_factory.mktemp("p") / "x.qgs")
+    frames = layer_frames(comp, report)
+    path = qgis.write_project(frames, report, tmp_path_factory.mktemp("p") / "x.qgs")
     ET.parse(path)
-    written = export.write_kml(qgis.layer_frames(comp, report), path.with_suffix(".kml"))
+    written = export.write_kml(frames, path.with_suffix(".kml"))
     ET.parse(written)
 
 

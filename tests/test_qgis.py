@@ -16,33 +16,14 @@ from pathlib import Path
 
 import pytest
 import shapely
-from common import COMPONENTS, geod_km2, make_fixture
+from common import ARTIFACTS, COMPONENTS, SYSTEM_PYTHON, geod_km2, has_pyqgis, make_fixture, need
 
 from autocity_gis import export, style
 
 pytestmark = pytest.mark.qgis
 
 # The interpreter with PyQGIS; override for a QGIS installed elsewhere (e.g. conda).
-SYSTEM_PYTHON = os.environ.get("AUTOCITY_QGIS_PYTHON", "/usr/bin/python3")
 PROBE = Path(__file__).with_name("qgis_probe.py")
-ARTIFACTS = Path(__file__).with_name("_artifacts")
-
-
-def _need(ok: bool, reason: str) -> None:
-    """Skip locally when a tool is missing; in CI (``CI`` set) fail instead."""
-    if ok:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set: run .ci/setup-qgis.sh)")
-    pytest.skip(reason)
-
-
-def _has_pyqgis() -> bool:
-    if not Path(SYSTEM_PYTHON).exists():
-        return False
-    probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True,
-                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
-    return probe.returncode == 0
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +36,7 @@ def exported_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def probe(out: Path, png: Path, stem: str = "autocity") -> dict:
     """Open ``out/<stem>.qgs`` in real QGIS (offscreen) and return what it saw."""
-    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    need(has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
     options = out / "probe.json"
     options.write_text(json.dumps({"gpkg": str(out / f"{stem}.gpkg"), "png": str(png)}))
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(out)}
@@ -149,6 +130,16 @@ def test_styles_match_the_web_map(qgis_view: tuple[dict, Path], source: str) -> 
         assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
 
 
+def test_composed_boundary_is_dashed_when_estimated(qgis_view: tuple[dict, Path]) -> None:
+    # "dashed = estimated": the union of estimated parts is itself estimated
+    seen, _ = qgis_view
+    _, report = make_fixture()
+    assert report.estimated  # the fixture holds an estimated component
+    for source in ("layers", "gpkg_default_styles"):
+        line = seen[source]["boundary"]["renderer"]["symbol"][1]
+        assert line["custom_dash"] is True and line["customdash"] == style.ESTIMATED_DASH_MM
+
+
 def test_qgis_ellipsoidal_area_matches_report(qgis_view: tuple[dict, Path]) -> None:
     seen, _ = qgis_view
     _, report = make_fixture()
@@ -168,9 +159,9 @@ def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
     assert any("Changchun International Automobile City" in t for t in layout["labels"])
     assert layout["name"] == "长春国际汽车城 Changchun International Automobile City"
     assert layout["legend_title"] == "Legend"
-    # the layout's legend wraps the long city name; the layer panel keeps it whole
-    assert layout["legend_groups"] == [
-        "Diagnostics", "Changchun International\nAutomobile City", "Administrative units"]
+    # the layout's legend wraps the long city name; the layer panel keeps it whole; a group
+    # of one layer is not repeated above it (the layer stands alone under its own title)
+    assert layout["legend_groups"] == ["Changchun International\nAutomobile City"]
     assert layout["legend_layers"] == ["overlaps", "boundary", "components", "admin_units"]
     assert layout["pictures"][0].endswith("NorthArrow_02.svg")
     assert Path(layout["pictures"][0]).exists()
@@ -182,7 +173,7 @@ def test_print_layout_is_ready(qgis_view: tuple[dict, Path]) -> None:
 
 def test_ogrinfo_reports_no_errors(exported_dir: Path) -> None:
     ogrinfo = shutil.which("ogrinfo")
-    _need(ogrinfo is not None, "ogrinfo not found (apt install gdal-bin)")
+    need(ogrinfo is not None, "ogrinfo not found (apt install gdal-bin)")
     out = exported_dir
     run = subprocess.run([str(ogrinfo), "-al", "-so", str(out / "autocity.gpkg")],
                          capture_output=True, text=True, timeout=60)
@@ -206,7 +197,7 @@ def test_sld_style_is_readable_by_qgis(qgis_view: tuple[dict, Path]) -> None:
 @pytest.fixture(scope="module")
 def hostile_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The project built from a recipe whose every text field is a payload, seen by QGIS."""
-    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    need(has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
     from payloads import write_payload_recipe
 
     from autocity_gis import api
@@ -256,15 +247,14 @@ def test_hostile_layout_shows_names_literally(hostile_view: dict) -> None:
     city = xml_shown(text("city name_en"))
     assert [g["group"] for g in hostile_view["tree"]] == [city, "Administrative units"]
     # the legend wraps the group title: every character is there, in order
-    assert ["".join(g.split()) for g in layout["legend_groups"]] == [
-        "".join(city.split()), "Administrativeunits"]
+    assert ["".join(g.split()) for g in layout["legend_groups"]] == ["".join(city.split())]
     assert layout["name"] == title
 
 
 @pytest.fixture(scope="module")
 def hostile_zh_view(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The payload recipe exported with ``lang="zh"``: Chinese names in the legend, seen by QGIS."""
-    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    need(has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
     from payloads import write_payload_recipe
 
     from autocity_gis import api
@@ -284,7 +274,7 @@ def test_hostile_zh_layout_shows_names_literally(hostile_zh_view: dict) -> None:
     assert xml_shown(text("city name_zh")) in layout["shown_labels"]
     assert layout["name"] == xml_shown(text("city name_zh"))
     assert ["".join(g.split()) for g in layout["legend_groups"]] == [
-        "".join(xml_shown(text("city name_zh")).split()), "行政区划"]
+        "".join(xml_shown(text("city name_zh")).split())]
     legend = layout["legend_shown"]["components"]
     assert ["".join(label.split()) for label in legend] == [
         "".join(xml_shown(text(f"name_zh {c}")).split()) for c in "we"]
@@ -331,7 +321,7 @@ def test_zh_layout_title_legend_and_subtitle_are_chinese(zh_view: dict) -> None:
     assert f"合成面积{report.composed_km2:,.2f}平方公里" in subtitle
     assert f"{report.composed_km2 * 100:,.2f}公顷" in subtitle
     assert "公布面积471.00平方公里" in subtitle
-    assert layout["legend_groups"] == ["检查结果", "长春国际汽车城", "行政区划"]
+    assert layout["legend_groups"] == ["长春国际汽车城"]
     groups = [g["group"] for g in zh_view["tree"]]
     assert groups == ["检查结果", "长春国际汽车城", "行政区划"]
     # the components in the layout's legend by their Chinese names

@@ -27,3 +27,7 @@ class CRSError(LayerError):
 
 class OutputError(InputError):
     """An output location cannot be written."""
+
+
+class QGISNotFoundError(InputError):
+    """An output needs QGIS (rendering the print layout) and none is installed."""

@@ -38,7 +38,7 @@ Datum = Literal["WGS84", "GCJ02", "BD09"]
 #: Web map backgrounds (``none``: a plain background, no tile request).
 BasemapName = Literal["osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none"]
 #: Hand-off formats :func:`autocity_gis.export_all` writes.
-Format = Literal["gpkg", "qgs", "shp", "geojson", "kml", "dxf"]
+Format = Literal["gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png"]
 #: Languages of the map, the reports, the terminal summary and the QGIS layout.
 Lang = Literal["en", "zh"]
 

@@ -253,7 +253,9 @@ def export(
         everything else in it is kept, and a file of another origin with an output's name is
         refused.
     formats : sequence of str, optional
-        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf`` when None.
+        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf``, ``pdf`` and ``png`` when
+        None. ``pdf`` and ``png`` are the QGIS print layout rendered by QGIS (refused before
+        any work when QGIS is not installed).
     gauss_kruger : bool
         Write the hand-offs in the CGCS2000 Gauss–Krüger zone of the data (short for ``crs``
         set to that zone).
@@ -282,6 +284,7 @@ def export(
     if crs is not None:
         hand_off.output_crs(crs)  # a bad CRS is refused before any work
     chosen = tuple(formats) if formats else hand_off.DEFAULT_FORMATS
+    hand_off.require_tools(chosen)  # e.g. QGIS for pdf/png, refused before any work
     loaded = _load(recipe, limits)
     stem = output_stem(loaded)
     names = _hand_off_names(chosen, stem)
@@ -495,15 +498,18 @@ def build(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import export
+    from .handoff import layer_frames
 
     plan = _plan(recipe, limits, formats, crs)
     stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
+    export.require_tools(hand_off)
     policy = {"replace_all": True, "overwrite": overwrite}
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
         page = _draw_map(job, staging / page_name, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
+        frames = layer_frames(composition, job.report)  # once, for every writer
         exported = export.export_all(
             composition,
             job.report,
@@ -513,11 +519,12 @@ def build(
             crs=crs,
             stem=stem,
             lang=lang,
+            frames=frames,
         )
         # The check is done; the reports describe it and what the outputs made of it.
         map_facts = MapFacts(page.simplification, page.bytes)
         notes = HandOffNotes(
-            warnings=tuple(export.hand_off_warnings(composition, job.report, hand_off)),
+            warnings=tuple(export.hand_off_warnings(frames, hand_off)),
             crs=export.hand_off_crs_summary(job.report, hand_off, crs, gauss_kruger=gauss_kruger),
         )
         job.say("writing reports")

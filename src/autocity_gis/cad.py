@@ -15,15 +15,17 @@ convert them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
 
 from . import style
+
+if TYPE_CHECKING:
+    from .handoff import Frames
 
 #: What to do with a DWG drawing, the binary format GDAL here cannot read.
 DWG_ADVICE = (
@@ -256,7 +258,7 @@ def cad_text(text: object) -> str:
     return for_terminal(text).replace("\\", "\\U+005C").replace("%", "%%%")
 
 
-def write_dxf(frames: Mapping[str, Any], target: str | Path, *, crs: Any) -> Path:
+def write_dxf(frames: Frames, target: str | Path, *, crs: Any) -> Path:
     """Write hand-off layers as a DXF drawing: closed polylines on named layers, names as text.
 
     Each layer becomes a CAD layer of that name, in its map colour, with every ring of every
@@ -268,7 +270,7 @@ def write_dxf(frames: Mapping[str, Any], target: str | Path, *, crs: Any) -> Pat
     Parameters
     ----------
     frames : mapping of str to geopandas.GeoDataFrame
-        Hand-off layers by name, any CRS.
+        Hand-off layers by name (:func:`autocity_gis.handoff.layer_frames`), any CRS.
     target : str or Path
         The ``.dxf`` file, written atomically.
     crs : str, int or pyproj.CRS

@@ -164,7 +164,8 @@ def export_options(func: F) -> F:
         type=click.Choice(FORMATS),
         multiple=True,
         help="Hand-off format; repeat for several. dxf draws the layers for CAD in the "
-        "CGCS2000 Gauss–Krüger zone of the data [default: all but dxf].",
+        "CGCS2000 Gauss–Krüger zone of the data; pdf and png render the QGIS print layout "
+        "(needs QGIS) [default: all but dxf, pdf, png].",
     )(func)
     return func
 

@@ -1,11 +1,13 @@
 """Hand-off formats other than QGIS's, and the one entry point that writes them all.
 
-:func:`export_all` is what ``autocity-gis export`` (and ``build``) call: it writes the styled
-GeoPackage and the QGIS project (:mod:`autocity_gis.qgis`) and, from the same layer tables,
-Shapefiles (UTF-8 with a ``.cpg`` so Chinese names survive; field names cut to ten characters as
-listed in :data:`SHAPEFILE_FIELDS`), RFC 7946 GeoJSON and KML for Google Earth. Every file is
-written under a temporary name and renamed when complete; the Shapefile folder is swapped in
-whole, so an interrupted export never leaves a half-written set.
+:func:`export_all` is what ``autocity-gis export`` (and ``build``) call: from the layer tables
+of :func:`autocity_gis.handoff.layer_frames`, computed once, it writes the styled GeoPackage and
+the QGIS project (:mod:`autocity_gis.qgis`), the layout as PDF or PNG (rendered by QGIS when
+installed), Shapefiles (UTF-8 with a ``.cpg`` so Chinese names survive; field names cut to ten
+characters as listed in :data:`SHAPEFILE_FIELDS`), RFC 7946 GeoJSON and KML for Google Earth
+(:mod:`autocity_gis.kml`).
+Every file is written under a temporary name and renamed when complete; the Shapefile folder is
+swapped in whole, so an interrupted export never leaves a half-written set.
 
 The GeoPackage, Shapefiles, DXF and QGIS project can be written in any projected CRS in metres
 (:func:`output_crs`, :func:`hand_off_crs`); GeoJSON and KML are WGS 84 by their specifications.
@@ -14,36 +16,35 @@ Files are named after the recipe's city id (:func:`output_stem`, :func:`hand_off
 
 from __future__ import annotations
 
-import html
-import math
 import re
 import shutil
-import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
-import shapely
 from pyproj import CRS
 
-from . import qgis
 from ._errors import CRSError, InputError
-from ._io import atomic_path, replace_folder, staging_folder
+from ._io import replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
-from ._text import for_xml
 from .composition import Composition
+from .handoff import GK_EPSG, WGS84_EPSG, Frames, layer_frames
+from .kml import write_kml  # export.write_kml: the name tests and callers know
 from .validate import ValidationReport
 
 #: Formats :func:`export_all` can write.
-FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf")
+FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png")
+#: Formats QGIS renders (the project's print layout); they need QGIS installed.
+LAYOUT_FORMATS: tuple[str, ...] = ("pdf", "png")
 #: Formats written when none are named: all but DXF, which is for CAD users who ask for it
-#: (its writer, ezdxf, costs 0.18 s to import).
-DEFAULT_FORMATS: tuple[str, ...] = tuple(f for f in FORMATS if f != "dxf")
+#: (its writer, ezdxf, costs 0.18 s to import), and the rendered layouts, which need QGIS.
+DEFAULT_FORMATS: tuple[str, ...] = tuple(
+    f for f in FORMATS if f != "dxf" and f not in LAYOUT_FORMATS
+)
 #: CRS of the DXF when the data give no Gauss–Krüger zone: CGCS2000 3° zone CM 126°E (Changchun).
 DXF_DEFAULT_CRS = "EPSG:4551"
 
@@ -110,6 +111,8 @@ def hand_off_names(formats: Sequence[str], stem: str = DEFAULT_STEM) -> dict[str
         "kml": [f"{stem}.kml"],
         "geojson": ["boundary.geojson", "components.geojson"],
         "dxf": [f"{stem}.dxf"],
+        "pdf": [f"{stem}.pdf"],
+        "png": [f"{stem}.png"],
     }
     return {f: names[f] for f in formats if f in names}
 
@@ -178,6 +181,8 @@ FORMAT_TITLES = {
     "dxf": "DXF",
     "geojson": "GeoJSON",
     "kml": "KML",
+    "pdf": "PDF (print layout)",
+    "png": "PNG (print layout)",
 }
 
 
@@ -190,10 +195,10 @@ def hand_off_crs_summary(
 ) -> HandOffCRS:
     """Return the CRS of every format :func:`export_all` writes with these options."""
     target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
-    wgs84 = CRS.from_epsg(qgis.WGS84_EPSG)
+    wgs84 = CRS.from_epsg(WGS84_EPSG)
     zone = output_crs(report.gk_crs or DXF_DEFAULT_CRS)
     project = target or (CRS.from_user_input(report.gk_crs) if report.gk_crs else None)
-    project = project or CRS.from_epsg(qgis.GK_EPSG)
+    project = project or CRS.from_epsg(GK_EPSG)
     chosen = {
         "gpkg": target or wgs84,
         "qgs": project,
@@ -201,6 +206,8 @@ def hand_off_crs_summary(
         "dxf": target or zone,
         "geojson": wgs84,
         "kml": wgs84,
+        "pdf": project,
+        "png": project,
     }
     return HandOffCRS(
         tuple(
@@ -227,6 +234,21 @@ def hand_off_crs(
     return None
 
 
+def require_tools(formats: Sequence[str]) -> None:
+    """Refuse, before any work, formats that need a tool this machine lacks (QGIS for layouts).
+
+    Raises
+    ------
+    autocity_gis._errors.QGISNotFoundError
+        One sentence naming the format and what is missing.
+    """
+    if set(formats) & set(LAYOUT_FORMATS):
+        from .qgis import render
+
+        for fmt in (f for f in LAYOUT_FORMATS if f in formats):
+            render.require_qgis(fmt)
+
+
 def export_all(
     composition: Composition,
     report: ValidationReport,
@@ -237,6 +259,7 @@ def export_all(
     crs: Any = None,
     stem: str = DEFAULT_STEM,
     lang: str = "en",
+    frames: Frames | None = None,
 ) -> list[Path]:
     """Write the hand-off files for GIS users into ``out_dir``.
 
@@ -251,7 +274,8 @@ def export_all(
     formats : sequence of str
         Any of :data:`FORMATS`. ``qgs`` also writes the GeoPackage it references; ``dxf``
         draws the layers for CAD in ``crs``, else the CGCS2000 Gauss–Krüger zone of the data
-        (``report.gk_crs``).
+        (``report.gk_crs``); ``pdf`` and ``png`` render the QGIS project's print layout
+        through QGIS (refused in one sentence when QGIS is not installed).
     gauss_kruger : bool
         Short for ``crs=report.gk_crs``: the CGCS2000 Gauss–Krüger zone of the data.
     crs : str, int or pyproj.CRS, optional
@@ -262,17 +286,22 @@ def export_all(
         File stem of the outputs (:func:`output_stem` of the recipe's city id).
     lang : str
         ``en`` or ``zh``: language of the QGIS layout and legend.
+    frames : mapping of str to geopandas.GeoDataFrame, optional
+        The layer tables of :func:`autocity_gis.handoff.layer_frames` when the caller has
+        them already (a build computes them once); computed here otherwise.
 
     Returns
     -------
     list of Path
         The files and folders written: ``<stem>.gpkg``, ``<stem>.qgs``, the ``<stem>_shp``
-        folder, ``<layer>.geojson`` per layer, ``<stem>.kml`` and ``<stem>.dxf``.
+        folder, ``<layer>.geojson`` per layer, ``<stem>.kml``, ``<stem>.dxf``,
+        ``<stem>.pdf`` and ``<stem>.png``.
 
     Raises
     ------
     InputError
-        If a format is unknown.
+        If a format is unknown; :class:`~autocity_gis._errors.QGISNotFoundError` if a
+        layout format is asked for and QGIS is not installed (before anything is written).
     OutputError
         If the folder cannot be written.
     """
@@ -282,42 +311,28 @@ def export_all(
             f"Unknown export format {', '.join(map(repr, unknown))}; "
             f"choose from {', '.join(FORMATS)}."
         )
+    from .qgis import write_qgis_files
+
+    require_tools(formats)
     target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
+    tables = frames if frames is not None else layer_frames(composition, report)
     out = Path(out_dir)
     names = hand_off_names(FORMATS, stem)
-    written: list[Path] = []
-    if "gpkg" in formats or "qgs" in formats:
-        written.append(
-            qgis.write_geopackage(composition, report, out / names["gpkg"][0], crs=target)
-        )
-    if "qgs" in formats:
-        written.append(
-            qgis.write_project(
-                composition,
-                report,
-                out / names["qgs"][1],
-                gpkg_name=names["gpkg"][0],
-                crs=target,
-                lang=lang,
-            )
-        )
-    frames = (
-        qgis.layer_frames(composition, report)
-        if set(formats) & {"shp", "geojson", "kml", "dxf"}
-        else {}
+    written = write_qgis_files(
+        tables, report, out, formats=formats, names=names, crs=target, lang=lang
     )
     if "shp" in formats:
-        projected = {n: f.to_crs(target) for n, f in frames.items()} if target else frames
+        projected = {n: f.to_crs(target) for n, f in tables.items()} if target else tables
         written.append(write_shapefiles(projected, out / names["shp"][0]))
     if "geojson" in formats:
-        written.extend(write_geojson(frames, out))
+        written.extend(write_geojson(tables, out))
     if "kml" in formats:
-        written.append(write_kml(frames, out / names["kml"][0]))
+        written.append(write_kml(tables, out / names["kml"][0]))
     if "dxf" in formats:
         from .cad import write_dxf
 
         drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
-        written.append(write_dxf(frames, out / names["dxf"][0], crs=drawn))
+        written.append(write_dxf(tables, out / names["dxf"][0], crs=drawn))
     return written
 
 
@@ -325,15 +340,13 @@ def export_all(
 SHAPEFILE_MAX_BYTES = 254
 
 
-def hand_off_warnings(
-    composition: Composition, report: ValidationReport, formats: Sequence[str] = FORMATS
-) -> list[str]:
+def hand_off_warnings(frames: Frames, formats: Sequence[str] = FORMATS) -> list[str]:
     """Say what the chosen formats cannot carry whole, for the report.
 
     Parameters
     ----------
-    composition, report
-        What is exported.
+    frames : mapping of str to geopandas.GeoDataFrame
+        The layer tables exported (:func:`autocity_gis.handoff.layer_frames`).
     formats : sequence of str
         The formats that will be written.
 
@@ -346,7 +359,7 @@ def hand_off_warnings(
     if "shp" not in formats:
         return []
     notes = []
-    for name, frame in qgis.layer_frames(composition, report).items():
+    for name, frame in frames.items():
         for column in frame.columns:
             if column == frame.geometry.name or not _is_text(frame[column]):
                 continue
@@ -416,7 +429,7 @@ def write_shapefiles(frames: Mapping[str, gpd.GeoDataFrame], folder: str | Path)
     Parameters
     ----------
     frames : mapping of str to geopandas.GeoDataFrame
-        Layers by name, as from :func:`autocity_gis.qgis.layer_frames`.
+        Layers by name, as from :func:`autocity_gis.handoff.layer_frames`.
     folder : str or Path
         Folder to (re)create, e.g. ``out/autocity_shp``; holds ``<layer>.shp`` and sidecars.
 
@@ -460,135 +473,6 @@ def write_geojson(frames: Mapping[str, gpd.GeoDataFrame], out_dir: str | Path) -
         The files written.
     """
     return [
-        write_rfc7946(frame.to_crs(qgis.WGS84_EPSG), Path(out_dir) / f"{name}.geojson")
+        write_rfc7946(frame.to_crs(WGS84_EPSG), Path(out_dir) / f"{name}.geojson")
         for name, frame in frames.items()
     ]
-
-
-def _kml_name(layer: str, frame: gpd.GeoDataFrame) -> list[str]:
-    """Placemark names: Chinese and English name where there is one, else what the row is."""
-    if {"name_zh", "name_en"} <= set(frame.columns):
-        return [
-            " ".join(str(v) for v in (zh, en) if isinstance(v, str) and v)
-            for zh, en in zip(frame["name_zh"], frame["name_en"], strict=True)
-        ]
-    if layer == "overlaps":
-        return [f"overlap {a} / {b}" for a, b in zip(frame["a"], frame["b"], strict=True)]
-    around = {"gaps": "between", "holes": "within"}.get(layer)
-    if around in frame.columns:
-        return [
-            f"{layer.rstrip('s')} {n + 1}" + (f" {v.replace(', ', ' / ')}" if v else "")
-            for n, v in enumerate(str(v) if isinstance(v, str) else "" for v in frame[around])
-        ]
-    return [f"{layer.rstrip('s')} {n + 1}" for n in range(len(frame))]
-
-
-#: KML 2.2 namespace; the file is written with it as the default namespace.
-KML_NS = "http://www.opengis.net/kml/2.2"
-# Google Earth shows ExtendedData in its default balloon as HTML; this balloon shows only the
-# description, which holds every value HTML-escaped (plain text on screen).
-_BALLOON = "$[description]"
-
-
-def write_kml(frames: Mapping[str, gpd.GeoDataFrame], target: str | Path) -> Path:
-    """Write all layers into one KML 2.2 file for Google Earth, names on the placemarks.
-
-    One folder-like ``<Document>`` per layer holds a ``<Placemark>`` per feature: its name
-    (Chinese and English name where there is one), a description listing the attributes as
-    plain text, the attributes again as ``<ExtendedData>`` for GIS tools, and the geometry in
-    WGS 84. The XML is built with :mod:`xml.etree.ElementTree`, not by GDAL's KML drivers
-    (libkml refuses control characters): every text passes through
-    :func:`autocity_gis._text.for_xml`, so the file parses with any strict XML parser whatever
-    the names hold, and the description is HTML-escaped, so a viewer that renders it as HTML
-    (Google Earth does) shows the text literally and runs nothing.
-
-    Parameters
-    ----------
-    frames : mapping of str to geopandas.GeoDataFrame
-        Layers by name.
-    target : str or Path
-        The ``.kml`` file (replaced atomically if it exists).
-
-    Returns
-    -------
-    Path
-        ``target``.
-    """
-    target = Path(target)
-    ET.register_namespace("", KML_NS)
-    root = ET.Element(_kml("kml"))
-    document = ET.SubElement(root, _kml("Document"), id="root_doc")
-    style = ET.SubElement(document, _kml("Style"), id="plain")
-    ET.SubElement(ET.SubElement(style, _kml("BalloonStyle")), _kml("text")).text = _BALLOON
-    for layer, frame in frames.items():
-        wgs = frame.to_crs(qgis.WGS84_EPSG) if frame.crs is not None else frame
-        folder = ET.SubElement(document, _kml("Document"), id=for_xml(layer))
-        ET.SubElement(folder, _kml("name")).text = for_xml(layer)
-        columns = [c for c in wgs.columns if c != wgs.geometry.name]
-        for name, (_, row) in zip(_kml_name(layer, wgs), wgs.iterrows(), strict=True):
-            values = [(c, _kml_value(row[c])) for c in columns]
-            values = [(c, v) for c, v in values if v is not None]
-            placemark = ET.SubElement(folder, _kml("Placemark"))
-            ET.SubElement(placemark, _kml("name")).text = for_xml(name)
-            lines = [name, *(f"{c}: {v}" for c, v in values)]
-            ET.SubElement(placemark, _kml("description")).text = for_xml(
-                "<br>".join(_kml_html(line) for line in lines)
-            )
-            ET.SubElement(placemark, _kml("styleUrl")).text = "#plain"
-            extended = ET.SubElement(placemark, _kml("ExtendedData"))
-            for column, value in values:
-                data = ET.SubElement(extended, _kml("Data"), name=for_xml(column))
-                ET.SubElement(data, _kml("value")).text = for_xml(value)
-            geometry = row[wgs.geometry.name]
-            if geometry is not None and not geometry.is_empty:
-                placemark.append(_kml_geometry(geometry))
-    with atomic_path(target) as tmp:
-        ET.ElementTree(root).write(tmp, encoding="UTF-8", xml_declaration=True)
-    return target
-
-
-def _kml_html(text: str) -> str:
-    """Return ``text`` as HTML that shows it literally, entity references included.
-
-    ``$[`` is written with a character reference so that Google Earth's balloon template
-    substitution (``$[field]``) cannot find a field name in a value.
-    """
-    return html.escape(text).replace("$[", "$&#91;")
-
-
-def _kml(tag: str) -> str:
-    return f"{{{KML_NS}}}{tag}"
-
-
-def _kml_value(value: object) -> str | None:
-    """Return an attribute as text; ``None`` for missing values (None, NaN, NA, ±inf)."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return None
-    if not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value):
-        return None
-    if isinstance(value, bool | np.bool_):  # xsd:boolean, not Python's "True"
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
-
-
-def _kml_geometry(geometry: shapely.Geometry) -> ET.Element:
-    """Return a polygon or multipolygon as KML, exterior rings counter-clockwise."""
-    polygons = [shapely.orient_polygons(p) for p in shapely.get_parts(geometry)]
-    elements = []
-    for polygon in polygons:
-        element = ET.Element(_kml("Polygon"))
-        rings = [("outerBoundaryIs", polygon.exterior)]
-        rings += [("innerBoundaryIs", ring) for ring in polygon.interiors]
-        for boundary, ring in rings:
-            linear = ET.SubElement(ET.SubElement(element, _kml(boundary)), _kml("LinearRing"))
-            ET.SubElement(linear, _kml("coordinates")).text = " ".join(
-                f"{x!r},{y!r}" for x, y in ring.coords
-            )
-        elements.append(element)
-    if len(elements) == 1:
-        return elements[0]
-    multi = ET.Element(_kml("MultiGeometry"))
-    multi.extend(elements)
-    return multi

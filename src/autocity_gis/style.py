@@ -7,7 +7,7 @@ geometry is always drawn dashed and semi-transparent; official geometry solid.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 #: Fill colours for components, by component id; unknown ids cycle through ``PALETTE``.
 COMPONENT_COLOURS: dict[str, str] = {
@@ -134,3 +134,17 @@ OVERLAP_STYLE = LayerStyle(OVERLAP_COLOUR, OVERLAP_COLOUR, 0.6, 1.0, dashed=Fals
 GAP_STYLE = LayerStyle(GAP_COLOUR, GAP_COLOUR, 0.6, 1.0, dashed=False)
 SUBTRACTED_STYLE = LayerStyle(SUBTRACTED_COLOUR, SUBTRACTED_FILL, 0.65, 1.5, dashed=False)
 HOLE_STYLE = LayerStyle(HOLE_COLOUR, HOLE_COLOUR, 0.15, 1.0, dashed=False)
+
+
+def boundary_style(*, estimated: bool) -> LayerStyle:
+    """Return the composed boundary's style: dashed when it is estimated.
+
+    The boundary is the union of the components, so it is as estimated as its least certain
+    part; drawn solid over dashed parts it would claim a precision it does not have.
+
+    Examples
+    --------
+    >>> boundary_style(estimated=True).dashed, boundary_style(estimated=False) == BOUNDARY_STYLE
+    (True, True)
+    """
+    return replace(BOUNDARY_STYLE, dashed=estimated)
