@@ -541,6 +541,8 @@ def spans_text(value: Any) -> str:
 
 #: The Python that has PyQGIS (Debian's python3-qgis), not the project's venv.
 SYSTEM_PYTHON = os.environ.get("AUTOCITY_QGIS_PYTHON", "/usr/bin/python3")
+#: The script run under :data:`SYSTEM_PYTHON` that opens a project in QGIS and reports on it.
+QGIS_PROBE = Path(__file__).with_name("qgis_probe.py")
 #: Where tests leave pictures to look at (map and layout screenshots).
 ARTIFACTS = Path(__file__).with_name("_artifacts")
 
@@ -561,3 +563,8 @@ def has_pyqgis() -> bool:
     probe = subprocess.run([SYSTEM_PYTHON, "-c", "import qgis.core"], capture_output=True,
                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=60)
     return probe.returncode == 0
+
+
+def hex_alpha(colour: str, opacity: float) -> list[object]:
+    """A colour and its 0-255 alpha, as the QGIS probe reports a symbol's fill."""
+    return [colour, round(opacity * 255)]

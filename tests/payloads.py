@@ -163,3 +163,62 @@ def write_payload_recipe(folder: Path) -> Path:
     path = folder / "recipe.toml"
     path.write_text("\n".join(blocks), encoding="utf-8")
     return path
+
+
+#: The web map's payload names; :func:`web_payload` builds each (the template ones need a path).
+WEB_PAYLOADS = (
+    "jinja_expr",
+    "jinja_set",
+    "jinja_open_stmt",
+    "jinja_open_expr",
+    "jinja_open_comment",
+    "jinja_rce",
+    "jinja_rce_stmt",
+    "html_img",
+    "html_attr",
+    "script_close",
+    "comment_open",
+    "script_open",
+    "css_import",
+    "css_url",
+    "js_separators",
+    "js_template",
+    "controls",
+    "rtl_override",
+    "long",
+)
+
+
+def web_payload(name: str, marker: Path) -> str:
+    """The payload called ``name``; the code-running ones would create ``marker``."""
+    touch = f"touch {marker}"
+    text = {
+        "jinja_expr": "{{7*7}}",
+        "jinja_set": "{% set x = 1 %}",
+        "jinja_open_stmt": "Plan {%",
+        "jinja_open_expr": "Plan {{",
+        "jinja_open_comment": "Plan {#",
+        "jinja_rce": "{{ lipsum.__globals__.os.popen('" + touch + "').read() }}",
+        # Quote-free (HTML escaping cannot touch it): the command comes from the environment.
+        "jinja_rce_stmt": (
+            "{% set o = lipsum.__globals__.os %}{{ o.popen(o.environ." + COMMAND_ENV + ").read() }}"
+        ),
+        "html_img": "<img src=x onerror=window.__pwned=1>",
+        "html_attr": "\"'><b>x</b>",
+        "script_close": "</script><script>window.__pwned=1</script>",
+        "comment_open": "<!-- a",
+        "script_open": "<script",
+        "css_import": "@import url(http://127.0.0.1:9/x)",
+        "css_url": "url(",
+        "js_separators": "line\u2028paragraph\u2029end",
+        "js_template": "`${1}` ${window.__pwned=1}",
+        "controls": "".join(map(chr, range(1, 32))) + "\x7f\x1b[31m red",
+        "rtl_override": "abc \u202edcba xyz",  # never closed: the override runs to the end
+        "long": ("Plan {{phase}} 长春 </script> " * 300)[:5000],
+    }[name]
+    return text
+
+
+BENIGN = "Plain name"
+#: Environment variable holding the shell command of the quote-free template payload.
+COMMAND_ENV = "ACG_TEST_COMMAND"

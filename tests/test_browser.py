@@ -237,7 +237,10 @@ def test_payloads_show_literally(
     browser_ready: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Every hostile text, in every field, is shown as itself by Chromium, and nothing runs."""
-    from test_webmap_payloads import BENIGN, COMMAND_ENV, PAYLOADS, hostile_inputs, payload
+    from common import hostile_inputs
+    from payloads import BENIGN, COMMAND_ENV
+    from payloads import WEB_PAYLOADS as PAYLOADS
+    from payloads import web_payload as payload
 
     marker = tmp_path / "pwned"
     monkeypatch.setenv(COMMAND_ENV, f"touch {marker}")

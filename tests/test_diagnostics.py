@@ -419,11 +419,12 @@ def test_payload_ids_around_gaps_and_overlaps_are_data_everywhere(
 def test_diagnostic_layers_open_styled_in_real_qgis(
     scenario: tuple[Any, ValidationReport], tmp_path: Path
 ) -> None:
-    from test_qgis import PROBE, SYSTEM_PYTHON, _has_pyqgis, _hex_alpha, _need
+    from common import QGIS_PROBE as PROBE
+    from common import SYSTEM_PYTHON, has_pyqgis, hex_alpha, need
 
     from autocity_gis import style
 
-    _need(_has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
+    need(has_pyqgis(), f"PyQGIS not importable by {SYSTEM_PYTHON} (apt install python3-qgis)")
     composition, report = scenario
     export_all(composition, report, tmp_path, formats=("gpkg", "qgs"))
     options = tmp_path / "probe.json"
@@ -447,5 +448,5 @@ def test_diagnostic_layers_open_styled_in_real_qgis(
     for source in ("layers", "gpkg_default_styles"):
         for name, want in (("subtracted", style.SUBTRACTED_STYLE), ("gaps", style.GAP_STYLE)):
             renderer = seen[source][name]["renderer"]
-            assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
-            assert renderer["symbol"][1]["fill"] == _hex_alpha(want.stroke, 1.0)
+            assert renderer["symbol"][0]["fill"] == hex_alpha(want.fill, want.fill_opacity)
+            assert renderer["symbol"][1]["fill"] == hex_alpha(want.stroke, 1.0)

@@ -16,16 +16,23 @@ from pathlib import Path
 
 import pytest
 import shapely
-from common import ARTIFACTS, COMPONENTS, SYSTEM_PYTHON, geod_km2, has_pyqgis, make_fixture, need
+from common import (
+    ARTIFACTS,
+    COMPONENTS,
+    SYSTEM_PYTHON,
+    geod_km2,
+    has_pyqgis,
+    hex_alpha,
+    make_fixture,
+    need,
+)
+from common import QGIS_PROBE as PROBE
 
 from autocity_gis import export, style
 
 pytestmark = pytest.mark.qgis
 
 # The interpreter with PyQGIS; override for a QGIS installed elsewhere (e.g. conda).
-PROBE = Path(__file__).with_name("qgis_probe.py")
-
-
 @pytest.fixture(scope="module")
 def exported_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("qgis")
@@ -53,10 +60,6 @@ def probe(out: Path, png: Path, stem: str = "autocity") -> dict:
 def qgis_view(exported_dir: Path) -> tuple[dict, Path]:
     ARTIFACTS.mkdir(exist_ok=True)
     return probe(exported_dir, ARTIFACTS / "qgis_layout_en.png"), exported_dir
-
-
-def _hex_alpha(colour: str, opacity: float) -> list:
-    return [colour, round(opacity * 255)]
 
 
 def test_project_opens_with_valid_layers_and_counts(qgis_view: tuple[dict, Path]) -> None:
@@ -100,8 +103,8 @@ def _check_component_renderer(renderer: dict) -> None:
     for index, (cat, comp) in enumerate(zip(renderer["categories"], COMPONENTS, strict=True)):
         want = style.component_style(comp[0], comp[3], index)
         fill, line = cat["symbol"]
-        assert fill["fill"] == _hex_alpha(want.fill, want.fill_opacity)
-        assert line["fill"] == _hex_alpha(want.stroke, 1.0)
+        assert fill["fill"] == hex_alpha(want.fill, want.fill_opacity)
+        assert line["fill"] == hex_alpha(want.stroke, 1.0)
         assert line["custom_dash"] is (comp[3] == "estimated")
         if want.dashed:
             assert line["customdash"] == style.ESTIMATED_DASH_MM
@@ -126,8 +129,8 @@ def test_styles_match_the_web_map(qgis_view: tuple[dict, Path], source: str) -> 
     for name, want in singles.items():
         renderer = layers[name]["renderer"]
         assert renderer["type"] == "singleSymbol"
-        assert renderer["symbol"][1]["fill"] == _hex_alpha(want.stroke, 1.0)
-        assert renderer["symbol"][0]["fill"] == _hex_alpha(want.fill, want.fill_opacity)
+        assert renderer["symbol"][1]["fill"] == hex_alpha(want.stroke, 1.0)
+        assert renderer["symbol"][0]["fill"] == hex_alpha(want.fill, want.fill_opacity)
 
 
 def test_composed_boundary_is_dashed_when_estimated(qgis_view: tuple[dict, Path]) -> None:
