@@ -11,7 +11,7 @@ from pathlib import Path
 import pyogrio
 import pytest
 from click.testing import CliRunner, Result
-from conftest import EAST, WEST, geod_km2
+from common import EAST, WEST, geod_km2
 
 from autocity_gis._log import LOGGER_NAME, TerminalHandler
 from autocity_gis.cli import cli
