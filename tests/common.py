@@ -1,10 +1,11 @@
 """Shared test material: named layers built in code, and real results made by the API from them.
 
 Test modules import from here (pytest puts ``tests/`` on ``sys.path``), never from each other.
-A :class:`~autocity_gis.validate.ValidationReport` or :class:`~autocity_gis.compose.Composition`
-is never assembled by hand: each fixture is a dict recipe whose layers are GeoDataFrames, run
-through :func:`autocity_gis.check` -- the path a Python user takes -- so a new report field or a
-changed composition reaches every test that renders one.
+A :class:`~autocity_gis.validation.ValidationReport` or a
+:class:`~autocity_gis.composition.Composition` is never assembled by hand: each fixture is a
+dict recipe whose layers are GeoDataFrames, run through :func:`autocity_gis.check` -- the path
+a Python user takes -- so a new report field or a changed composition reaches every test that
+renders one.
 
 Also here: small cells near Changchun (``WEST``, ``EAST``, ``SOUTH``) and Gauss–Krüger zones for
 layers built in code, the independent area references (``geod_km2``, ``gk_reference_km2``), the

@@ -45,7 +45,8 @@ def test_help_does_not_import_geopandas() -> None:
 
 
 def test_cli_choices_match_the_library() -> None:
-    from autocity_gis import export, webmap
+    from autocity_gis import _export as export
+    from autocity_gis import webmap
 
     assert set(cli_module.BASEMAP_NAMES) == set(webmap.BASEMAPS) | {"none"}
     assert set(cli_module.LANGS) == set(webmap.LANGUAGES)
@@ -166,7 +167,7 @@ def test_build_refuses_a_foreign_folder(runner: CliRunner, tmp_path: Path) -> No
 def test_export_replaces_its_files_together_or_not_at_all(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from autocity_gis import export
+    from autocity_gis import _export as export
 
     out = tmp_path / "qgis"
     out.mkdir()
@@ -230,7 +231,8 @@ def test_interrupt_is_exit_130_and_says_what_was_kept(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from autocity_gis import api, export
+    from autocity_gis import _export as export
+    from autocity_gis import api
 
     recipe = write_recipe([{"id": "w", "geometry": WEST}])
     out = tmp_path / "o"
@@ -260,7 +262,7 @@ def test_a_full_disk_is_exit_2_and_keeps_the_previous_outputs(
     monkeypatch: pytest.MonkeyPatch,
     where: str,
 ) -> None:
-    from autocity_gis import export
+    from autocity_gis import _export as export
 
     recipe = write_recipe([{"id": "w", "geometry": WEST}])
     out = tmp_path / "o"

@@ -29,12 +29,12 @@ from payloads import shown, text, xml_shown
 
 from autocity_gis import api, webmap
 from autocity_gis._errors import RecipeError
+from autocity_gis._export import export_all
 from autocity_gis.composition import compose_geometries
-from autocity_gis.export import export_all
 from autocity_gis.qgis import layer_frames
 from autocity_gis.recipe import DEFAULT_GAP_WIDTH_M, load_recipe
 from autocity_gis.report import summary_lines, to_json, to_markdown
-from autocity_gis.validate import ValidationReport
+from autocity_gis.validation import ValidationReport
 
 LAT = 43.85
 M_LON = 1 / (111_320 * np.cos(np.radians(LAT)))  # degrees of longitude per metre, roughly

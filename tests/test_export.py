@@ -26,7 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 
-from autocity_gis import export, qgis
+from autocity_gis import _export as export
+from autocity_gis import qgis
 from autocity_gis._errors import InputError
 from autocity_gis.composition import Composition
 from autocity_gis.handoff import layer_frames

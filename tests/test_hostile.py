@@ -201,7 +201,7 @@ def _listing(folder: Path) -> dict[str, bytes]:
 def test_failed_build_keeps_the_previous_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
 ) -> None:
-    from autocity_gis import export
+    from autocity_gis import _export as export
 
     recipe = _good_recipe(tmp_path)
     out = tmp_path / "out"

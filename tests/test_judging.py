@@ -30,12 +30,13 @@ from common import (
 from markdown_it import MarkdownIt
 from payloads import ALL, shown
 
-from autocity_gis import api, export, webmap
+from autocity_gis import _export as export
+from autocity_gis import api, webmap
 from autocity_gis._errors import RecipeError
 from autocity_gis.cli import cli
 from autocity_gis.recipe import load_recipe
 from autocity_gis.report import to_dict, to_markdown, warning_lines
-from autocity_gis.validate import gauss_kruger_zone
+from autocity_gis.validation import gauss_kruger_zone
 
 UNION = geod_km2(WEST) + geod_km2(EAST)
 

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 from common import EAST, WEST, geod_km2
 from pyproj import CRS
 
-from autocity_gis import api, export
+from autocity_gis import _export as export
+from autocity_gis import api
 from autocity_gis._errors import InputError
 from autocity_gis.cli import NAMED_CRS_HELP, cli
 

@@ -28,7 +28,8 @@ from common import (
 )
 from common import QGIS_PROBE as PROBE
 
-from autocity_gis import export, style
+from autocity_gis import _export as export
+from autocity_gis import style
 
 pytestmark = pytest.mark.qgis
 

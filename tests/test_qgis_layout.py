@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from common import ARTIFACTS, SYSTEM_PYTHON, has_pyqgis, make_fixture, need
 
-from autocity_gis import export
+from autocity_gis import _export as export
 
 pytestmark = pytest.mark.qgis
 

@@ -20,7 +20,7 @@ from payloads import shown, text, write_payload_recipe
 
 from autocity_gis import api
 from autocity_gis.report import summary_lines, to_json, to_markdown, write_reports
-from autocity_gis.validate import ValidationReport
+from autocity_gis.validation import ValidationReport
 
 
 @pytest.fixture(scope="module")

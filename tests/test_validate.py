@@ -10,7 +10,7 @@ from common import EAST, WEST, cell, geod_km2
 from autocity_gis.composition import compose
 from autocity_gis.recipe import load_recipe
 from autocity_gis.report import to_json, to_markdown, write_reports
-from autocity_gis.validate import ValidationReport, validate
+from autocity_gis.validation import ValidationReport, validate
 
 UNION = geod_km2(cell(125.10, 43.80, 125.30, 43.90))
 

@@ -24,8 +24,6 @@ for what they hold (:mod:`autocity_gis.composition` holds :func:`compose`), so
 from __future__ import annotations
 
 import importlib
-import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +32,16 @@ _EXPORTS = {
     "Recipe": "recipe",
     "compose": "composition",
     "Composition": "composition",
-    "validate": "validate",
-    "ValidationReport": "validate",
+    "validate": "validation",
+    "ValidationReport": "validation",
     "build": "api",
     "check": "api",
     "write_web_map": "api",
     "write_reports_to": "api",
     "BuildResult": "api",
     "write_map": "webmap",
-    "export_all": "export",
+    "export": "api",
+    "export_all": "_export",
     "geodesic_area_km2": "area",
     "Limits": "limits",
     "InputError": "_errors",
@@ -87,23 +86,3 @@ def __getattr__(name: str) -> Any:
 def __dir__() -> list[str]:
     """List the public names with the module's own."""
     return sorted({*globals(), *__all__})
-
-
-# Transitional, until validate.py and export.py are renamed like composition.py (issue 12):
-# while a submodule shares a public function's name, importing it would rebind that name to the
-# module, so for those names only the lookup still goes to _EXPORTS first. Empty -- and the
-# package a plain module -- once no file is named like an export.
-_SHADOWED = frozenset(
-    n for n in _EXPORTS if Path(__file__).with_name(f"{n}.py").exists() and _EXPORTS[n] == n
-)
-
-
-class _ShadowedNames(types.ModuleType):
-    def __getattribute__(self, name: str) -> Any:
-        if name in _SHADOWED:
-            return getattr(importlib.import_module(f"{__name__}.{name}"), name)
-        return super().__getattribute__(name)
-
-
-if _SHADOWED:
-    sys.modules[__name__].__class__ = _ShadowedNames

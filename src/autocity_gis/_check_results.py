@@ -1,6 +1,6 @@
 """The result types of an area check: :class:`ValidationReport` and its parts.
 
-Frozen records filled by :func:`autocity_gis.validate.validate` and read by every rendering
+Frozen records filled by :func:`autocity_gis.validation.validate` and read by every rendering
 (:mod:`autocity_gis.report`, the web map, the QGIS layout). They hold what the check found and
 nothing of the outputs made afterwards: a build's web map and hand-off files are described beside
 the report, in :class:`autocity_gis.api.BuildResult` (:mod:`autocity_gis._facts`).

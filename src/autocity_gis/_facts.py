@@ -1,6 +1,6 @@
 """What a build's outputs add to the area check: the web map's facts and the hand-off notes.
 
-The check (:class:`~autocity_gis.validate.ValidationReport`) is made before any output is
+The check (:class:`~autocity_gis.validation.ValidationReport`) is made before any output is
 written and knows nothing of them. :class:`~autocity_gis.api.BuildResult` carries the three side
 by side, and ``report.md`` and ``report.json`` are rendered from there
 (:func:`autocity_gis.report.to_markdown`, :func:`autocity_gis.report.to_dict`), so data only
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .export import HandOffCRS
+    from ._export import HandOffCRS
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from ._report_text import Lang, Raw, some_ids
 from ._zh import UNIT_DECIMALS
 from .recipe import UNITS as UNIT_FACTORS
-from .validate import ComponentArea, ValidationReport
+from .validation import ComponentArea, ValidationReport
 
 if TYPE_CHECKING:
     from ._facts import HandOffNotes, MapFacts

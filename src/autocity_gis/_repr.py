@@ -2,7 +2,7 @@
 
 A dataclass's own ``repr`` of a :class:`~autocity_gis.composition.Composition` dumps whole
 GeoDataFrames; these one-liners give the key figures instead, and :func:`report_html` is the
-table a notebook shows for a :class:`~autocity_gis.validate.ValidationReport`. Names come from
+table a notebook shows for a :class:`~autocity_gis.validation.ValidationReport`. Names come from
 recipes and layers, so they are untrusted: one-liners go through :func:`repr` (quotes and
 escapes, no control characters), HTML through :func:`html.escape`.
 """
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .composition import Composition
-    from .validate import ValidationReport
+    from .validation import ValidationReport
 
 _NAME_CHARS = 40
 

@@ -29,7 +29,7 @@ from .composition import Composition, compose
 from .limits import Limits
 from .recipe import Recipe, load_recipe
 from .report import to_json, to_markdown
-from .validate import ValidationReport, validate
+from .validation import ValidationReport, validate
 
 if TYPE_CHECKING:
     from .webmap import MapOutput
@@ -191,7 +191,7 @@ def _job(
 
 
 def _hand_off_names(formats: Sequence[str], stem: str = "autocity") -> list[str]:
-    from . import export as hand_off
+    from . import _export as hand_off
 
     names = hand_off.hand_off_names(formats, stem)
     return sorted({n for f in formats for n in names.get(f, [])})
@@ -207,8 +207,8 @@ def output_stem(recipe: Recipe) -> str:
     A recipe that gives no id (the loader names its city ``city``) keeps the names earlier
     releases wrote, ``autocity.*``, so scripts that pick those files up keep working.
     """
-    from .export import DEFAULT_STEM
-    from .export import output_stem as stem_of
+    from ._export import DEFAULT_STEM
+    from ._export import output_stem as stem_of
 
     return DEFAULT_STEM if recipe.id == _UNNAMED_CITY else stem_of(recipe.id)
 
@@ -253,7 +253,7 @@ def export(
         everything else in it is kept, and a file of another origin with an output's name is
         refused.
     formats : sequence of str, optional
-        Any of :data:`autocity_gis.export.FORMATS`; all but ``dxf``, ``pdf`` and ``png`` when
+        Any of :data:`autocity_gis._export.FORMATS`; all but ``dxf``, ``pdf`` and ``png`` when
         None. ``pdf`` and ``png`` are the QGIS print layout rendered by QGIS (refused before
         any work when QGIS is not installed).
     gauss_kruger : bool
@@ -279,7 +279,7 @@ def export(
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
-    from . import export as hand_off
+    from . import _export as hand_off
 
     if crs is not None:
         hand_off.output_crs(crs)  # a bad CRS is refused before any work
@@ -433,7 +433,7 @@ def _plan(
     formats: Sequence[Format] | None,
     crs: str | int | None,
 ) -> _BuildPlan:
-    from . import export
+    from . import _export as export
 
     if crs is not None:
         export.output_crs(crs)  # a bad CRS is refused before any work
@@ -497,7 +497,7 @@ def build(
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
-    from . import export
+    from . import _export as export
     from .handoff import layer_frames
 
     plan = _plan(recipe, limits, formats, crs)

@@ -6,7 +6,7 @@ coverage union where the units of a group form a valid polygonal coverage and a 
 where they do not (:func:`compose_groups`), measuring each group's geodesic area on the WGS 84
 ellipsoid with :func:`autocity_gis.area.fast_geodesic_area_km2`, checking the groups against
 stated areas (:func:`check_groups`, one :class:`GroupCheck` per group, built on
-:class:`autocity_gis.validate.ComponentArea`) and writing the result as RFC 7946 GeoJSON
+:class:`autocity_gis.validation.ComponentArea`) and writing the result as RFC 7946 GeoJSON
 (:func:`write_features`). GEOS releases the GIL in the coverage operations, so groups are
 composed on a small thread pool.
 """
@@ -32,7 +32,7 @@ from ._errors import LayerError
 from ._io import atomic_path
 from ._log import DETAIL, timed
 from .area import fast_geodesic_area_km2
-from .validate import ComponentArea
+from .validation import ComponentArea
 
 __all__ = [
     "GroupCheck",

@@ -123,7 +123,7 @@ def _projected_crs(ctx: click.Context, param: click.Parameter, value: str | None
     if value is None:
         return None
     from ._errors import InputError
-    from .export import output_crs
+    from ._export import output_crs
 
     try:
         output_crs(value)
@@ -133,7 +133,7 @@ def _projected_crs(ctx: click.Context, param: click.Parameter, value: str | None
 
 
 #: Gauss–Krüger zones named in ``--help`` (kept here so --help does not import pyproj; a test
-#: checks them against :data:`autocity_gis.export.NAMED_CRS`).
+#: checks them against :data:`autocity_gis._export.NAMED_CRS`).
 NAMED_CRS_HELP = (
     "EPSG:4551 (CGCS2000 3° GK CM 126°E), EPSG:4550 (CM 123°E), EPSG:4530 (zone 42, CM 126°E, "
     "easting with the zone prefix), EPSG:4529 (zone 41)"

@@ -18,7 +18,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from ._text import for_utf8
 from .composition import Composition
-from .validate import ValidationReport
+from .validation import ValidationReport
 
 #: Layer names in hand-off order; ``admin_units`` and the diagnostics (``subtracted``,
 #: ``overlaps``, ``gaps``, ``holes``) only when non-empty.

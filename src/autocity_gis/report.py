@@ -1,4 +1,4 @@
-"""Renderings of a :class:`~autocity_gis.validate.ValidationReport`: JSON, Markdown, terminal.
+"""Renderings of a :class:`~autocity_gis.validation.ValidationReport`: JSON, Markdown, terminal.
 
 This is the one place where a report becomes text. The JSON keeps full precision (it is what
 tools and tests read) and has no language; Markdown and the terminal summary round for people,
@@ -27,7 +27,7 @@ from ._report_md import component_verdict, markdown_lines
 from ._report_text import Lang, Raw, some_ids
 from ._text import finite_json, for_json, for_markdown, for_terminal
 from .recipe import UNITS as UNIT_FACTORS
-from .validate import ComponentArea, ValidationReport, in_units
+from .validation import ComponentArea, ValidationReport, in_units
 
 if TYPE_CHECKING:
     from ._facts import HandOffNotes, MapFacts

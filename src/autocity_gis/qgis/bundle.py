@@ -10,7 +10,7 @@ from typing import Literal
 from pyproj import CRS
 
 from ..handoff import Frames
-from ..validate import ValidationReport
+from ..validation import ValidationReport
 from .geopackage import write_geopackage
 from .project import write_project
 from .render import render_layout
@@ -30,7 +30,7 @@ def write_qgis_files(
 ) -> list[Path]:
     """Write the GeoPackage and project when asked, and render the layout from them.
 
-    ``names`` are :func:`autocity_gis.export.hand_off_names`. A layout asked for without the
+    ``names`` are :func:`autocity_gis._export.hand_off_names`. A layout asked for without the
     project is rendered from a project written to a temporary folder, so only the PDF or PNG
     lands in ``out``. Returns the files written.
     """

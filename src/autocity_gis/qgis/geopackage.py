@@ -63,7 +63,7 @@ def write_geopackage(
         The ``.gpkg`` file to write (replaced atomically if it exists).
     crs : pyproj.CRS, str or int, optional
         CRS of the layers (a projected CRS in metres, see
-        :func:`autocity_gis.export.output_crs`); WGS 84 (EPSG:4326) when None.
+        :func:`autocity_gis._export.output_crs`); WGS 84 (EPSG:4326) when None.
 
     Returns
     -------

@@ -21,7 +21,7 @@ from pyproj import CRS, Transformer
 from .._io import write_text
 from .._text import for_xml
 from ..handoff import GK_EPSG, WGS84_EPSG, Frames, base_layer, in_crs
-from ..validate import ValidationReport
+from ..validation import ValidationReport
 from . import _xml
 from .geopackage import GPKG_NAME
 from .layout import MAP_BOX, LayoutTexts, fit_extent, layout, qgis_label

@@ -3,7 +3,7 @@
 This package owns the interactive map: one layer per component (estimated ones dashed and
 labelled), the composed boundary, overlaps, gaps and the administrative units around it, with
 zh/en tooltips and popups, a legend, a layer control, an area summary panel taken from the
-:class:`~autocity_gis.validate.ValidationReport`, a title block with data dates and caveats,
+:class:`~autocity_gis.validation.ValidationReport`, a title block with data dates and caveats,
 fullscreen, a geodesic area measure tool, mouse position, scale bar and mini-map.
 
 Text is data, never template source: the page folium renders holds fixed strings only, and
@@ -32,7 +32,7 @@ import folium
 from .._facts import LayerSimplification
 from .._io import write_text
 from ..composition import Composition
-from ..validate import ValidationReport
+from ..validation import ValidationReport
 from . import _page
 from ._basemaps import (
     BASEMAPS,

@@ -23,7 +23,7 @@ import pandas as pd
 from .. import style
 from .._facts import LayerSimplification
 from ..composition import Composition
-from ..validate import ComponentArea, ValidationReport
+from ..validation import ComponentArea, ValidationReport
 from ._basemaps import BASEMAPS, Basemap
 from ._geometry import MAX_AREA_CHANGE_PCT, WebGeometry, geojson
 from ._labels import TEXT, dates, km2, names, pct, plain

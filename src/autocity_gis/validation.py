@@ -2,7 +2,7 @@
 
 This module owns the function that fills a check's result types (:class:`ValidationReport` and
 its parts, defined in :mod:`autocity_gis._check_results` and importable from here) from a
-:class:`~autocity_gis.compose.Composition`. All areas are geodesic areas on the WGS 84 ellipsoid
+:class:`~autocity_gis.composition.Composition`. All areas are geodesic areas on the WGS 84 ellipsoid
 (:mod:`autocity_gis.area`); an equal-area projection is reported beside them as a cross-check,
 and the plane areas planners compare with (in the layer's own projected CRS and in the CGCS2000
 Gauss–Krüger zone of the data, :mod:`autocity_gis._plane`) for reference only. Each component
@@ -69,7 +69,7 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     Parameters
     ----------
     composition : Composition
-        The result of :func:`autocity_gis.compose.compose`.
+        The result of :func:`autocity_gis.composition.compose`.
     recipe : Recipe
         The recipe it was composed from (target, tolerance, stated areas, missing parts).
 

@@ -34,7 +34,7 @@ from ._io import write_geojson as write_rfc7946
 from .composition import Composition
 from .handoff import GK_EPSG, WGS84_EPSG, Frames, layer_frames
 from .kml import write_kml  # export.write_kml: the name tests and callers know
-from .validate import ValidationReport
+from .validation import ValidationReport
 
 #: Formats :func:`export_all` can write.
 FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png")
