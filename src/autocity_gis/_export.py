@@ -373,7 +373,7 @@ def hand_off_warnings(frames: Frames, formats: Sequence[str] = FORMATS) -> list[
 
 
 def _is_text(series: pd.Series) -> bool:
-    return pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series)
+    return bool(pd.api.types.is_string_dtype(series) or pd.api.types.is_object_dtype(series))
 
 
 def _fit_text(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

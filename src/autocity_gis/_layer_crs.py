@@ -265,7 +265,8 @@ def _to_wgs84(
 def _sample(coords: np.ndarray) -> np.ndarray:
     if len(coords) <= _SAMPLE:
         return coords
-    return coords[np.linspace(0, len(coords) - 1, _SAMPLE).astype(int)]
+    sampled: np.ndarray = coords[np.linspace(0, len(coords) - 1, _SAMPLE).astype(int)]
+    return sampled
 
 
 def _swapped_lands_in_china(coords: np.ndarray, crs: CRS) -> bool:

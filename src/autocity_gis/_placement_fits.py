@@ -65,7 +65,8 @@ def sample(coords: np.ndarray, count: int = SAMPLE) -> np.ndarray:
     coords = coords[np.isfinite(coords).all(axis=1)]
     if len(coords) <= count:
         return coords
-    return coords[np.linspace(0, len(coords) - 1, count).astype(int)]
+    sampled: np.ndarray = coords[np.linspace(0, len(coords) - 1, count).astype(int)]
+    return sampled
 
 
 def _share_on(target: BaseGeometry, xy_local: np.ndarray) -> tuple[float, float]:

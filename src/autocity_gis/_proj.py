@@ -37,11 +37,13 @@ class LocalProjection:
 
     def to_local(self, geom: GeomT) -> GeomT:
         """Transform geometries from lon/lat to local metres."""
-        return shapely.transform(geom, self.forward.transform, interleaved=False)
+        moved: GeomT = shapely.transform(geom, self.forward.transform, interleaved=False)
+        return moved
 
     def to_lonlat(self, geom: GeomT) -> GeomT:
         """Transform geometries from local metres to lon/lat."""
-        return shapely.transform(geom, self.back.transform, interleaved=False)
+        moved: GeomT = shapely.transform(geom, self.back.transform, interleaved=False)
+        return moved
 
 
 def local_laea(lon0: float, lat0: float) -> LocalProjection:

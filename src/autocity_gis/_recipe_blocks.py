@@ -22,7 +22,7 @@ class _Blocks(_Fields):
     def block(
         self,
         index: int,
-        comp: dict,
+        comp: dict[str, Any],
         where: str,
         context: LayerSource | None,
         seen: dict[str, str],
@@ -107,7 +107,9 @@ class _Blocks(_Fields):
         seen[cid] = at
         return True
 
-    def block_columns(self, comp: dict, frame: Any, source: LayerSource, where: str) -> bool:
+    def block_columns(
+        self, comp: dict[str, Any], frame: Any, source: LayerSource, where: str
+    ) -> bool:
         """Tell whether every ``*_column`` the block names is a column of its layer."""
         columns = [str(c) for c in frame.columns if c != frame.geometry.name]
         for key in _BLOCK_KEYS:

@@ -36,9 +36,9 @@ from ._recipe_schema import (
 )
 
 _TOP_KEYS: dict[str, type] = {
-    "city": dict,
-    "context": dict,
-    "defaults": dict,
+    "city": dict[str, Any],
+    "context": dict[str, Any],
+    "defaults": dict[str, Any],
     "components": list,
 }
 
@@ -46,7 +46,7 @@ _TOP_KEYS: dict[str, type] = {
 class _Checker(_Blocks):
     """Collect every problem of one recipe file, then raise once."""
 
-    def recipe(self, data: dict) -> Recipe:
+    def recipe(self, data: dict[str, Any]) -> Recipe:
         top = self.table(data, "top level", _TOP_KEYS, ("city", "components"))
         city = self.table(top.get("city", {}), "[city]", _CITY_KEYS, _CITY_REQUIRED)
         target = self.number(city, "target_km2", "[city]", 0.0, MAX_AREA_KM2)
@@ -90,7 +90,7 @@ class _Checker(_Blocks):
             reads=self.reads,
         )
 
-    def city_distances(self, city: dict) -> tuple[Any, Any]:
+    def city_distances(self, city: dict[str, Any]) -> tuple[Any, Any]:
         """Read ``[city]`` ``snap_tolerance_m`` and ``gap_width_m`` (defaults when absent)."""
         snap = city.get("snap_tolerance_m", 1.0)
         if not (math.isfinite(snap) and 0.0 <= snap <= MAX_SNAP_M):
@@ -103,7 +103,7 @@ class _Checker(_Blocks):
         return snap, gap_width
 
     def components(
-        self, top: dict, context: LayerSource | None
+        self, top: dict[str, Any], context: LayerSource | None
     ) -> tuple[list[ComponentSpec], dict[str, str]]:
         """Read ``[defaults]`` and every ``[[components]]`` entry; also return the ids seen."""
         components: list[ComponentSpec] = []
@@ -172,7 +172,7 @@ class _Checker(_Blocks):
         )
 
     def judged_figure(
-        self, comp: dict, where: str
+        self, comp: dict[str, Any], where: str
     ) -> tuple[float | None, str | None, tuple[StatedFigure, ...]]:
         """Return the judged area and its source, and every stated figure, of one component.
 

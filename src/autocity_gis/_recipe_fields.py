@@ -49,7 +49,7 @@ class _Fields:
 
     def table(
         self, data: Any, where: str, keys: dict[str, type], required: tuple[str, ...]
-    ) -> dict:
+    ) -> dict[str, Any]:
         if not isinstance(data, dict):
             self.fail(where, "must be a table")
             return {}
@@ -82,7 +82,9 @@ class _Fields:
                 self.fail(where, f"missing key '{key}'")
         return out
 
-    def number(self, table: dict, key: str, where: str, low: float, high: float) -> float | None:
+    def number(
+        self, table: dict[str, Any], key: str, where: str, low: float, high: float
+    ) -> float | None:
         value = table.get(key)
         if value is None:
             return None
@@ -92,7 +94,7 @@ class _Fields:
         return float(value)
 
     def layer(
-        self, table: dict, where: str, reference: LayerSource | None = None
+        self, table: dict[str, Any], where: str, reference: LayerSource | None = None
     ) -> LayerSource | None:
         if "layer" not in table:
             return None
@@ -129,7 +131,7 @@ class _Fields:
             towgs84=towgs84,
         )
 
-    def layer_path(self, table: dict, where: str, frame: Any) -> Path | None:
+    def layer_path(self, table: dict[str, Any], where: str, frame: Any) -> Path | None:
         """Return the layer's file inside the recipe's folder, or a label for a frame layer."""
         from ._errors import LayerError
         from ._gdal import resolve_layer_path
@@ -168,7 +170,7 @@ class _Fields:
             self.fail(where, str(exc))
             return None
 
-    def encoding(self, table: dict, where: str) -> str | None:
+    def encoding(self, table: dict[str, Any], where: str) -> str | None:
         """Read ``encoding``: a text encoding Python knows (None when absent or refused)."""
         encoding = table.get("encoding")
         if encoding is not None:
@@ -189,7 +191,9 @@ class _Fields:
                     encoding = None
         return encoding
 
-    def towgs84(self, table: dict, where: str, datum: str | None) -> tuple[float, ...] | None:
+    def towgs84(
+        self, table: dict[str, Any], where: str, datum: str | None
+    ) -> tuple[float, ...] | None:
         """Read ``towgs84``: 7 Helmert parameters (m, m, m, ″, ″, ″, ppm)."""
         raw = table.get("towgs84")
         if raw is None:
@@ -216,7 +220,7 @@ class _Fields:
             return None
         return values
 
-    def stated_figures(self, comp: dict, where: str) -> tuple[StatedFigure, ...]:
+    def stated_figures(self, comp: dict[str, Any], where: str) -> tuple[StatedFigure, ...]:
         """Read a component's ``stated`` list: published figures, at most one judged."""
         raw = comp.get("stated")
         if raw is None:
@@ -240,14 +244,14 @@ class _Fields:
             self.fail(where, "more than one stated figure has judged = true; mark only one")
         return tuple(figures)
 
-    def id_list(self, table: dict, key: str, where: str) -> tuple[str, ...]:
+    def id_list(self, table: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
         values = table.get(key, [])
         if not all(isinstance(v, str) for v in values):
             self.fail(where, f"'{key}' must be a list of component ids")
             return ()
         return tuple(values)
 
-    def units(self, city: dict) -> tuple[str, ...]:
+    def units(self, city: dict[str, Any]) -> tuple[str, ...]:
         """Read the city's ``units``: km² is always shown first, as the reference."""
         raw = city.get("units", ["km2"])
         out = ["km2"]

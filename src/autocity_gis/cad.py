@@ -295,7 +295,7 @@ def write_dxf(frames: Frames, target: str | Path, *, crs: Any) -> Path:
     unit = drawing_crs.axis_info[0].unit_name if drawing_crs.axis_info else ""
     if not drawing_crs.is_projected or unit not in ("metre", "meter"):
         raise ValueError(f"a DXF needs a projected CRS in metres, not {drawing_crs.name}")
-    doc = ezdxf.new("R2010", setup=["linetypes"])
+    doc = ezdxf.new("R2010", setup=["linetypes"])  # type: ignore[attr-defined]  # re-exported
     doc.header["$INSUNITS"] = 6  # metres
     msp = doc.modelspace()
     corner: tuple[float, float] | None = None

@@ -233,15 +233,15 @@ def convert_geometry(geom: GeomT, src: str, dst: str, *, exact: bool = True) -> 
     if _is_geoseries(obj):
         _check_geographic(obj.crs, str(obj.name) if obj.name is not None else "geometry")
         if source == target:
-            return obj.copy()
+            return cast(GeomT, obj.copy())
         values = np.asarray(obj.array)
         converted = shapely.transform(values, transformation, include_z=True, interleaved=False)
-        return type(obj)(converted, index=obj.index, crs=obj.crs, name=obj.name)
+        return cast(GeomT, type(obj)(converted, index=obj.index, crs=obj.crs, name=obj.name))
     if source == target:
         # Geometries are immutable, so only an array needs copying to stay independent.
         return cast(GeomT, obj.copy()) if isinstance(obj, np.ndarray) else geom
     # include_z=True keeps 2-D geometries 2-D and passes z through untouched for 3-D ones.
-    return shapely.transform(obj, transformation, include_z=True, interleaved=False)
+    return cast(GeomT, shapely.transform(obj, transformation, include_z=True, interleaved=False))
 
 
 def convert_frame(

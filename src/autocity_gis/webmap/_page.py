@@ -103,7 +103,7 @@ class _Start(JSCSSMixin):
     default_css = _offline.links("fullscreen_css", "mouse_position_css", "minimap_css")
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
         self._name = "AcgStart"
 
 
