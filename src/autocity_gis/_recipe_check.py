@@ -36,9 +36,9 @@ from ._recipe_schema import (
 )
 
 _TOP_KEYS: dict[str, type] = {
-    "city": dict[str, Any],
-    "context": dict[str, Any],
-    "defaults": dict[str, Any],
+    "city": dict,
+    "context": dict,
+    "defaults": dict,
     "components": list,
 }
 
