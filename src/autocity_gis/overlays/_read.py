@@ -1,0 +1,234 @@
+"""Stream a parcel layer in bounded batches: GeoParquet via pyarrow, other formats via GDAL.
+
+A county's survey is 10⁵-10⁶ parcels and a province's 10⁷, so a layer is never read whole: a
+GeoParquet file or a folder of them (one partitioned dataset) is read a record batch at a time
+with pyarrow (only the class column and the geometry); any other format goes through pyogrio's
+Arrow stream inside the GDAL sandbox (:mod:`autocity_gis._gdal`), with the layer's own spatial
+index asked for the boundary's extent first (FlatGeobuf, GeoPackage). Geometries come out in
+WGS 84 longitude/latitude; CGCS2000 (EPSG:4490) is taken as it is (centimetres apart).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import shapely
+from numpy.typing import NDArray
+
+from .._errors import CRSError, LayerError
+from ._kernel import NO_CODE, normalise_codes
+
+__all__ = ["geoparquet_info", "is_parquet", "iter_batches"]
+
+Batch = tuple[NDArray[np.object_], NDArray[np.object_]]
+_LONLAT = {"EPSG:4326", "OGC:CRS84", "EPSG:4490"}
+
+
+def is_parquet(path: Path) -> bool:
+    """Whether the path is a GeoParquet file or a folder holding GeoParquet files."""
+    if path.is_dir():
+        return any(path.rglob("*.parquet"))
+    return path.suffix.lower() in (".parquet", ".geoparquet")
+
+
+def _lonlat_transformer(crs: Any, where: str) -> pyproj.Transformer | None:
+    """Return a transformer to WGS 84 longitude/latitude, or None if the data are so."""
+    if crs is None:
+        return None
+    try:
+        src = pyproj.CRS.from_user_input(crs)
+    except pyproj.exceptions.CRSError as exc:
+        raise CRSError(f"{where}: the CRS {str(crs)[:60]!r} is not one PROJ understands.") from exc
+    auth = src.to_authority()
+    if auth is not None and f"{auth[0]}:{auth[1]}" in _LONLAT:
+        return None
+    return pyproj.Transformer.from_crs(src, "EPSG:4326", always_xy=True)
+
+
+def _to_lonlat(geoms: NDArray[np.object_], tf: pyproj.Transformer | None) -> NDArray[np.object_]:
+    if tf is None:
+        return geoms
+
+    def fwd(xy: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.column_stack(tf.transform(xy[:, 0], xy[:, 1]))
+
+    return np.asarray(shapely.transform(geoms, fwd), dtype=object)
+
+
+def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
+    """Return a GeoParquet dataset's geometry column, its CRS and its column names.
+
+    Raises
+    ------
+    LayerError
+        If the file or folder holds no GeoParquet ``geo`` metadata.
+    """
+    import pyarrow.dataset as ds
+
+    try:
+        dataset = ds.dataset(path, format="parquet")
+    except Exception as exc:  # pyarrow raises several types for unreadable files
+        raise LayerError(f"{path}: cannot be read as GeoParquet ({exc}).") from exc
+    meta = (dataset.schema.metadata or {}).get(b"geo")
+    if meta is None:
+        raise LayerError(
+            f"{path}: is Parquet without GeoParquet 'geo' metadata, so no column is known to "
+            f"hold geometries (columns: {', '.join(dataset.schema.names[:12])})."
+        )
+    geo = json.loads(meta)
+    column = geo["primary_column"]
+    # GeoParquet: a missing crs means OGC:CRS84; an explicit null means unknown.
+    crs = geo["columns"][column].get("crs", "OGC:CRS84")
+    return column, crs, list(dataset.schema.names)
+
+
+def _check_column(path: Any, column: str | None, names: list[str]) -> None:
+    if column is not None and column not in names:
+        shown = ", ".join(n for n in names[:12])
+        raise LayerError(
+            f"{path}: the class column '{column}' is not in the layer (columns: {shown})."
+        )
+
+
+def iter_batches(
+    source: Any,
+    class_column: str | None,
+    *,
+    envelope: tuple[float, float, float, float] | None,
+    batch_rows: int,
+    crs: Any = None,
+    layer_name: str | None = None,
+) -> Iterator[Batch]:
+    """Yield (geometries in WGS 84, class codes) a batch at a time.
+
+    Parameters
+    ----------
+    source : GeoDataFrame, str or Path
+        The parcels: a frame, a GeoParquet file or folder, or any layer file GDAL reads.
+    class_column : str or None
+        The column of class codes (None for a control layer: every code is empty).
+    envelope : tuple or None
+        Longitude/latitude box of the boundary and components; rows outside it are skipped
+        by the reader where the format can (an index), and by the kernel's tree otherwise.
+    batch_rows : int
+        Rows per batch: the memory bound.
+    crs : optional
+        The layer's CRS when the file does not say (as a recipe's ``crs`` key).
+    layer_name : str, optional
+        The layer of a multi-layer file.
+
+    Raises
+    ------
+    LayerError
+        If the class column is missing or the file cannot be read.
+    """
+    if isinstance(source, gpd.GeoDataFrame):
+        yield from _frame_batches(source, class_column, envelope, batch_rows, crs)
+        return
+    path = Path(source)
+    if is_parquet(path):
+        yield from _parquet_batches(path, class_column, batch_rows, crs)
+    else:
+        yield from _gdal_batches(path, class_column, envelope, batch_rows, crs, layer_name)
+
+
+def _codes(values: Any, n: int) -> NDArray[np.object_]:
+    if values is None:
+        return np.full(n, NO_CODE, dtype=object)
+    return normalise_codes(values)
+
+
+def _frame_batches(
+    frame: gpd.GeoDataFrame,
+    class_column: str | None,
+    envelope: tuple[float, float, float, float] | None,
+    batch_rows: int,
+    crs: Any,
+) -> Iterator[Batch]:
+    _check_column("the parcel frame", class_column, list(frame.columns))
+    tf = _lonlat_transformer(frame.crs if frame.crs is not None else crs, "the parcel frame")
+    geoms_all = np.asarray(frame.geometry.array, dtype=object)
+    codes_all = _codes(None if class_column is None else frame[class_column], len(frame))
+    for start in range(0, len(frame), batch_rows):
+        geoms = _to_lonlat(geoms_all[start : start + batch_rows], tf)
+        codes = codes_all[start : start + batch_rows]
+        if envelope is not None:
+            b = shapely.bounds(geoms)
+            keep = ~(
+                (b[:, 2] < envelope[0])
+                | (b[:, 0] > envelope[2])
+                | (b[:, 3] < envelope[1])
+                | (b[:, 1] > envelope[3])
+            )
+            geoms, codes = geoms[keep], codes[keep]
+        yield geoms, codes
+
+
+def _parquet_batches(
+    path: Path, class_column: str | None, batch_rows: int, crs: Any
+) -> Iterator[Batch]:
+    import pyarrow.dataset as ds
+
+    column, file_crs, names = geoparquet_info(path)
+    _check_column(path, class_column, names)
+    tf = _lonlat_transformer(file_crs if file_crs is not None else crs, str(path))
+    columns = [column] if class_column is None else [class_column, column]
+    dataset = ds.dataset(path, format="parquet")
+    # One record batch in flight per file fragment keeps memory flat in the parcel count.
+    for batch in dataset.to_batches(
+        columns=columns, batch_size=batch_rows, batch_readahead=1, fragment_readahead=1
+    ):
+        wkb = batch.column(column).to_numpy(zero_copy_only=False)
+        geoms = _to_lonlat(np.asarray(shapely.from_wkb(wkb), dtype=object), tf)
+        values = None if class_column is None else batch.column(class_column).to_pandas()
+        yield geoms, _codes(values, len(geoms))
+
+
+def _gdal_batches(
+    path: Path,
+    class_column: str | None,
+    envelope: tuple[float, float, float, float] | None,
+    batch_rows: int,
+    crs: Any,
+    layer_name: str | None,
+) -> Iterator[Batch]:
+    import pyogrio
+
+    from .. import _gdal
+
+    gdal_path = _gdal.preflight(path, root=None)
+    info = pyogrio.read_info(gdal_path, layer=layer_name)
+    _check_column(path, class_column, list(info["fields"]))
+    layer_crs = info["crs"] if info["crs"] is not None else crs
+    tf = _lonlat_transformer(layer_crs, str(path))
+    bbox = None
+    if envelope is not None:
+        bbox = envelope
+        if tf is not None:
+            # The extent filter runs in the layer's own CRS.
+            back = pyproj.Transformer.from_crs("EPSG:4326", layer_crs, always_xy=True)
+            bbox = back.transform_bounds(*envelope, densify_pts=21)
+    columns = [] if class_column is None else [class_column]
+    with (
+        _gdal.sandbox(),
+        pyogrio.open_arrow(
+            gdal_path,
+            layer=layer_name,
+            columns=columns,
+            bbox=bbox,
+            batch_size=batch_rows,
+            use_pyarrow=True,
+        ) as (meta, reader),
+    ):
+        geom_col = meta["geometry_name"] or "wkb_geometry"
+        for batch in reader:
+            wkb = batch.column(geom_col).to_numpy(zero_copy_only=False)
+            geoms = _to_lonlat(np.asarray(shapely.from_wkb(wkb), dtype=object), tf)
+            values = None if class_column is None else batch.column(class_column).to_pandas()
+            yield geoms, _codes(values, len(geoms))
