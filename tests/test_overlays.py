@@ -376,7 +376,7 @@ def test_dask_engine_equals_the_local_engine(tmp_path, parcels, site, balance) -
         parcels.iloc[part].to_parquet(folder / f"county_{i}.parquet")
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
@@ -410,3 +410,20 @@ def test_dask_engine_refuses_a_frame(parcels, site) -> None:
             classification="gbt21010-2017",
             engine="dask",
         )
+
+
+def test_without_pyarrow_a_gdal_layer_is_read_whole(tmp_path, monkeypatch, parcels, site, balance):
+    from autocity_gis.overlays import _read
+
+    monkeypatch.setattr(_read, "_has_pyarrow", lambda: False)
+    path = tmp_path / "parcels.fgb"
+    parcels.to_file(path, driver="FlatGeobuf")
+    got = landuse_balance(
+        path,
+        boundary=site[0],
+        components=site[1],
+        class_column="DLBM",
+        classification="gbt21010-2017",
+    )
+    for code, km2 in _observed(balance.boundary).items():
+        assert _observed(got.boundary)[code] == pytest.approx(km2, rel=1e-12)

@@ -61,7 +61,7 @@ def dask_partials(
     counts = ddf.map_partitions(len)
     owned: list[Any] = []
     if scheduler is None:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")
         client = Client(cluster)
         owned = [client, cluster]
     elif isinstance(scheduler, Client):

@@ -30,6 +30,14 @@ Batch = tuple[NDArray[np.object_], NDArray[np.object_]]
 _LONLAT = {"EPSG:4326", "OGC:CRS84", "EPSG:4490"}
 
 
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def is_parquet(path: Path) -> bool:
     """Whether the path is a GeoParquet file or a folder holding GeoParquet files."""
     if path.is_dir():
@@ -69,7 +77,13 @@ def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
     LayerError
         If the file or folder holds no GeoParquet ``geo`` metadata.
     """
-    import pyarrow.dataset as ds
+    try:
+        import pyarrow.dataset as ds
+    except ImportError as exc:
+        raise LayerError(
+            f"{path}: reading GeoParquet needs pyarrow; install it with "
+            "pip install 'autocity-gis[dask]' or pip install pyarrow."
+        ) from exc
 
     try:
         dataset = ds.dataset(path, format="parquet")
@@ -173,7 +187,13 @@ def _frame_batches(
 def _parquet_batches(
     path: Path, class_column: str | None, batch_rows: int, crs: Any
 ) -> Iterator[Batch]:
-    import pyarrow.dataset as ds
+    try:
+        import pyarrow.dataset as ds
+    except ImportError as exc:
+        raise LayerError(
+            f"{path}: reading GeoParquet needs pyarrow; install it with "
+            "pip install 'autocity-gis[dask]' or pip install pyarrow."
+        ) from exc
 
     column, file_crs, names = geoparquet_info(path)
     _check_column(path, class_column, names)
@@ -215,6 +235,17 @@ def _gdal_batches(
             back = pyproj.Transformer.from_crs("EPSG:4326", layer_crs, always_xy=True)
             bbox = back.transform_bounds(*envelope, densify_pts=21)
     columns = [] if class_column is None else [class_column]
+    if not _has_pyarrow():
+        # Without pyarrow (the base install) the layer is read in one piece, still limited to
+        # the site's extent by the format's index.
+        with _gdal.sandbox():
+            frame = pyogrio.read_dataframe(
+                gdal_path, layer=layer_name, columns=columns, bbox=bbox, use_arrow=False
+            )
+        if frame.crs is None and layer_crs is not None:
+            frame = frame.set_crs(layer_crs)
+        yield from _frame_batches(frame, class_column, None, batch_rows, crs)
+        return
     with (
         _gdal.sandbox(),
         pyogrio.open_arrow(
