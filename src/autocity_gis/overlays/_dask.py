@@ -18,7 +18,14 @@ import pandas as pd
 
 from .._errors import InputError
 from ._kernel import NO_CODE, Scopes, _empty, chunk_areas, normalise_codes
-from ._read import _check_column, _lonlat_transformer, _to_lonlat, geoparquet_info, is_parquet
+from ._read import (
+    _check_column,
+    _lonlat_transformer,
+    _to_lonlat,
+    geoparquet_info,
+    is_parquet,
+    shown,
+)
 
 __all__ = ["dask_partials"]
 
@@ -47,7 +54,7 @@ def dask_partials(
     path = Path(source) if not hasattr(source, "geometry") else None
     if path is None or not is_parquet(path):
         raise InputError(
-            f"The dask engine reads a GeoParquet file or a folder of them; '{source!s:.60}' is "
+            f"The dask engine reads a GeoParquet file or a folder of them; '{shown(source)}' is "
             "not one (write it with GeoDataFrame.to_parquet, one file per county)."
         )
     column, file_crs, names = geoparquet_info(path)

@@ -30,6 +30,12 @@ Batch = tuple[NDArray[np.object_], NDArray[np.object_]]
 _LONLAT = {"EPSG:4326", "OGC:CRS84", "EPSG:4490"}
 
 
+def shown(text: object, limit: int = 60) -> str:
+    """Show user text (a path, a column name) on one printable line, shortened."""
+    flat = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _has_pyarrow() -> bool:
     try:
         import pyarrow  # noqa: F401
@@ -52,7 +58,9 @@ def _lonlat_transformer(crs: Any, where: str) -> pyproj.Transformer | None:
     try:
         src = pyproj.CRS.from_user_input(crs)
     except pyproj.exceptions.CRSError as exc:
-        raise CRSError(f"{where}: the CRS {str(crs)[:60]!r} is not one PROJ understands.") from exc
+        raise CRSError(
+            f"{shown(where, 120)}: the CRS '{shown(crs)}' is not one PROJ understands."
+        ) from exc
     auth = src.to_authority()
     if auth is not None and f"{auth[0]}:{auth[1]}" in _LONLAT:
         return None
@@ -81,19 +89,22 @@ def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
         import pyarrow.dataset as ds
     except ImportError as exc:
         raise LayerError(
-            f"{path}: reading GeoParquet needs pyarrow; install it with "
+            f"{shown(path, 120)}: reading GeoParquet needs pyarrow; install it with "
             "pip install 'autocity-gis[dask]' or pip install pyarrow."
         ) from exc
 
     try:
         dataset = ds.dataset(path, format="parquet")
     except Exception as exc:  # pyarrow raises several types for unreadable files
-        raise LayerError(f"{path}: cannot be read as GeoParquet ({exc}).") from exc
+        raise LayerError(
+            f"{shown(path, 120)}: cannot be read as GeoParquet ({shown(exc, 120)})."
+        ) from exc
     meta = (dataset.schema.metadata or {}).get(b"geo")
     if meta is None:
         raise LayerError(
-            f"{path}: is Parquet without GeoParquet 'geo' metadata, so no column is known to "
-            f"hold geometries (columns: {', '.join(dataset.schema.names[:12])})."
+            f"{shown(path, 120)}: is Parquet without GeoParquet 'geo' metadata, so no column "
+            f"is known to hold geometries (columns: "
+            f"{', '.join(shown(n, 30) for n in dataset.schema.names[:12])})."
         )
     geo = json.loads(meta)
     column = geo["primary_column"]
@@ -104,9 +115,10 @@ def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
 
 def _check_column(path: Any, column: str | None, names: list[str]) -> None:
     if column is not None and column not in names:
-        shown = ", ".join(n for n in names[:12])
+        listed = ", ".join(shown(n, 30) for n in names[:12])
         raise LayerError(
-            f"{path}: the class column '{column}' is not in the layer (columns: {shown})."
+            f"{shown(path, 120)}: the class column '{shown(column)}' is not in the layer "
+            f"(columns: {listed})."
         )
 
 
@@ -191,7 +203,7 @@ def _parquet_batches(
         import pyarrow.dataset as ds
     except ImportError as exc:
         raise LayerError(
-            f"{path}: reading GeoParquet needs pyarrow; install it with "
+            f"{shown(path, 120)}: reading GeoParquet needs pyarrow; install it with "
             "pip install 'autocity-gis[dask]' or pip install pyarrow."
         ) from exc
 

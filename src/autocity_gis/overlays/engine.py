@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from .._errors import InputError
 from ..area import geodesic_area_km2
 from ._kernel import NO_CODE, Scopes, chunk_areas, combine
-from ._read import is_parquet, iter_batches
+from ._read import is_parquet, iter_batches, shown
 from .classification import Classification, load_classification
 from .results import (
     ClassArea,
@@ -160,7 +160,7 @@ def landuse_balance(
         )
         parts, count = _local_partials(batches, scopes, workers)
     else:
-        raise InputError(f"The engine '{engine}' is not one of {', '.join(ENGINES)}.")
+        raise InputError(f"The engine '{shown(engine)}' is not one of {', '.join(ENGINES)}.")
     return _balance(overlay_id, table, scopes, combine(parts), engine, count)
 
 
@@ -296,7 +296,7 @@ def control_conflicts(
     (False, 0.446)
     """
     if rule not in ("exclude", "within"):
-        raise InputError(f"The control rule '{rule}' is not one of exclude, within.")
+        raise InputError(f"The control rule '{shown(rule)}' is not one of exclude, within.")
     pairs = _pairs(components)
     scopes = Scopes.build(boundary, pairs)
     polys: list[NDArray[np.object_]] = []
