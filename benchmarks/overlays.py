@@ -7,7 +7,8 @@ Data: a SYNTHETIC parcel tessellation made in code (autocity_gis.overlays._synth
 quadrilaterals tiling 0.6° x 0.4° near Changchun, GB/T 21010-2017 codes drawn at random) and a
 SYNTHETIC site of two components; nothing here is real land-survey data.
 
-Contenders, each in its own subprocess (wall time and peak RSS from wait4), round-robin per size:
+Contenders, each in its own subprocess, round-robin per size: wall time, and peak memory as the
+job's own high-water mark (VmHWM) or, for QGIS, that of its qgis_process children (ru_maxrss):
 - engine: autocity_gis.overlays.landuse_balance on the GeoParquet file, local engine (threads):
   the balance table of the boundary AND of each of the two components;
 - geopandas: read the GeoParquet, gpd.overlay(parcels, boundary, how="intersection"),
@@ -112,7 +113,7 @@ def job_qgis(data: Path) -> dict[str, float]:
             "run",
             "native:fieldcalculator",
             "--ellipsoid=EPSG:7030",
-            "--areaunits=km2",
+            "--areaunits=m2",
             "--",
             f"INPUT={cut}",
             "FIELD_NAME=area_km2",
@@ -163,31 +164,36 @@ def make_data(folder: Path, n: int) -> int:
 # -- running -----------------------------------------------------------------------------------
 
 
+def _vm_hwm_mb() -> float:
+    """This process's peak resident memory (Linux VmHWM), reset at exec unlike ru_maxrss."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def run_job(name: str, data: Path, timeout: float) -> tuple[float, float, dict[str, float] | None]:
     """Run one contender; return (seconds, peak RSS MB, class totals or None if it failed)."""
     out = data / f"{name}.json"
     argv = [sys.executable, __file__, "--job", name, "--data", str(data), "--out", str(out)]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = t0 + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.perf_counter() > deadline:
+    errors = data / f"{name}.stderr"
+    with open(errors, "wb") as sink:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=sink)
+        try:
+            status = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
             proc.kill()
-            _, status, usage = os.wait4(proc.pid, 0)
-            return float("inf"), usage.ru_maxrss / 1024, None
-        time.sleep(0.02)
+            proc.wait()
+            return float("inf"), float("nan"), None
     elapsed = time.perf_counter() - t0
-    # ru_maxrss of the job itself; QGIS runs in grandchildren, measured by the job (below).
-    peak = usage.ru_maxrss / 1024
+    peak = float("nan")
     if status != 0:
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        err = errors.read_text(errors="replace")
         print(f"  {name} failed: {err.strip().splitlines()[-1:] if err else status}")
         return elapsed, peak, None
     doc = json.loads(out.read_text())
-    return elapsed, max(peak, doc.get("children_rss_mb", 0.0)), doc["totals"]
+    return elapsed, max(doc["rss_mb"], doc["children_rss_mb"]), doc["totals"]
 
 
 def compare(ref: dict[str, float], got: dict[str, float]) -> float:
@@ -205,11 +211,18 @@ def main() -> None:
     ap.add_argument("--job", choices=list(JOBS))
     ap.add_argument("--data", type=Path)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--make", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.job:
         totals = JOBS[args.job](args.data)
+        # qgis_process children are forked from this small process, so their ru_maxrss is
+        # theirs; the job's own peak is its VmHWM.
         kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        args.out.write_text(json.dumps({"totals": totals, "children_rss_mb": kids}))
+        out = {"totals": totals, "rss_mb": _vm_hwm_mb(), "children_rss_mb": kids}
+        args.out.write_text(json.dumps(out))
+        return
+    if args.make:
+        print(make_data(args.data, args.make))
         return
     root = args.keep or Path(tempfile.mkdtemp(prefix="overlay-bench-"))
     names = ["engine", "geopandas"] + (["qgis"] if QGIS.exists() else [])
@@ -220,7 +233,14 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         data = root / f"n{size}"
         t0 = time.perf_counter()
-        n = make_data(data, size)
+        # In a subprocess, so this process stays small and forks small children.
+        made = subprocess.run(
+            [sys.executable, __file__, "--make", str(size), "--data", str(data)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        n = int(made.stdout.strip())
         print(f"{n:,} parcels made and written in {time.perf_counter() - t0:.1f} s")
         times: dict[str, list[float]] = {k: [] for k in names}
         peaks: dict[str, list[float]] = {k: [] for k in names}

@@ -427,3 +427,62 @@ def test_without_pyarrow_a_gdal_layer_is_read_whole(tmp_path, monkeypatch, parce
     )
     for code, km2 in _observed(balance.boundary).items():
         assert _observed(got.boundary)[code] == pytest.approx(km2, rel=1e-12)
+
+
+def test_scopes_pickle_for_dask_workers(site) -> None:
+    import pickle
+
+    from autocity_gis.overlays._kernel import Scopes
+
+    scopes = Scopes.build(site[0], list(site[1].items()))
+    again = pickle.loads(pickle.dumps(scopes))
+    assert again.ids == ("", "town", "park")
+    assert all(
+        shapely.equals_exact(a, b, 0) for a, b in zip(again.geoms, scopes.geoms, strict=True)
+    )
+    assert all(shapely.is_prepared(again.geoms))
+
+
+@pytest.fixture
+def partitioned(tmp_path, parcels):
+    folder = tmp_path / "parcels"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(parcels)), 3)):
+        parcels.iloc[part].to_parquet(folder / f"county_{i}.parquet")
+    return folder
+
+
+def test_dask_engine_by_scheduler_address(partitioned, site, balance) -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+    ) as cluster:
+        got = landuse_balance(
+            partitioned,
+            boundary=site[0],
+            components=site[1],
+            class_column="DLBM",
+            classification="gbt21010-2017",
+            engine="dask",
+            scheduler=cluster.scheduler_address,
+        )
+    assert got.boundary.unclassified_km2 == pytest.approx(
+        balance.boundary.unclassified_km2, rel=1e-9
+    )
+
+
+@pytest.mark.slow
+def test_dask_engine_default_local_cluster_of_processes(partitioned, site, balance) -> None:
+    pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    got = landuse_balance(
+        partitioned,
+        boundary=site[0],
+        components=site[1],
+        class_column="DLBM",
+        classification="gbt21010-2017",
+        engine="dask",
+    )
+    for code, km2 in _observed(balance.boundary).items():
+        assert _observed(got.boundary)[code] == pytest.approx(km2, rel=1e-9)
