@@ -134,7 +134,12 @@ def chunk_areas(
     cover_key = covered[0].astype(np.int64) * n + covered[1]
     cut = ~np.isin(touch_key, cover_key, assume_unique=True)
     s_cut, p_cut = touching[0][cut], touching[1][cut]
-    whole_area = fast_geodesic_area_km2(geoms[covered[1]]) if covered.shape[1] else np.empty(0)
+    if covered.shape[1]:
+        # A parcel inside a component is inside the boundary too: measure it once.
+        uniq, inverse = np.unique(covered[1], return_inverse=True)
+        whole_area = fast_geodesic_area_km2(geoms[uniq])[inverse]
+    else:
+        whole_area = np.empty(0)
     if len(p_cut):
         pieces = shapely.intersection(geoms[p_cut], scopes.geoms[s_cut])
         cut_area = fast_geodesic_area_km2(pieces)

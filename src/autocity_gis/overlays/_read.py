@@ -24,9 +24,10 @@ from numpy.typing import NDArray
 from .._errors import CRSError, LayerError
 from ._kernel import NO_CODE, normalise_codes
 
-__all__ = ["geoparquet_info", "is_parquet", "iter_batches"]
+__all__ = ["decode", "geoparquet_info", "is_parquet", "iter_batches"]
 
-Batch = tuple[NDArray[np.object_], NDArray[np.object_]]
+#: (geometries or their WKB, class codes, transformer to WGS 84 still to apply)
+Batch = tuple[NDArray[np.object_], NDArray[np.object_], "pyproj.Transformer | None"]
 _LONLAT = {"EPSG:4326", "OGC:CRS84", "EPSG:4490"}
 
 
@@ -75,6 +76,17 @@ def _to_lonlat(geoms: NDArray[np.object_], tf: pyproj.Transformer | None) -> NDA
         return np.column_stack(tf.transform(xy[:, 0], xy[:, 1]))
 
     return np.asarray(shapely.transform(geoms, fwd), dtype=object)
+
+
+def decode(raw: NDArray[np.object_], tf: pyproj.Transformer | None) -> NDArray[np.object_]:
+    """Turn a batch's WKB (or geometries) into WGS 84 geometries.
+
+    Run by the worker threads, not the reader: GEOS parses WKB and PROJ transforms there, so
+    decoding runs on every core while the next batch is read.
+    """
+    if len(raw) and isinstance(raw[0], (bytes, bytearray, memoryview)):
+        raw = np.asarray(shapely.from_wkb(raw), dtype=object)
+    return _to_lonlat(raw, tf)
 
 
 def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
@@ -131,7 +143,7 @@ def iter_batches(
     crs: Any = None,
     layer_name: str | None = None,
 ) -> Iterator[Batch]:
-    """Yield (geometries in WGS 84, class codes) a batch at a time.
+    """Yield (geometries or WKB, class codes, transformer) a batch at a time; see :func:`decode`.
 
     Parameters
     ----------
@@ -193,7 +205,7 @@ def _frame_batches(
                 | (b[:, 1] > envelope[3])
             )
             geoms, codes = geoms[keep], codes[keep]
-        yield geoms, codes
+        yield geoms, codes, None
 
 
 def _parquet_batches(
@@ -217,9 +229,8 @@ def _parquet_batches(
         columns=columns, batch_size=batch_rows, batch_readahead=1, fragment_readahead=1
     ):
         wkb = batch.column(column).to_numpy(zero_copy_only=False)
-        geoms = _to_lonlat(np.asarray(shapely.from_wkb(wkb), dtype=object), tf)
         values = None if class_column is None else batch.column(class_column).to_pandas()
-        yield geoms, _codes(values, len(geoms))
+        yield wkb, _codes(values, len(wkb)), tf
 
 
 def _gdal_batches(
@@ -272,6 +283,5 @@ def _gdal_batches(
         geom_col = meta["geometry_name"] or "wkb_geometry"
         for batch in reader:
             wkb = batch.column(geom_col).to_numpy(zero_copy_only=False)
-            geoms = _to_lonlat(np.asarray(shapely.from_wkb(wkb), dtype=object), tf)
             values = None if class_column is None else batch.column(class_column).to_pandas()
-            yield geoms, _codes(values, len(geoms))
+            yield wkb, _codes(values, len(wkb)), tf

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from .._errors import InputError
 from ..area import geodesic_area_km2
 from ._kernel import NO_CODE, Scopes, chunk_areas, combine
-from ._read import is_parquet, iter_batches, shown
+from ._read import Batch, decode, is_parquet, iter_batches, shown
 from .classification import Classification, load_classification
 from .results import (
     ClassArea,
@@ -165,15 +165,15 @@ def landuse_balance(
 
 
 def _local_partials(
-    batches: Iterable[tuple[NDArray[np.object_], NDArray[np.object_]]],
+    batches: Iterable[Batch],
     scopes: Scopes,
     workers: int | None,
 ) -> tuple[list[pd.DataFrame], int]:
     workers = workers or os.cpu_count() or 1
     local = _ThreadScopes(shapely.to_wkb(scopes.geoms), scopes.ids)
 
-    def task(geoms: NDArray[np.object_], codes: NDArray[np.object_]) -> pd.DataFrame:
-        return chunk_areas(geoms, codes, local.scopes)
+    def task(raw: NDArray[np.object_], codes: NDArray[np.object_], tf: Any) -> pd.DataFrame:
+        return chunk_areas(decode(raw, tf), codes, local.scopes)
 
     parts: list[pd.DataFrame] = []
     count = 0
@@ -181,11 +181,11 @@ def _local_partials(
     # parcels the layer holds.
     pending: deque[Future[pd.DataFrame]] = deque()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="overlay") as pool:
-        for geoms, codes in batches:
-            count += len(geoms)
-            for a in range(0, len(geoms), CHUNK_ROWS):
+        for raw, codes, tf in batches:
+            count += len(raw)
+            for a in range(0, len(raw), CHUNK_ROWS):
                 sl = slice(a, a + CHUNK_ROWS)
-                pending.append(pool.submit(task, geoms[sl], codes[sl]))
+                pending.append(pool.submit(task, raw[sl], codes[sl], tf))
                 while len(pending) > 2 * workers:
                     parts.append(pending.popleft().result())
         parts.extend(f.result() for f in pending)
@@ -300,7 +300,7 @@ def control_conflicts(
     pairs = _pairs(components)
     scopes = Scopes.build(boundary, pairs)
     polys: list[NDArray[np.object_]] = []
-    for geoms, _ in iter_batches(
+    for raw, _, tf in iter_batches(
         control,
         None,
         envelope=scopes.envelope,
@@ -308,6 +308,7 @@ def control_conflicts(
         crs=crs,
         layer_name=layer_name,
     ):
+        geoms = decode(raw, tf)
         polys.append(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
     layer = np.concatenate(polys) if polys else np.empty(0, dtype=object)
     tree = shapely.STRtree(layer)
