@@ -116,7 +116,7 @@ def job_qgis(data: Path) -> dict[str, float]:
             "--areaunits=m2",
             "--",
             f"INPUT={cut}",
-            "FIELD_NAME=area_km2",
+            "FIELD_NAME=area_m2",
             "FIELD_TYPE=0",
             "FIELD_LENGTH=20",
             "FIELD_PRECISION=12",
@@ -130,7 +130,7 @@ def job_qgis(data: Path) -> dict[str, float]:
     )
     frame = pyogrio.read_dataframe(measured, read_geometry=False)
     frame["DLBM"] = frame["DLBM"].fillna("")
-    sums = frame.groupby("DLBM")["area_km2"].sum()
+    sums = frame.groupby("DLBM")["area_m2"].sum() / 1e6
     shutil.rmtree(work)
     return {str(k): float(v) for k, v in sums.items()}
 

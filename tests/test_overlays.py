@@ -486,3 +486,90 @@ def test_dask_engine_default_local_cluster_of_processes(partitioned, site, balan
     )
     for code, km2 in _observed(balance.boundary).items():
         assert _observed(got.boundary)[code] == pytest.approx(km2, rel=1e-9)
+
+
+# -- the attribute filter (as a recipe's filter) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def counties(parcels) -> gpd.GeoDataFrame:
+    frame = parcels.copy()
+    # Two "counties": west and east of 125.35°E (by parcel centre), as 6-digit codes.
+    west = shapely.bounds(frame.geometry.values)[:, 0] < 125.35
+    frame["XZQDM"] = np.where(west, 220112, 220113)
+    return frame
+
+
+def test_filter_keeps_matching_parcels_only(tmp_path, counties, site) -> None:
+    boundary = site[0]
+    west = counties[counties.XZQDM == 220112]
+    expected = landuse_balance(
+        west, boundary=boundary, class_column="DLBM", classification="gbt21010-2017"
+    )
+    path = tmp_path / "counties.parquet"
+    counties.to_parquet(path)
+    for source in (counties, path):
+        got = landuse_balance(
+            source,
+            boundary=boundary,
+            class_column="DLBM",
+            classification="gbt21010-2017",
+            filter={"XZQDM": "220112"},
+            batch_rows=900,
+        )
+        assert _observed(got.boundary) == pytest.approx(_observed(expected.boundary), rel=1e-12)
+        assert got.boundary.no_parcel_km2 > 1.0  # the east is left without parcels
+
+
+def test_filter_on_dask_equals_local(tmp_path, counties, site) -> None:
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(counties)), 2)):
+        counties.iloc[part].to_parquet(folder / f"part_{i}.parquet")
+    local = landuse_balance(
+        folder,
+        boundary=site[0],
+        class_column="DLBM",
+        classification="gbt21010-2017",
+        filter={"XZQDM": ["220113"]},
+    )
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        got = landuse_balance(
+            folder,
+            boundary=site[0],
+            class_column="DLBM",
+            classification="gbt21010-2017",
+            filter={"XZQDM": ["220113"]},
+            engine="dask",
+            scheduler=client,
+        )
+    assert 0 < got.parcels_read <= local.parcels_read  # partitions off the site are skipped
+    assert _observed(got.boundary) == pytest.approx(_observed(local.boundary), rel=1e-9)
+
+
+def test_filter_errors(tmp_path, counties, site) -> None:
+    path = tmp_path / "c.fgb"
+    counties.to_file(path, driver="FlatGeobuf")
+    with pytest.raises(LayerError, match="the filter names attribute 'XZQ', which the layer lacks"):
+        landuse_balance(
+            path,
+            boundary=site[0],
+            class_column="DLBM",
+            classification="gbt21010-2017",
+            filter={"XZQ": "220112"},
+        )
+    with pytest.raises(LayerError, match="no feature within the site's extent matches the filter"):
+        control_conflicts(
+            path,
+            boundary=site[0],
+            components=site[1],
+            rule="exclude",
+            filter={"XZQDM": "999999"},
+        )

@@ -10,6 +10,7 @@ processes runs for the call; ``scheduler`` may be an address (``tcp://host:8786`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from .._errors import InputError
 from ._kernel import NO_CODE, Scopes, _empty, chunk_areas, normalise_codes
 from ._read import (
     _check_column,
+    _check_filter,
     _lonlat_transformer,
     _to_lonlat,
+    filter_mask,
     geoparquet_info,
     is_parquet,
     shown,
@@ -30,7 +33,12 @@ from ._read import (
 __all__ = ["dask_partials"]
 
 
-def _partition(frame: Any, class_column: str, scopes: Scopes, crs: Any) -> pd.DataFrame:
+def _partition(
+    frame: Any, class_column: str, scopes: Scopes, crs: Any, flt: dict[str, Any]
+) -> pd.DataFrame:
+    mask = filter_mask(frame.__getitem__, flt)
+    if mask is not None:
+        frame = frame.loc[mask]
     if len(frame) == 0:
         return _empty()
     geoms = np.asarray(frame.geometry.array, dtype=object)
@@ -39,8 +47,19 @@ def _partition(frame: Any, class_column: str, scopes: Scopes, crs: Any) -> pd.Da
     return chunk_areas(geoms, codes, scopes)
 
 
+def _count(frame: Any, flt: dict[str, Any]) -> int:
+    mask = filter_mask(frame.__getitem__, flt)
+    return len(frame) if mask is None else int(mask.sum())
+
+
 def dask_partials(
-    source: Any, class_column: str, scopes: Scopes, *, scheduler: Any = None, crs: Any = None
+    source: Any,
+    class_column: str,
+    scopes: Scopes,
+    *,
+    scheduler: Any = None,
+    crs: Any = None,
+    flt: Mapping[str, Any] | None = None,
 ) -> tuple[list[pd.DataFrame], int]:
     """Run the kernel over every partition on a Dask cluster; return the partial tables."""
     try:
@@ -59,13 +78,16 @@ def dask_partials(
         )
     column, file_crs, names = geoparquet_info(path)
     _check_column(path, class_column, names)
-    ddf = dask_geopandas.read_parquet(str(path), columns=[class_column, column])
+    flt = dict(flt or {})
+    _check_filter(path, flt, names)
+    columns = list(dict.fromkeys([class_column, column, *flt]))
+    ddf = dask_geopandas.read_parquet(str(path), columns=columns)
     layer_crs = file_crs if file_crs is not None else crs
     if ddf.spatial_partitions is not None:
         minx, miny, maxx, maxy = scopes.envelope
         ddf = ddf.cx[minx:maxx, miny:maxy]
-    parts = ddf.map_partitions(_partition, class_column, scopes, layer_crs, meta=_empty())
-    counts = ddf.map_partitions(len)
+    parts = ddf.map_partitions(_partition, class_column, scopes, layer_crs, flt, meta=_empty())
+    counts = ddf.map_partitions(_count, flt, meta=(None, "int64"))
     owned: list[Any] = []
     if scheduler is None:
         cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0")

@@ -11,12 +11,13 @@ WGS 84 longitude/latitude; CGCS2000 (EPSG:4490) is taken as it is (centimetres a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import shapely
 from numpy.typing import NDArray
@@ -89,40 +90,49 @@ def decode(raw: NDArray[np.object_], tf: pyproj.Transformer | None) -> NDArray[n
     return _to_lonlat(raw, tf)
 
 
+_NEEDS_PYARROW = "reading GeoParquet needs pyarrow; install it with pip install pyarrow"
+
+
+def parquet_files(path: Path) -> list[Path]:
+    """Return the GeoParquet files of a path: the file itself, or a folder's files by name."""
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*.parquet") if p.is_file())
+    return [path]
+
+
 def geoparquet_info(path: Path) -> tuple[str, Any, list[str]]:
-    """Return a GeoParquet dataset's geometry column, its CRS and its column names.
+    """Return a GeoParquet file's (or a folder's first file's) geometry column, CRS and columns.
 
     Raises
     ------
     LayerError
-        If the file or folder holds no GeoParquet ``geo`` metadata.
+        If the file holds no GeoParquet ``geo`` metadata or cannot be read.
     """
     try:
-        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
     except ImportError as exc:
-        raise LayerError(
-            f"{shown(path, 120)}: reading GeoParquet needs pyarrow; install it with "
-            "pip install 'autocity-gis[dask]' or pip install pyarrow."
-        ) from exc
-
+        raise LayerError(f"{shown(path, 120)}: {_NEEDS_PYARROW}.") from exc
+    files = parquet_files(path)
+    if not files:
+        raise LayerError(f"{shown(path, 120)}: the folder holds no .parquet file.")
     try:
-        dataset = ds.dataset(path, format="parquet")
+        schema = pq.read_schema(files[0])
     except Exception as exc:  # pyarrow raises several types for unreadable files
         raise LayerError(
-            f"{shown(path, 120)}: cannot be read as GeoParquet ({shown(exc, 120)})."
+            f"{shown(files[0], 120)}: cannot be read as GeoParquet ({shown(exc, 120)})."
         ) from exc
-    meta = (dataset.schema.metadata or {}).get(b"geo")
+    meta = (schema.metadata or {}).get(b"geo")
     if meta is None:
         raise LayerError(
-            f"{shown(path, 120)}: is Parquet without GeoParquet 'geo' metadata, so no column "
-            f"is known to hold geometries (columns: "
-            f"{', '.join(shown(n, 30) for n in dataset.schema.names[:12])})."
+            f"{shown(files[0], 120)}: is Parquet without GeoParquet 'geo' metadata, so no "
+            f"column is known to hold geometries (columns: "
+            f"{', '.join(shown(n, 30) for n in schema.names[:12])})."
         )
     geo = json.loads(meta)
     column = geo["primary_column"]
     # GeoParquet: a missing crs means OGC:CRS84; an explicit null means unknown.
     crs = geo["columns"][column].get("crs", "OGC:CRS84")
-    return column, crs, list(dataset.schema.names)
+    return column, crs, list(schema.names)
 
 
 def _check_column(path: Any, column: str | None, names: list[str]) -> None:
@@ -134,6 +144,29 @@ def _check_column(path: Any, column: str | None, names: list[str]) -> None:
         )
 
 
+def _check_filter(path: Any, flt: Mapping[str, Any], names: list[str]) -> None:
+    for column in flt:
+        if column not in names:
+            listed = ", ".join(shown(n, 30) for n in names[:12])
+            raise LayerError(
+                f"{shown(path, 120)}: the filter names attribute '{shown(column)}', which the "
+                f"layer lacks (columns: {listed})."
+            )
+
+
+def filter_mask(values: Callable[[str], Any], flt: Mapping[str, Any]) -> NDArray[np.bool_] | None:
+    """Rows matching every ``column = value(s)`` of a filter, compared as text (as for components).
+
+    ``values(column)`` returns that column of the batch. None when there is no filter.
+    """
+    mask: NDArray[np.bool_] | None = None
+    for column, wanted in flt.items():
+        accepted = [str(v) for v in (wanted if isinstance(wanted, list) else [wanted])]
+        matches = pd.Series(values(column)).astype(str).isin(accepted).to_numpy()
+        mask = matches if mask is None else mask & matches
+    return mask
+
+
 def iter_batches(
     source: Any,
     class_column: str | None,
@@ -142,6 +175,7 @@ def iter_batches(
     batch_rows: int,
     crs: Any = None,
     layer_name: str | None = None,
+    flt: Mapping[str, Any] | None = None,
 ) -> Iterator[Batch]:
     """Yield (geometries or WKB, class codes, transformer) a batch at a time; see :func:`decode`.
 
@@ -160,20 +194,23 @@ def iter_batches(
         The layer's CRS when the file does not say (as a recipe's ``crs`` key).
     layer_name : str, optional
         The layer of a multi-layer file.
+    flt : mapping, optional
+        Attribute filter (column → value or list of values): only matching rows are yielded.
 
     Raises
     ------
     LayerError
-        If the class column is missing or the file cannot be read.
+        If the class column or a filter column is missing or the file cannot be read.
     """
+    flt = dict(flt or {})
     if isinstance(source, gpd.GeoDataFrame):
-        yield from _frame_batches(source, class_column, envelope, batch_rows, crs)
+        yield from _frame_batches(source, class_column, envelope, batch_rows, crs, flt)
         return
     path = Path(source)
     if is_parquet(path):
-        yield from _parquet_batches(path, class_column, batch_rows, crs)
+        yield from _parquet_batches(path, class_column, batch_rows, crs, flt)
     else:
-        yield from _gdal_batches(path, class_column, envelope, batch_rows, crs, layer_name)
+        yield from _gdal_batches(path, class_column, envelope, batch_rows, crs, layer_name, flt)
 
 
 def _codes(values: Any, n: int) -> NDArray[np.object_]:
@@ -188,8 +225,13 @@ def _frame_batches(
     envelope: tuple[float, float, float, float] | None,
     batch_rows: int,
     crs: Any,
+    flt: Mapping[str, Any],
 ) -> Iterator[Batch]:
     _check_column("the parcel frame", class_column, list(frame.columns))
+    _check_filter("the parcel frame", flt, list(frame.columns))
+    mask = filter_mask(frame.__getitem__, flt)
+    if mask is not None:
+        frame = frame.loc[mask]
     tf = _lonlat_transformer(frame.crs if frame.crs is not None else crs, "the parcel frame")
     geoms_all = np.asarray(frame.geometry.array, dtype=object)
     codes_all = _codes(None if class_column is None else frame[class_column], len(frame))
@@ -209,28 +251,24 @@ def _frame_batches(
 
 
 def _parquet_batches(
-    path: Path, class_column: str | None, batch_rows: int, crs: Any
+    path: Path, class_column: str | None, batch_rows: int, crs: Any, flt: Mapping[str, Any]
 ) -> Iterator[Batch]:
     try:
-        import pyarrow.dataset as ds
+        import pyarrow.parquet as pq
     except ImportError as exc:
-        raise LayerError(
-            f"{shown(path, 120)}: reading GeoParquet needs pyarrow; install it with "
-            "pip install 'autocity-gis[dask]' or pip install pyarrow."
-        ) from exc
-
-    column, file_crs, names = geoparquet_info(path)
-    _check_column(path, class_column, names)
-    tf = _lonlat_transformer(file_crs if file_crs is not None else crs, str(path))
-    columns = [column] if class_column is None else [class_column, column]
-    dataset = ds.dataset(path, format="parquet")
-    # One record batch in flight per file fragment keeps memory flat in the parcel count.
-    for batch in dataset.to_batches(
-        columns=columns, batch_size=batch_rows, batch_readahead=1, fragment_readahead=1
-    ):
-        wkb = batch.column(column).to_numpy(zero_copy_only=False)
-        values = None if class_column is None else batch.column(class_column).to_pandas()
-        yield wkb, _codes(values, len(wkb)), tf
+        raise LayerError(f"{shown(path, 120)}: {_NEEDS_PYARROW}.") from exc
+    for file in parquet_files(path):
+        # Each file says its own geometry column and CRS (counties may differ).
+        column, file_crs, names = geoparquet_info(file)
+        _check_column(file, class_column, names)
+        _check_filter(file, flt, names)
+        tf = _lonlat_transformer(file_crs if file_crs is not None else crs, str(file))
+        columns = list(dict.fromkeys([c for c in (class_column, column) if c] + list(flt)))
+        # No pre-buffering and a 1 MB read buffer: one batch in memory at a time, so the peak
+        # stays flat in the parcel count (a dataset scanner reads ahead whole row groups).
+        reader = pq.ParquetFile(file, pre_buffer=False, buffer_size=1 << 20)
+        for batch in reader.iter_batches(batch_size=batch_rows, columns=columns):
+            yield _arrow_batch(batch, column, class_column, flt, tf)
 
 
 def _gdal_batches(
@@ -240,6 +278,7 @@ def _gdal_batches(
     batch_rows: int,
     crs: Any,
     layer_name: str | None,
+    flt: Mapping[str, Any],
 ) -> Iterator[Batch]:
     import pyogrio
 
@@ -248,6 +287,7 @@ def _gdal_batches(
     gdal_path = _gdal.preflight(path, root=None)
     info = pyogrio.read_info(gdal_path, layer=layer_name)
     _check_column(path, class_column, list(info["fields"]))
+    _check_filter(path, flt, list(info["fields"]))
     layer_crs = info["crs"] if info["crs"] is not None else crs
     tf = _lonlat_transformer(layer_crs, str(path))
     bbox = None
@@ -257,7 +297,7 @@ def _gdal_batches(
             # The extent filter runs in the layer's own CRS.
             back = pyproj.Transformer.from_crs("EPSG:4326", layer_crs, always_xy=True)
             bbox = back.transform_bounds(*envelope, densify_pts=21)
-    columns = [] if class_column is None else [class_column]
+    columns = list(dict.fromkeys(([class_column] if class_column else []) + list(flt)))
     if not _has_pyarrow():
         # Without pyarrow (the base install) the layer is read in one piece, still limited to
         # the site's extent by the format's index.
@@ -267,7 +307,7 @@ def _gdal_batches(
             )
         if frame.crs is None and layer_crs is not None:
             frame = frame.set_crs(layer_crs)
-        yield from _frame_batches(frame, class_column, None, batch_rows, crs)
+        yield from _frame_batches(frame, class_column, None, batch_rows, crs, flt)
         return
     with (
         _gdal.sandbox(),
@@ -282,6 +322,16 @@ def _gdal_batches(
     ):
         geom_col = meta["geometry_name"] or "wkb_geometry"
         for batch in reader:
-            wkb = batch.column(geom_col).to_numpy(zero_copy_only=False)
-            values = None if class_column is None else batch.column(class_column).to_pandas()
-            yield wkb, _codes(values, len(wkb)), tf
+            yield _arrow_batch(batch, geom_col, class_column, flt, tf)
+
+
+def _arrow_batch(
+    batch: Any, geom_col: str, class_column: str | None, flt: Mapping[str, Any], tf: Any
+) -> Batch:
+    wkb = batch.column(geom_col).to_numpy(zero_copy_only=False)
+    values = None if class_column is None else batch.column(class_column).to_pandas()
+    codes = _codes(values, len(wkb))
+    mask = filter_mask(lambda c: batch.column(c).to_pandas(), flt)
+    if mask is not None:
+        wkb, codes = wkb[mask], codes[mask]
+    return wkb, codes, tf
