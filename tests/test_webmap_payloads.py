@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 from test_webmap import page_data, spans_text  # a sibling test module (rootdir on path)
@@ -84,6 +85,12 @@ BENIGN = "Plain name"
 COMMAND_ENV = "ACG_TEST_COMMAND"
 
 
+def _objects(*values: str) -> pd.Series:
+    # dtype=object: with pyarrow installed pandas stores text as Arrow strings, which cannot
+    # hold the lone surrogate some payloads carry.
+    return pd.Series(values, dtype=object)
+
+
 def hostile_inputs(text: str) -> tuple[Composition, ValidationReport]:
     """Two components, overlap, gap, context unit and missing component; every text ``text``.
 
@@ -94,28 +101,28 @@ def hostile_inputs(text: str) -> tuple[Composition, ValidationReport]:
     comps = gpd.GeoDataFrame(
         {
             "id": ["west", "east"],
-            "name_en": [text, text],
-            "name_zh": [text, text],
+            "name_en": _objects(text, text),
+            "name_zh": _objects(text, text),
             "role": ["part", "part"],
             "stated_area_km2": [90.0, None],
-            "stated_area_source": [text, text],
-            "accuracy": [text, "estimated"],
-            "method": [text, text],
-            "source": [text, text],
-            "datum": [text, text],
-            "date": [text, text],
+            "stated_area_source": _objects(text, text),
+            "accuracy": _objects(text, "estimated"),
+            "method": _objects(text, text),
+            "source": _objects(text, text),
+            "datum": _objects(text, text),
+            "date": _objects(text, text),
         },
         geometry=[west, east],
         crs="EPSG:4326",
     )
     union = shapely.union_all([west, east])
     boundary = gpd.GeoDataFrame(
-        {"id": ["city"], "name_en": [text], "name_zh": [text], "area_km2": [178.0]},
+        {"id": ["city"], "name_en": _objects(text), "name_zh": _objects(text), "area_km2": [178.0]},
         geometry=[union],
         crs="EPSG:4326",
     )
     overlaps = gpd.GeoDataFrame(
-        {"a": [text], "b": [text], "area_km2": [0.8]},
+        {"a": _objects(text), "b": _objects(text), "area_km2": [0.8]},
         geometry=[shapely.box(125.19, 43.85, 125.21, 43.86)],
         crs="EPSG:4326",
     )
@@ -124,13 +131,13 @@ def hostile_inputs(text: str) -> tuple[Composition, ValidationReport]:
     )
     context = gpd.GeoDataFrame(
         {
-            "adcode": [text],
-            "name_en": [text],
-            "name_zh": [text],
-            "accuracy": [text],
-            "source": [text],
-            "datum": [text],
-            "date": [text],
+            "adcode": _objects(text),
+            "name_en": _objects(text),
+            "name_zh": _objects(text),
+            "accuracy": _objects(text),
+            "source": _objects(text),
+            "datum": _objects(text),
+            "date": _objects(text),
         },
         geometry=[shapely.box(125.05, 43.75, 125.35, 43.95)],
         crs="EPSG:4326",
