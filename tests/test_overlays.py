@@ -573,3 +573,24 @@ def test_filter_errors(tmp_path, counties, site) -> None:
             rule="exclude",
             filter={"XZQDM": "999999"},
         )
+
+
+@pytest.mark.slow
+def test_wheel_ships_the_engine_and_its_tables(tmp_path) -> None:
+    import subprocess
+    import sys
+    import zipfile
+
+    from conftest import REPO
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    [wheel] = tmp_path.glob("autocity_gis-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("engine.py", "_dask.py", "data/gbt21010-2017.csv", "data/mnr-2023.csv"):
+        assert f"autocity_gis/overlays/{name}" in names
+    assert "autocity_gis/overlays/data/README.md" in names
