@@ -54,7 +54,8 @@ def test_tables_hold_the_published_first_levels() -> None:
     assert mnr.get("0701").name_zh == "城镇住宅用地"
     assert gbt.get("0306").name_zh == "灌丛沼泽"
     # Rows that could not be verified in two sources are not shipped.
-    assert gbt.get("0809") is None and mnr.get("2005") is None
+    assert gbt.get("0803") is None and mnr.get("2005") is None
+    assert gbt.get("0809").name_zh == "公用设施用地"
 
 
 def test_unknown_classification_is_a_recipe_error() -> None:
