@@ -595,3 +595,51 @@ def test_wheel_ships_the_engine_and_its_tables(tmp_path) -> None:
     for name in ("engine.py", "_dask.py", "data/gbt21010-2017.csv", "data/mnr-2023.csv"):
         assert f"autocity_gis/overlays/{name}" in names
     assert "autocity_gis/overlays/data/README.md" in names
+
+
+# -- threads: prepared geometries must never be shared between threads ----------------------
+
+
+def test_local_engine_many_small_chunks_on_many_threads(monkeypatch, parcels, site, balance):
+    from autocity_gis.overlays import engine
+
+    monkeypatch.setattr(engine, "CHUNK_ROWS", 128)
+    for _ in range(3):
+        got = landuse_balance(
+            parcels,
+            boundary=site[0],
+            components=site[1],
+            class_column="DLBM",
+            classification="gbt21010-2017",
+            workers=6,
+            batch_rows=1000,
+        )
+        assert _observed(got.boundary) == pytest.approx(_observed(balance.boundary), rel=1e-9)
+
+
+def test_dask_threads_share_no_prepared_geometry(tmp_path, parcels, site, balance) -> None:
+    # Before each partition got its own prepared copy of the scopes, threaded workers
+    # segfaulted now and then inside STRtree.query.
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask_geopandas")
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(parcels)), 24)):
+        parcels.iloc[part].to_parquet(folder / f"part_{i:02d}.parquet")
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=6, processes=False, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        for _ in range(3):
+            got = landuse_balance(
+                folder,
+                boundary=site[0],
+                components=site[1],
+                class_column="DLBM",
+                classification="gbt21010-2017",
+                engine="dask",
+                scheduler=client,
+            )
+            assert _observed(got.boundary) == pytest.approx(_observed(balance.boundary), rel=1e-9)

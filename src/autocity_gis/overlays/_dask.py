@@ -44,7 +44,8 @@ def _partition(
     geoms = np.asarray(frame.geometry.array, dtype=object)
     geoms = _to_lonlat(geoms, _lonlat_transformer(crs, "a partition"))
     codes = normalise_codes(frame[class_column]) if class_column else np.full(len(frame), NO_CODE)
-    return chunk_areas(geoms, codes, scopes)
+    # A worker runs several partitions at once on its threads: each gets its own prepared copy.
+    return chunk_areas(geoms, codes, scopes.copy())
 
 
 def _count(frame: Any, flt: dict[str, Any]) -> int:

@@ -63,6 +63,14 @@ class Scopes:
             float(np.nanmax(b[:, 3])),
         )
 
+    def copy(self) -> Scopes:
+        """Return a copy with its own prepared geometries, for use on another thread.
+
+        GEOS builds a prepared geometry's indexes lazily on first use, and two threads doing
+        so at once crash the process (seen with Dask's threaded workers).
+        """
+        return _rebuild(self.ids, shapely.to_wkb(self.geoms))
+
     def __reduce__(self) -> tuple[Any, ...]:
         # Prepared geometries do not pickle their index; Dask workers rebuild it.
         return (_rebuild, (self.ids, shapely.to_wkb(self.geoms)))
