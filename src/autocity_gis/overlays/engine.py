@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 from .._errors import InputError, LayerError
 from ..area import geodesic_area_km2
 from ._kernel import NO_CODE, Scopes, chunk_areas, combine
-from ._read import Batch, decode, is_parquet, iter_batches, shown
+from ._read import Batch, decode, iter_batches, shown
 from .classification import Classification, load_classification
 from .results import (
     ClassArea,
@@ -379,8 +379,3 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     if len(polys) == 0:
         return shapely.MultiPolygon()
     return shapely.multipolygons(shapely.get_parts(polys))
-
-
-def engine_for(path: Any) -> str:
-    """Return the engine a layer allows: GeoParquet runs on either, other layers locally."""
-    return "dask" if not isinstance(path, gpd.GeoDataFrame) and is_parquet(path) else "local"
