@@ -31,6 +31,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -311,6 +312,12 @@ def sample_inputs(*, hostile: str | None = None) -> tuple[Composition, Validatio
     return check(sample_recipe(hostile=hostile))
 
 
+def _objects(*values: str) -> pd.Series:
+    """Text as Python objects: with pyarrow installed pandas stores text as Arrow strings,
+    which cannot hold the lone surrogates some payloads carry."""
+    return pd.Series(values, dtype=object)
+
+
 def hostile_recipe(text: str) -> dict[str, Any]:
     """Two overlapping components, a context unit and a missing component; every text
     the recipe and its layers can carry is ``text`` (ids keep the recipe's id rule).
@@ -322,26 +329,26 @@ def hostile_recipe(text: str) -> dict[str, Any]:
     zones = gpd.GeoDataFrame(
         {
             "id": ["west", "east"],
-            "kind": [text, text],
-            "parent_adcode": [text, text],
+            "kind": _objects(text, text),
+            "parent_adcode": _objects(text, text),
             "accuracy": ["official", "estimated"],
-            "method": [text, text],
-            "source": [text, text],
-            "datum": [text, text],
-            "date": [text, text],
+            "method": _objects(text, text),
+            "source": _objects(text, text),
+            "datum": _objects(text, text),
+            "date": _objects(text, text),
         },
         geometry=[west, east],
         crs=WGS84,
     )
     context = gpd.GeoDataFrame(
         {
-            "adcode": [text],
-            "name_en": [text],
-            "name_zh": [text],
+            "adcode": _objects(text),
+            "name_en": _objects(text),
+            "name_zh": _objects(text),
             "accuracy": ["official"],
-            "source": [text],
-            "datum": [text],
-            "date": [text],
+            "source": _objects(text),
+            "datum": _objects(text),
+            "date": _objects(text),
         },
         geometry=[shapely.box(125.05, 43.75, 125.35, 43.95)],
         crs=WGS84,
@@ -394,9 +401,16 @@ def hostile_inputs(text: str) -> tuple[Composition, ValidationReport]:
     """
     composition, report = check(hostile_recipe(text))
     components = composition.components.copy()
+    components["accuracy"] = components["accuracy"].astype(object)
     components.loc[components["id"] == "west", "accuracy"] = text
-    overlaps = composition.overlaps.assign(a=text, b=text)
-    context = composition.context.assign(accuracy=text)
+    n_overlaps, n_context = len(composition.overlaps), len(composition.context)
+    overlaps = composition.overlaps.assign(
+        a=_objects(*[text] * n_overlaps).set_axis(composition.overlaps.index),
+        b=_objects(*[text] * n_overlaps).set_axis(composition.overlaps.index),
+    )
+    context = composition.context.assign(
+        accuracy=_objects(*[text] * n_context).set_axis(composition.context.index)
+    )
     composition = dataclasses.replace(
         composition, components=components, overlaps=overlaps, context=context
     )

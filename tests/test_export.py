@@ -17,6 +17,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 import shapely
@@ -386,8 +387,9 @@ def test_any_text_gives_strict_xml_styles_and_project(
 ) -> None:
     comp, report = make_fixture()
     components = comp.components.iloc[: len(names)].copy()
-    components["id"] = [cid for cid, _ in names]
-    components["name_en"] = [name for _, name in names]
+    # dtype=object: Arrow strings (pandas with pyarrow) cannot hold the lone surrogates drawn
+    components["id"] = pd.Series([c for c, _ in names], index=components.index, dtype=object)
+    components["name_en"] = pd.Series([n for _, n in names], index=components.index, dtype=object)
     for layer in ("components", "components_cgcs2000_gk", "boundary"):
         frame = components if layer.startswith("components") else comp.boundary
         ET.fromstring(qgis.layer_style_qml(layer, frame).split("\n", 1)[1])
@@ -406,7 +408,11 @@ def test_lone_surrogates_from_the_api_do_not_crash_any_format(tmp_path: Path) ->
     # is written with the surrogate shown as its escape, everything else unchanged.
     comp, report = make_fixture()
     components = comp.components.copy()
-    components["name_en"] = ["A\ud800B", "Daling", "C\udfffD\x01"]
+    # dtype=object: with pyarrow installed pandas stores text as Arrow strings, which cannot
+    # hold a lone surrogate at all.
+    components["name_en"] = pd.Series(
+        ["A\ud800B", "Daling", "C\udfffD\x01"], index=components.index, dtype=object
+    )
     comp = dataclasses.replace(comp, components=components, name_en="City\udc80")
     report = dataclasses.replace(report, name_en="City\udc80")
     export.export_all(comp, report, tmp_path)

@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from ._diagnostics import DEFAULT_GAP_WIDTH_M
 from ._errors import InputError
 from ._log import DETAIL, say_to, step
+from ._text import for_utf8
 from ._types import ACCURACY_CLASSES
 from ._union import Diagnostic, GeometryResult, compose_geometries
 from .area import geodesic_area_km2
@@ -292,8 +293,8 @@ def _boundary_frame(recipe: Recipe, result: GeometryResult) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(
         {
             "id": [recipe.id],
-            "name_zh": [recipe.name_zh],
-            "name_en": [recipe.name_en],
+            "name_zh": [_text(recipe.name_zh)],
+            "name_en": [_text(recipe.name_en)],
             "area_km2": [float(geodesic_area_km2(result.boundary))],
         },
         geometry=[result.boundary],
@@ -444,14 +445,16 @@ def _component_row(
     row["stated_area_source"] = stated_source or ""
     row["source_crs"] = layer.source_crs  # for the plane area in the layer's own CRS
     row["geometry"] = shapely.orient_polygons(shapely.make_valid(geom))
-    return row
+    # Text stays data, except what no UTF-8 file -- nor pandas' Arrow-backed strings, with
+    # pyarrow installed -- can hold: lone surrogates (only a Python caller can pass them).
+    return {k: for_utf8(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _context_frame(frame: gpd.GeoDataFrame, datum: str) -> gpd.GeoDataFrame:
     out = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs=WGS84)
     for column in CONTEXT_COLUMNS:
         if column in frame.columns:
-            out[column] = frame[column].astype(str).to_numpy()
+            out[column] = [_text(v) for v in frame[column]]
         else:
             out[column] = "official" if column == "accuracy" else ""
     if "datum" not in frame.columns:
@@ -464,9 +467,10 @@ def _empty_frame(columns: list[str]) -> gpd.GeoDataFrame:
 
 
 def _text(value: Any) -> str:
+    """Return a cell as text: empty for missing, lone surrogates shown as their escapes."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
-    return str(value)
+    return for_utf8(str(value))
 
 
 def finite_or_none(value: Any) -> float | None:
