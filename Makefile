@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test venv browser-driver geodata bench clean
+.PHONY: run test venv browser-driver geodata bench docs clean
 
 # -qq: errors only. The editable install of this layout (geodata/ mapped into the package) goes
 # through setuptools' import finder, which prints a ten-line notice on every install; packaging
@@ -47,6 +47,9 @@ test: venv browser-driver
 
 geodata: venv
 	$(BIN)/python scripts/make_geodata.py
+
+docs: venv browser-driver
+	$(BIN)/python scripts/screenshots.py
 
 bench: venv
 	$(BIN)/python benchmarks/run.py

@@ -50,6 +50,9 @@ def test_layers_styles_and_panels() -> None:
     assert feats["xixin"][0]["properties"]["style"]["dashArray"] == style.ESTIMATED_DASH_PX
     assert "dashArray" not in feats["auto_etdz"][0]["properties"]["style"]
     assert "estimated" in spans_text(feats["xixin"][0]["properties"]["tip"])
+    # One component is estimated, so the composed outline is too: dashed like it.
+    assert report.estimated
+    assert feats["boundary"][0]["properties"]["style"]["dashArray"] == style.ESTIMATED_DASH_PX
     # Numbers in the summary panel are the report's, formatted.
     assert f"{report.composed_km2:,.2f} km²" in page
     assert "471.00 km²" in page
