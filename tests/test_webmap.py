@@ -279,3 +279,14 @@ def test_page_template_compiles_no_data(monkeypatch: pytest.MonkeyPatch) -> None
     assert compiled, "the spy saw no template"
     assert not [source for source in compiled if marker in source]
     assert marker in json.dumps(page_data(page), ensure_ascii=False)
+
+
+def test_interface_texts_are_data_with_the_same_keys_in_each_language() -> None:
+    from autocity_gis.webmap._labels import TEXT
+
+    assert TEXT["en"].keys() == TEXT["zh"].keys()
+    assert all(TEXT[lang][key].strip() for lang in TEXT for key in TEXT[lang])
+    # The same {fields} in both languages, or str.format would fail in one of them.
+    fields = re.compile(r"{(\w+)}")
+    for key in TEXT["en"]:
+        assert set(fields.findall(TEXT["en"][key])) == set(fields.findall(TEXT["zh"][key])), key

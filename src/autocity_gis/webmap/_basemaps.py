@@ -1,6 +1,7 @@
 """Tile basemaps of the web map, the datum each is drawn in, and the Tianditu key.
 
-This module owns :data:`BASEMAPS` (URL templates as in Leaflet.ChineseTmsProviders), the checks of
+This module owns :data:`BASEMAPS` (URL templates as in Leaflet.ChineseTmsProviders, kept in
+``assets/basemaps.toml``), the checks of
 ``--basemap`` and ``--lang`` values, and where a Tianditu key comes from. URLs and attributions
 here are constants of the toolkit; they reach the page as JSON data like everything else.
 """
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from importlib import resources
 
 from .._errors import InputError
 
@@ -23,13 +26,6 @@ DEFAULT_BASEMAP = "osm"
 OFFLINE_DEFAULT_BASEMAP = "none"
 #: Environment variable read for the Tianditu key when none is passed.
 TIANDITU_KEY_ENV = "TIANDITU_KEY"
-
-_TIANDITU_URL = (
-    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
-    "&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
-)
-
 
 @dataclass(frozen=True)
 class Basemap:
@@ -69,69 +65,16 @@ class Basemap:
     labels_url: str | None = None
 
 
-_OSM_ATTR = (
-    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-)
-_AMAP_ATTR = "&copy; 高德地图 AutoNavi"
-_TDT_ATTR = "&copy; 天地图 Tianditu"
-_WGS = "WGS 84"
-_GCJ = "GCJ-02"
-_CGCS = "CGCS2000 (≈ WGS 84)"
+def _load() -> dict[str, Basemap]:
+    """Read the basemaps from ``assets/basemaps.toml`` (package data), in the file's order."""
+    source = resources.files("autocity_gis.webmap") / "assets" / "basemaps.toml"
+    table = tomllib.loads(source.read_text(encoding="utf-8"))
+    # TOML has no null: a basemap without tiles (``none``) simply has no ``url``.
+    return {str(name): Basemap(**{"url": None, **fields}) for name, fields in table.items()}
+
 
 #: Basemaps by the name ``--basemap`` takes.
-BASEMAPS: Mapping[str, Basemap] = {
-    "osm": Basemap(
-        "OpenStreetMap",
-        "OpenStreetMap",
-        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        _OSM_ATTR,
-        "WGS84",
-        _WGS,
-        max_zoom=19,
-    ),
-    "amap": Basemap(
-        "Amap (vector)",
-        "高德地图（矢量）",
-        "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
-        "&x={x}&y={y}&z={z}",
-        _AMAP_ATTR,
-        "GCJ02",
-        _GCJ,
-        subdomains="1234",
-    ),
-    "amap-satellite": Basemap(
-        "Amap (satellite)",
-        "高德地图（卫星）",
-        "https://webst0{s}.is.autonavi.com/appmaptile?style=6&x={x}&y={y}&z={z}",
-        _AMAP_ATTR,
-        "GCJ02",
-        _GCJ,
-        subdomains="1234",
-    ),
-    "tianditu": Basemap(
-        "Tianditu (vector)",
-        "天地图（矢量）",
-        _TIANDITU_URL.replace("{layer}", "vec"),
-        _TDT_ATTR,
-        "WGS84",
-        _CGCS,
-        subdomains="01234567",
-        needs_key=True,
-        labels_url=_TIANDITU_URL.replace("{layer}", "cva"),
-    ),
-    "tianditu-satellite": Basemap(
-        "Tianditu (satellite)",
-        "天地图（影像）",
-        _TIANDITU_URL.replace("{layer}", "img"),
-        _TDT_ATTR,
-        "WGS84",
-        _CGCS,
-        subdomains="01234567",
-        needs_key=True,
-        labels_url=_TIANDITU_URL.replace("{layer}", "cia"),
-    ),
-    "none": Basemap("No basemap", "无底图", None, "", "WGS84", _WGS),
-}
+BASEMAPS: Mapping[str, Basemap] = _load()
 
 
 def check_choice(value: str, valid: Sequence[str], what: str) -> None:

@@ -385,7 +385,7 @@ def _boundary_layer(report: ValidationReport, geom: Any, ln: _Lang) -> Json:
         f"{km2(report.target_km2)} ({pct(report.delta_pct)})"
     )
     lines: list[Line] = [[[first, "b"]], [[second, ""]], [[figures, ""]]]
-    s = style.boundary_style(estimated=report.estimated)  # "dashed = estimated", the outline too
+    s = style.boundary_style(estimated=bool(report.estimated))  # "dashed = estimated" for it too
     feature = _feature(geom, "boundary", s, lines, _popup(lines), fill=False)
     return _layer("boundary", s, [[t["boundary"], ""]], [feature], fill_opacity=0.0)
 
