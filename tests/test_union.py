@@ -86,7 +86,7 @@ def test_union_groups_is_the_union_of_each_group(workers: int) -> None:
 
 
 def test_block_groups_are_unions_with_geodesic_areas() -> None:
-    composition, report = check(block_recipe(grid()))
+    composition, _ = check(block_recipe(grid()))
     components = composition.components.set_index("id")
     assert sorted(components.index) == ["a", "b"]
     assert components.loc["a", "name_zh"] == "西甲"
