@@ -450,3 +450,20 @@ def test_diagnostic_layers_open_styled_in_real_qgis(
             renderer = seen[source][name]["renderer"]
             assert renderer["symbol"][0]["fill"] == hex_alpha(want.fill, want.fill_opacity)
             assert renderer["symbol"][1]["fill"] == hex_alpha(want.stroke, 1.0)
+
+
+
+def test_filled_outlines_drop_an_island_nested_in_a_hole() -> None:
+    # The union's parts: a ring with a wide hole, an island in the hole, a part touching the
+    # ring at a corner. Filling their holes by shells alone must equal the overlay union.
+    from autocity_gis._diagnostics import _filled
+
+    hole = shapely.box(125.13, 43.83, 125.17, 43.87)
+    ring = shapely.difference(WEST, hole)
+    island = shapely.box(125.14, 43.84, 125.16, 43.86)
+    corner = shapely.box(125.20, 43.90, 125.25, 43.95)
+    parts = [ring, island, corner]
+    filled = _filled(parts)
+    truth = shapely.union_all([shapely.Polygon(p.exterior) for p in parts])
+    assert filled.is_valid and shapely.equals(filled, truth)
+    assert len(shapely.get_parts(filled)) == 2

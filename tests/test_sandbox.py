@@ -405,15 +405,3 @@ def test_mapinfo_seamless_table_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LayerError) as exc:
         read_layer(LayerSource(path=path, root=tmp_path))
     assert "is a MapInfo seamless table or view" in _one_line(exc, path)
-
-
-def test_batch_reader_goes_through_the_sandbox(tmp_path: Path, server: Server) -> None:
-    from autocity_gis.batch import read_features
-
-    vrt = tmp_path / "counties.vrt"
-    vrt.write_text(_vrt(f"/vsicurl/{server.url('batch.geojson')}"))
-    with pytest.raises(LayerError, match="is a GDAL VRT"):
-        read_features(vrt)
-    assert server.hits == []
-    gpkg = two_cells(tmp_path)
-    assert sorted(read_features(gpkg)["id"]) == ["e", "w"]

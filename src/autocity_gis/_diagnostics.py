@@ -142,7 +142,7 @@ def gaps_and_holes(
     eps = max(sliver_m / 2, _MIN_WIDTH_M) + _MIN_WIDTH_M
     index = _Parts(parts, ids, eps)
     polys = [p for p in shapely.get_parts(union) if not p.is_empty]
-    filled = shapely.union_all([shapely.Polygon(p.exterior) for p in polys]) if polys else None
+    filled = _filled(polys) if polys else None
     gaps: list[Patch] = []
     holes: list[Patch] = []
 
@@ -171,6 +171,23 @@ def gaps_and_holes(
             if len(between) >= 2:  # one part alone: a notch in its own outline
                 gaps.append(Patch(piece, between, False, width))
     return _ordered(gaps), _ordered(holes)
+
+
+def _filled(polys: list[BaseGeometry]) -> BaseGeometry:
+    """Return the union of the polygons' exteriors (their holes filled), without an overlay.
+
+    The polygons are the parts of one valid union, so their exteriors either touch at points
+    or nest (an island in another part's hole); the outermost ones, as a multipolygon, are the
+    union. A nested exterior is found as one that a hole contains.
+    """
+    parts = np.array(polys, dtype=object)
+    shells = shapely.polygons(shapely.get_exterior_ring(parts))
+    nested = np.zeros(len(parts), dtype=bool)
+    rings = [ring for part in polys for ring in part.interiors]
+    if rings:
+        _, inside = shapely.STRtree(shells).query(shapely.polygons(rings), predicate="contains")
+        nested[inside] = True
+    return shapely.multipolygons(shells[~nested])
 
 
 def _ordered(patches: list[Patch]) -> list[Patch]:

@@ -9,6 +9,9 @@ cut out, and overlaps, gaps and holes wider than the tolerances are measured and
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +23,92 @@ from ._diagnostics import DEFAULT_GAP_WIDTH_M, Patch, gaps_and_holes, width_m
 from ._errors import InputError
 from ._proj import LocalProjection, local_laea_for
 from .layers import polygonal
+
+#: Relative difference allowed between the area of the parts' coverage union and the sum of
+#: their areas. Both are exact sums of the same cross products up to round-off (about 1e-13 of
+#: the total on 4 M vertices); an overlap or a missing piece shows as at least its own area.
+AREA_RTOL = 1e-9
+
+
+def coverage_union(parts: NDArray[np.object_]) -> BaseGeometry | None:
+    """Return the parts' union when they provably form a polygonal coverage, else None.
+
+    ``shapely.coverage_union_all`` only drops the segments two parts share; it is an order of
+    magnitude faster than an overlay union but assumes a coverage. Instead of the edge-by-edge
+    check ``shapely.coverage_is_valid`` (3.5 times the union's own time on the country job),
+    the result is accepted when it is a valid polygon (parts whose edges cross without a shared
+    vertex, or that nest, leave crossing or stacked rings) and conserves area: its area equals
+    the sum of the parts' areas (an overlap is counted once by a union and twice by the sum; a
+    same-direction shared edge, i.e. parts on the same side of it, drops area). Parts are
+    valid polygons, as every layer reader leaves them.
+
+    Parameters
+    ----------
+    parts : numpy.ndarray of shapely geometries
+        Valid polygons in one planar coordinate system (lon/lat works: the identity is
+        planar).
+
+    Returns
+    -------
+    shapely geometry or None
+        The union, or None if the parts are not shown to be a coverage (use an overlay).
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> coverage_union(np.array([box(0, 0, 1, 1), box(1, 0, 2, 1)])).area
+    2.0
+    >>> coverage_union(np.array([box(0, 0, 2, 2), box(1, 1, 3, 3)])) is None
+    True
+    """
+    try:
+        union = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:  # GEOS noticed an overlap itself
+        return None
+    total = float(shapely.area(parts).sum())
+    if abs(union.area - total) > AREA_RTOL * total or not union.is_valid:
+        return None
+    return union
+
+
+def union_groups(
+    groups: Sequence[NDArray[np.object_]], *, workers: int | None = None
+) -> list[BaseGeometry]:
+    """Union each group of polygons, the groups shared among threads.
+
+    Each group is merged by :func:`coverage_union` when its polygons form a coverage and by
+    ``shapely.union_all`` otherwise, so the result is the union either way. GEOS releases the
+    GIL in both, so the groups (largest first, to keep the threads evenly loaded) run on
+    every core.
+
+    Parameters
+    ----------
+    groups : sequence of numpy.ndarray of shapely geometries
+        Valid polygons, one array per group.
+    workers : int, optional
+        Threads; the number of CPUs (at most 8) by default.
+
+    Returns
+    -------
+    list of shapely geometry
+        One union per group, in the order of ``groups``.
+    """
+    n_workers = min(workers or os.cpu_count() or 1, 8, max(len(groups), 1))
+    sizes = [int(shapely.get_num_coordinates(g).sum()) for g in groups]
+    schedule = sorted(range(len(groups)), key=lambda i: -sizes[i])
+    out: list[BaseGeometry] = [shapely.Polygon()] * len(groups)
+    with ThreadPoolExecutor(n_workers) as pool:
+        unions = pool.map(lambda i: _group_union(groups[i]), schedule)
+        for i, union in zip(schedule, unions, strict=True):
+            out[i] = union
+    return out
+
+
+def _group_union(parts: NDArray[np.object_]) -> BaseGeometry:
+    if len(parts) == 1:
+        return parts[0]
+    union = coverage_union(parts)
+    return union if union is not None else shapely.union_all(parts)
 
 
 @dataclass(frozen=True)
@@ -153,13 +242,15 @@ def compose_geometries(
     warnings: list[str] = []
     tol = snap_tolerance_m
 
-    overlaps, sliver_count = _overlaps(parts, part_ids, tol)
-    if sliver_count:
-        warnings.append(
+    union, method = _union_of_parts(parts, tol, warnings)
+    # A valid coverage has no overlaps at all: the pairwise search is for the other methods.
+    overlaps, sliver_count = ([], 0) if method == "coverage" else _overlaps(parts, part_ids, tol)
+    if sliver_count:  # first, as before the union's own notes
+        warnings.insert(
+            0,
             f"{sliver_count} sliver overlap(s) narrower than {2 * tol:g} m between components "
             "were assigned to one neighbour."
         )
-    union, method = _union_of_parts(parts, tol, warnings)
     subtract = local[~is_part]
     cut = shapely.union_all(subtract) if len(subtract) else None
     composed = union

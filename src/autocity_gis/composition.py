@@ -30,7 +30,7 @@ from ._errors import InputError
 from ._log import DETAIL, say_to, step
 from ._text import for_utf8
 from ._types import ACCURACY_CLASSES
-from ._union import Diagnostic, GeometryResult, compose_geometries
+from ._union import Diagnostic, GeometryResult, compose_geometries, union_groups
 from .area import geodesic_area_km2
 from .layers import WGS84, Layer, ReadCache, borders_of, read_layer
 from .limits import Limits
@@ -286,7 +286,14 @@ class _Loader:
         keys = pd.Series(
             [block_value(v) for v in frame[spec.block.id_column].tolist()], index=frame.index
         )
-        return {str(value): (layer, frame.loc[rows.index]) for value, rows in keys.groupby(keys)}
+        parts = {str(value): frame.loc[rows.index] for value, rows in keys.groupby(keys)}
+        # Each value's features merged once, the values on every core (see union_groups);
+        # the first row carries the attributes, as _component_row reads them.
+        unions = union_groups([p.geometry.to_numpy() for p in parts.values()])
+        return {
+            value: (layer, p.iloc[:1].set_geometry([union], crs=p.crs))
+            for (value, p), union in zip(parts.items(), unions, strict=True)
+        }
 
 
 def _boundary_frame(recipe: Recipe, result: GeometryResult) -> gpd.GeoDataFrame:
