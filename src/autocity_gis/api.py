@@ -24,7 +24,7 @@ from ._facts import HandOffNotes, MapFacts
 from ._io import write_text
 from ._log import Say, Steps, say_to, timed
 from ._manifest import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
-from ._types import BasemapName, Format, Lang
+from ._types import BasemapName, Engine, Format, Lang
 from .composition import Composition, compose
 from .limits import Limits
 from .recipe import Recipe, load_recipe
@@ -32,6 +32,7 @@ from .report import to_json, to_markdown
 from .validation import ValidationReport, validate
 
 if TYPE_CHECKING:
+    from ._overlay_run import OverlayResults
     from .webmap import MapOutput
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,9 @@ class BuildResult:
         The web map's simplification per layer and size (in ``report.md`` and ``report.json``).
     hand_off : HandOffNotes
         What the hand-off files had to shorten, and the CRS of each.
+    overlays : OverlayResults or None
+        The recipe's overlays (land-use balance tables, control-line verdicts); a failed
+        control line has already failed ``report.passed``.
     """
 
     out_dir: Path
@@ -73,6 +77,7 @@ class BuildResult:
     map_path: Path | None = None
     map_facts: MapFacts = field(default_factory=MapFacts)
     hand_off: HandOffNotes = field(default_factory=HandOffNotes)
+    overlays: OverlayResults | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -108,6 +113,37 @@ def check(
     return loaded, composition, report
 
 
+def check_overlays(
+    recipe: Recipe,
+    composition: Composition,
+    report: ValidationReport,
+    *,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
+) -> tuple[ValidationReport, OverlayResults]:
+    """Run the recipe's overlays after the check and join a failed control to its verdict.
+
+    Parameters
+    ----------
+    recipe, composition, report
+        What :func:`check` returned.
+    engine : {"local", "dask"}, optional
+        Where land-use overlays run; the recipe's ``engine`` when None.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a dask.distributed cluster; the recipe's when None (a local
+        cluster is started for the run when neither gives one).
+
+    Returns
+    -------
+    tuple
+        ``(report, overlays)``: the report with ``passed`` false if a control line failed.
+    """
+    from ._overlay_run import join_verdict, run_overlays
+
+    overlays = run_overlays(recipe, composition, engine=engine, scheduler=scheduler)
+    return join_verdict(report, overlays), overlays
+
+
 def inputs_of(recipe: Recipe) -> list[Path]:
     """Return the recipe file and every layer file it reads (no output may touch their folders).
 
@@ -116,6 +152,7 @@ def inputs_of(recipe: Recipe) -> list[Path]:
     paths = [recipe.path] if recipe.from_file else []
     sources = [recipe.context, *(c.source for c in recipe.components)]
     paths += [s.path for s in sources if s is not None and s.frame is None]
+    paths += [o.path for o in recipe.overlays if o.frame is None]  # issue 14: overlay layers
     return list(dict.fromkeys(paths))
 
 
@@ -144,6 +181,7 @@ class _Job:
     composition: Composition
     report: ValidationReport
     say: Say
+    overlays: OverlayResults | None = None
 
 
 @contextmanager
@@ -157,6 +195,8 @@ def _job(
     replace_all: bool = False,
     overwrite: bool = False,
     limits: Limits | None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> Iterator[_Job]:
     """Refuse a bad ``out`` before any work, then check the recipe and stage its outputs.
 
@@ -183,8 +223,11 @@ def _job(
     ) as session:
         log.debug("%s: staging the outputs in %s", command, session.staging)
         _, composition, report = check(loaded, limits=limits)
+        report, overlays = check_overlays(
+            loaded, composition, report, engine=engine, scheduler=scheduler
+        )
         with _writing(shown):
-            yield _Job(session.staging, composition, report, say)
+            yield _Job(session.staging, composition, report, say, overlays)
             say.done()
             with timed(log, "putting the outputs in place in %s", shown):
                 session.commit()
@@ -224,10 +267,12 @@ def _write_reports(
     lang: str = "en",
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
+    overlays: OverlayResults | None = None,
 ) -> list[Path]:
+    md = to_markdown(report, lang, map_facts, hand_off, overlays)
     return [
-        write_text(folder / "report.json", to_json(report, map_facts, hand_off)),
-        write_text(folder / "report.md", to_markdown(report, lang, map_facts, hand_off)),
+        write_text(folder / "report.json", to_json(report, map_facts, hand_off, overlays)),
+        write_text(folder / "report.md", md),
     ]
 
 
@@ -309,28 +354,54 @@ def write_reports_to(
     *,
     lang: Lang = "en",
     limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
 
     The two reports replace their namesakes together, and only if autocity-gis wrote them;
     everything else in ``out`` is kept. ``lang`` (``en`` or ``zh``) is the language of
-    ``report.md``; ``report.json`` is the same in both.
+    ``report.md``; ``report.json`` is the same in both. ``engine`` and ``scheduler`` as in
+    :func:`check_overlays`.
 
     Returns
     -------
     ValidationReport
-        The check.
+        The check (with the overlays' verdict joined; :func:`reports_and_overlays_to` also
+        returns the overlays).
 
     Raises
     ------
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
+    report, _ = reports_and_overlays_to(
+        recipe, out, lang=lang, limits=limits, engine=engine, scheduler=scheduler
+    )
+    return report
+
+
+def reports_and_overlays_to(
+    recipe: RecipeLike = None,
+    out: str | Path = "out",
+    *,
+    lang: Lang = "en",
+    limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
+) -> tuple[ValidationReport, OverlayResults | None]:
+    """Do what :func:`write_reports_to` does; return the check and the overlays."""
     with _job(
-        recipe, out, command="validate", names=REPORT_NAMES, limits=limits
+        recipe,
+        out,
+        command="validate",
+        names=REPORT_NAMES,
+        limits=limits,
+        engine=engine,
+        scheduler=scheduler,
     ) as job:
-        _write_reports(job.report, job.staging, lang)
-    return job.report
+        _write_reports(job.report, job.staging, lang, overlays=job.overlays)
+    return job.report, job.overlays
 
 
 @dataclass(frozen=True)
@@ -461,6 +532,8 @@ def build(
     crs: str | int | None = None,
     overwrite: bool = False,
     limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Compose, check and write every output into ``out``.
 
@@ -485,6 +558,8 @@ def build(
         the recipe or its layers.
     limits : Limits, optional
         Resource limits, as in :func:`export`.
+    engine, scheduler
+        Where the recipe's overlays run, as in :func:`check_overlays`.
 
     Returns
     -------
@@ -503,7 +578,8 @@ def build(
     plan = _plan(recipe, limits, formats, crs)
     stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
     export.require_tools(hand_off)
-    policy = {"replace_all": True, "overwrite": overwrite}
+    policy: dict[str, Any] = {"replace_all": True, "overwrite": overwrite}
+    policy.update(engine=engine, scheduler=scheduler)  # issue 14: where the overlays run
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
@@ -528,7 +604,7 @@ def build(
             crs=export.hand_off_crs_summary(job.report, hand_off, crs, gauss_kruger=gauss_kruger),
         )
         job.say("writing reports")
-        reports = _write_reports(job.report, staging, lang, map_facts, notes)
+        reports = _write_reports(job.report, staging, lang, map_facts, notes, job.overlays)
         files = [*reports, page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
@@ -540,4 +616,5 @@ def build(
         map_path=out_dir / page_name,
         map_facts=map_facts,
         hand_off=notes,
+        overlays=job.overlays,
     )
