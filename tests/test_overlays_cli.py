@@ -217,3 +217,24 @@ def test_hostile_overlay_id_and_codes_reach_every_output_safely(tmp_path: Path, 
             assert len(set(widths)) == 1, widths
             widths = []
     assert f"| {OVERLAY_ID}" not in md  # the id is escaped, not written raw
+    # The web map carries the id only as data in its JSON island, read by fixed script.
+    page = (out / "synthetic_map.html").read_text(encoding="utf-8")
+    assert "<img src=x" not in page
+    start = page.index('<script type="application/json" id="acg-data">')
+    island = strict_json(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert OVERLAY_ID in strings_in(island)
+
+
+def test_web_map_draws_land_use_and_conflicts_with_a_palette_note(built) -> None:
+    _, out, _ = built
+    page = (out / "synthetic_map.html").read_text(encoding="utf-8")
+    start = page.index('<script type="application/json" id="acg-data">')
+    data = strict_json(page[page.index(">", start) + 1 : page.index("</script>", start)])
+    assert isinstance(data, dict)
+    ids = [layer["id"] for layer in data["layers"]]
+    assert "landuse-survey-01" in ids and "conflicts" in ids
+    assert ids[-1] == "boundary"  # drawn on top, as before
+    conflict = next(layer for layer in data["layers"] if layer["id"] == "conflicts")
+    assert len(conflict["features"]) == 1  # town only
+    legend = strings_in(data["panels"]["legend"])
+    assert any("project's own palette" in s for s in legend)

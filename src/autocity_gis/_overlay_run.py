@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ._errors import InputError
@@ -47,10 +47,16 @@ class OverlayResults:
         One per ``[[overlays]]`` block.
     engine : str
         Where the land-use overlays ran (``local`` or ``dask``).
+    drawings : tuple of (str, GeoDataFrame)
+        Per land-use overlay drawn, its land use merged by first-level class
+        (:func:`autocity_gis._overlay_draw.landuse_drawing`); a layer too big to draw has none.
     """
 
     results: tuple[LanduseBalance | ControlResult, ...] = ()
     engine: str = "local"
+    drawings: tuple[tuple[str, gpd.GeoDataFrame], ...] = field(
+        default=(), compare=False, repr=False
+    )
 
     @property
     def landuse(self) -> tuple[LanduseBalance, ...]:
@@ -137,16 +143,21 @@ def run_overlays(
     comps = composition.components
     parts = comps[comps["role"] == "part"]
     pairs = list(zip(parts["id"].astype(str), parts.geometry, strict=True))
-    results = []
+    results, drawings = [], []
     for layer in recipe.overlays:
         with timed(log, "overlay %s (%s)", layer.id, layer.spec.kind):
-            results.append(_run_one(layer, boundary, pairs, chosen, address))
-    return OverlayResults(tuple(results), chosen)
+            result, drawing = _run_one(layer, boundary, pairs, chosen, address)
+        results.append(result)
+        if drawing is not None:
+            drawings.append((layer.id, drawing))
+    return OverlayResults(tuple(results), chosen, tuple(drawings))
 
 
 def _run_one(
     layer: OverlayLayer, boundary: Any, pairs: list[tuple[str, Any]], engine: str, scheduler: Any
-) -> LanduseBalance | ControlResult:
+) -> tuple[LanduseBalance | ControlResult, gpd.GeoDataFrame | None]:
+    """Run one overlay; for land use, also return its drawing (None: a control, or too big)."""
+    from ._overlay_draw import landuse_drawing
     from .overlays import control_conflicts, landuse_balance
 
     spec = layer.spec
@@ -160,17 +171,20 @@ def _run_one(
                 "use --engine local."
             )
         source, crs, flt = _shifted(source, spec), None, None
+    read: dict[str, Any] = {
+        "crs": crs,
+        "layer_name": None if _is_frame(source) else spec.layer_name,
+        "filter": flt,
+    }
     common: dict[str, Any] = {
         "boundary": boundary,
         "components": pairs,
         "overlay_id": spec.id,
-        "crs": crs,
-        "layer_name": spec.layer_name,
-        "filter": flt,
+        **read,
     }
     if spec.kind == "landuse":
         assert spec.class_column is not None and spec.classification is not None
-        return landuse_balance(
+        result = landuse_balance(
             source,
             class_column=spec.class_column,
             classification=spec.classification,
@@ -178,8 +192,18 @@ def _run_one(
             scheduler=scheduler,
             **common,
         )
+        drawing = landuse_drawing(
+            source, result, boundary, class_column=spec.class_column, read=read
+        )
+        return result, drawing
     assert spec.rule is not None
-    return control_conflicts(source, rule=spec.rule, **common)
+    return control_conflicts(source, rule=spec.rule, **common), None
+
+
+def _is_frame(source: object) -> bool:
+    import geopandas as gpd
+
+    return isinstance(source, gpd.GeoDataFrame)
 
 
 def _shifted(source: Any, spec: Any) -> gpd.GeoDataFrame:

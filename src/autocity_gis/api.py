@@ -428,6 +428,7 @@ def _draw_map(job: _Job, target: Path, options: _MapOptions) -> MapOutput:
         tianditu_key=options.tianditu_key,
         keep_key=options.keep_key,
         basemap=options.basemap,
+        overlay_results=job.overlays,
     )
 
 
