@@ -22,6 +22,7 @@ from common import (
     strings_in,
     terminal_safe,
     write_overlay_recipe,
+    xml_documents,
 )
 from markdown_it import MarkdownIt
 from payloads import OVERLAY_CODE, OVERLAY_ID
@@ -223,6 +224,14 @@ def test_hostile_overlay_id_and_codes_reach_every_output_safely(tmp_path: Path, 
     start = page.index('<script type="application/json" id="acg-data">')
     island = strict_json(page[page.index(">", start) + 1 : page.index("</script>", start)])
     assert OVERLAY_ID in strings_in(island)
+    # The QGIS project, its styles and the KML stay well-formed and carry no live markup.
+    import xml.etree.ElementTree as ET
+
+    for name, doc in xml_documents(out).items():
+        ET.fromstring(doc.encode("utf-8"))
+        assert "<img" not in doc, name
+    layer = gpd.read_file(out / "synthetic.gpkg", layer="landuse")
+    assert set(layer["overlay"]) == {OVERLAY_ID}
 
 
 def test_web_map_draws_land_use_and_conflicts_with_a_palette_note(built) -> None:
@@ -238,3 +247,32 @@ def test_web_map_draws_land_use_and_conflicts_with_a_palette_note(built) -> None
     assert len(conflict["features"]) == 1  # town only
     legend = strings_in(data["panels"]["legend"])
     assert any("project's own palette" in s for s in legend)
+
+
+def test_geopackage_and_qgis_project_carry_land_use_and_conflicts(built) -> None:
+    import sqlite3
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    _, out, _ = built
+    gpkg = out / "synthetic.gpkg"
+    layers = {name for name, _ in pyogrio.list_layers(gpkg)}
+    assert {"landuse", "conflicts"} <= layers
+    conflicts = gpd.read_file(gpkg, layer="conflicts")
+    assert list(conflicts["component"]) == ["town"]
+    landuse = gpd.read_file(gpkg, layer="landuse")
+    assert "01" in set(landuse["code"])
+    with sqlite3.connect(gpkg) as con:
+        styles = dict(con.execute("SELECT f_table_name, styleQML FROM layer_styles"))
+    qml = ET.fromstring(styles["landuse"])
+    renderer = qml.find(".//renderer-v2")
+    assert renderer is not None
+    assert renderer.get("type") == "categorizedSymbol" and renderer.get("attr") == "code"
+    project = ET.parse(out / "synthetic.qgs").getroot()
+    groups = {
+        g.get("name"): [layer.get("name") for layer in g.findall("layer-tree-layer")]
+        for g in project.find("layer-tree-group").findall("layer-tree-group")
+    }
+    assert "conflicts" in groups["Diagnostics"]
+    assert groups["Land use"] == ["landuse"]

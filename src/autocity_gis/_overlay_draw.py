@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from .overlays import LanduseBalance
+    from .style import LayerStyle
 
 __all__ = ["CONFLICT_FILL", "CONFLICT_STROKE", "MAX_DRAWN_PARCELS", "PALETTE", "landuse_drawing"]
 
@@ -138,3 +139,42 @@ def landuse_drawing(
 def _share(result: LanduseBalance) -> float:
     b = result.boundary
     return 100.0 * b.unclassified_km2 / b.area_km2 if b.area_km2 > 0 else 0.0
+
+
+def conflict_style() -> LayerStyle:
+    """Return the :class:`autocity_gis.style.LayerStyle` of conflict polygons (red, half filled)."""
+    from .style import LayerStyle
+
+    return LayerStyle(CONFLICT_STROKE, CONFLICT_FILL, 0.5, 2.5, dashed=False)
+
+
+def overlay_frames(overlays: Any) -> dict[str, gpd.GeoDataFrame]:
+    """Return the hand-off layers of the overlays: ``landuse`` and ``conflicts`` when drawn.
+
+    ``landuse`` holds every land-use overlay's drawing (column ``overlay`` says which);
+    ``conflicts`` every control line's conflict polygons. Text is made UTF-8 safe, as for the
+    other hand-off layers; geometry is MultiPolygon in WGS 84.
+    """
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from ._text import for_utf8
+
+    if overlays is None:
+        return {}
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    drawn = [frame for _, frame in overlays.drawings]
+    if drawn:
+        frames["landuse"] = gpd.GeoDataFrame(pd.concat(drawn, ignore_index=True), crs="EPSG:4326")
+    conflicts = overlays.conflicts()
+    if len(conflicts):
+        frames["conflicts"] = conflicts
+    for frame in frames.values():
+        for column in ("overlay", "component", "rule"):
+            if column in frame.columns:
+                frame[column] = [for_utf8(v) for v in frame[column]]
+        multi = [g if g.geom_type == "MultiPolygon" else shapely.MultiPolygon([g])
+                 if g.geom_type == "Polygon" else g for g in frame.geometry]
+        frame.set_geometry(gpd.GeoSeries(multi, crs="EPSG:4326", index=frame.index), inplace=True)
+    return frames

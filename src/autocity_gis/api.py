@@ -574,6 +574,7 @@ def build(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import _export as export
+    from ._overlay_draw import overlay_frames
     from .handoff import layer_frames
 
     plan = _plan(recipe, limits, formats, crs)
@@ -587,6 +588,7 @@ def build(
         page = _draw_map(job, staging / page_name, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         frames = layer_frames(composition, job.report)  # once, for every writer
+        frames.update(overlay_frames(job.overlays))  # issue 14: land use, conflicts
         exported = export.export_all(
             composition,
             job.report,
