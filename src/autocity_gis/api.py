@@ -104,7 +104,8 @@ def check(
     Returns
     -------
     tuple
-        ``(recipe, composition, report)``.
+        ``(recipe, composition, report)``. The recipe's ``[[overlays]]`` are not run here:
+        :func:`check_overlays` runs them and joins a failed control line to the verdict.
     """
     loaded = _load(recipe, limits)
     composition = compose(loaded, limits=limits)
