@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .recipe import Recipe
     from .validation import ValidationReport
 
-__all__ = ["OverlayResults", "join_verdict", "run_overlays"]
+__all__ = ["OverlayResults", "check_overlays", "join_verdict", "run_overlays"]
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,35 @@ def join_verdict(report: ValidationReport, overlays: OverlayResults) -> Validati
     if overlays.passed or not report.passed:
         return report
     return dataclasses.replace(report, passed=False)
+
+
+def check_overlays(
+    recipe: Recipe,
+    composition: Composition,
+    report: ValidationReport,
+    *,
+    engine: str | None = None,
+    scheduler: str | None = None,
+) -> tuple[ValidationReport, OverlayResults]:
+    """Run the recipe's overlays after the check and join a failed control to its verdict.
+
+    Parameters
+    ----------
+    recipe, composition, report
+        What :func:`autocity_gis.check` returned.
+    engine : {"local", "dask"}, optional
+        Where land-use overlays run; the recipe's ``engine`` when None.
+    scheduler : str, optional
+        ``tcp://HOST:PORT`` of a dask.distributed cluster; the recipe's when None (a local
+        cluster is started for the run when neither gives one).
+
+    Returns
+    -------
+    tuple
+        ``(report, overlays)``: the report with ``passed`` false if a control line failed.
+    """
+    overlays = run_overlays(recipe, composition, engine=engine, scheduler=scheduler)
+    return join_verdict(report, overlays), overlays
 
 
 def run_overlays(

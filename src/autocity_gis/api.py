@@ -24,6 +24,7 @@ from ._facts import HandOffNotes, MapFacts
 from ._io import write_text
 from ._log import Say, Steps, say_to, timed
 from ._manifest import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
+from ._overlay_run import check_overlays as check_overlays  # re-exported: the CLI uses it
 from ._types import BasemapName, Engine, Format, Lang
 from .composition import Composition, compose
 from .limits import Limits
@@ -112,37 +113,6 @@ def check(
     with timed(log, "checking the areas"):
         report = validate(composition, loaded)
     return loaded, composition, report
-
-
-def check_overlays(
-    recipe: Recipe,
-    composition: Composition,
-    report: ValidationReport,
-    *,
-    engine: Engine | None = None,
-    scheduler: str | None = None,
-) -> tuple[ValidationReport, OverlayResults]:
-    """Run the recipe's overlays after the check and join a failed control to its verdict.
-
-    Parameters
-    ----------
-    recipe, composition, report
-        What :func:`check` returned.
-    engine : {"local", "dask"}, optional
-        Where land-use overlays run; the recipe's ``engine`` when None.
-    scheduler : str, optional
-        ``tcp://HOST:PORT`` of a dask.distributed cluster; the recipe's when None (a local
-        cluster is started for the run when neither gives one).
-
-    Returns
-    -------
-    tuple
-        ``(report, overlays)``: the report with ``passed`` false if a control line failed.
-    """
-    from ._overlay_run import join_verdict, run_overlays
-
-    overlays = run_overlays(recipe, composition, engine=engine, scheduler=scheduler)
-    return join_verdict(report, overlays), overlays
 
 
 def inputs_of(recipe: Recipe) -> list[Path]:
