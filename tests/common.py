@@ -583,3 +583,101 @@ def has_pyqgis() -> bool:
 def hex_alpha(colour: str, opacity: float) -> list[object]:
     """A colour and its 0-255 alpha, as the QGIS probe reports a symbol's fill."""
     return [colour, round(opacity * 255)]
+
+
+# ------------------------------------------------------------------- overlays (issue 14)
+# Every parcel and farmland layer here is SYNTHETIC (autocity_gis.overlays._synthetic): no
+# land-survey or control-line data is public, so none is used, and none is drawn on a real place.
+
+#: Parcels of the SYNTHETIC survey the overlay recipes use (a few thousand: seconds, not minutes).
+OVERLAY_PARCELS = 4000
+
+
+def overlay_reference_km2(parcels: gpd.GeoDataFrame, scope: shapely.Geometry) -> dict[str, float]:
+    """Independent balance table: geopandas overlay + dissolve per class, measured by Geod.
+
+    Keyed by the class code as written ('' for parcels without one).
+    """
+    clip = gpd.GeoDataFrame(geometry=[scope], crs=parcels.crs)
+    cut = gpd.overlay(parcels[["DLBM", "geometry"]], clip, how="intersection", keep_geom_type=True)
+    cut["DLBM"] = cut["DLBM"].fillna("")
+    merged = cut.dissolve(by="DLBM")
+    return {str(code): geod_km2(geom) for code, geom in merged.geometry.items()}
+
+
+def write_overlay_recipe(
+    folder: Path,
+    *,
+    parquet_folder: bool = False,
+    landuse_id: str = "survey",
+    control_id: str = "jbnt",
+    odd_code: str | None = None,
+    farmland_km2: float = 2.0,
+) -> tuple[Path, gpd.GeoDataFrame]:
+    """Write a SYNTHETIC site, survey and basic-farmland layer, and a recipe overlaying them.
+
+    The components are the town and the park of ``make_site``; the survey is ``make_parcels``
+    (GB/T 21010-2017 codes, a few without a code, one code not in the table); the farmland
+    layer puts ``farmland_km2`` inside the town (its ``exclude`` control must fail there).
+    ``parquet_folder`` writes the survey as three GeoParquet files in one folder (one dataset)
+    instead of a GeoPackage. ``odd_code`` replaces the codes of a few parcels (hostile text).
+
+    Returns
+    -------
+    tuple
+        (the recipe's path, the parcels as written).
+    """
+    from autocity_gis.overlays._synthetic import farmland_block, make_parcels, make_site
+
+    boundary, parts = make_site()
+    component_frame(
+        [{"id": cid, "name_en": cid, "geometry": geom} for cid, geom in parts.items()]
+    ).to_file(folder / "parts.geojson", driver="GeoJSON")
+    parcels = make_parcels(OVERLAY_PARCELS, seed=3)
+    if odd_code is not None:
+        parcels.loc[parcels.index[::97], "DLBM"] = odd_code
+    if parquet_folder:
+        survey = folder / "survey"
+        survey.mkdir()
+        for i, rows in enumerate(np.array_split(np.arange(len(parcels)), 3)):
+            parcels.iloc[rows].to_parquet(survey / f"county_{i}.parquet")
+        layer = "survey"
+    else:
+        parcels.to_file(folder / "survey.gpkg", driver="GPKG")
+        layer = "survey.gpkg"
+    farmland_block(farmland_km2).to_file(folder / "jbnt.geojson", driver="GeoJSON")
+    target = geod_km2(boundary)
+    blocks = [
+        "[city]\n"
+        'id = "synthetic"\n'
+        'name_en = "SYNTHETIC site (not a real place)"\n'
+        f"target_km2 = {target:.3f}\n"
+        'target_source = "made in code"\n'
+        "tolerance_pct = 1.0\n",
+    ]
+    for cid in parts:
+        blocks.append(
+            "[[components]]\n"
+            f'id = "{cid}"\n'
+            f'name_en = "{cid}"\n'
+            'layer = "parts.geojson"\n'
+            f'filter = {{ id = "{cid}" }}\n'
+        )
+    blocks.append(
+        "[[overlays]]\n"
+        f"id = {json.dumps(landuse_id)}\n"
+        'kind = "landuse"\n'
+        f'layer = "{layer}"\n'
+        'class_column = "DLBM"\n'
+        'classification = "gbt21010-2017"\n'
+    )
+    blocks.append(
+        "[[overlays]]\n"
+        f"id = {json.dumps(control_id)}\n"
+        'kind = "control"\n'
+        'layer = "jbnt.geojson"\n'
+        'rule = "exclude"\n'
+    )
+    path = folder / "recipe.toml"
+    path.write_text("\n".join(blocks), encoding="utf-8")
+    return path, parcels

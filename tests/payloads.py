@@ -222,3 +222,11 @@ def web_payload(name: str, marker: Path) -> str:
 BENIGN = "Plain name"
 #: Environment variable holding the shell command of the quote-free template payload.
 COMMAND_ENV = "ACG_TEST_COMMAND"
+
+
+#: An overlay id carrying what an id may (printable, at most 64 characters): Markdown, HTML,
+#: template and table tricks, for the overlays' outputs (issue 14).
+OVERLAY_ID = "<img src=x>|{{7*7}}[% 7*7 %]*_`[x](http://evil)"
+#: A class code in a SYNTHETIC survey layer: not in any class table, so the reports list it as
+#: written (trimmed); every payload at once.
+OVERLAY_CODE = "9" + ALL

@@ -236,3 +236,37 @@ def out_dir_opt(help_text: str) -> Callable[[F], F]:
         show_default=True,
         help=help_text,
     )
+
+
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a scheduler that is not ``tcp://HOST:PORT`` at once: exit status 2."""
+    if value is None:
+        return None
+    from ._recipe_overlays import check_scheduler
+
+    problem = check_scheduler(value)
+    if problem:
+        raise click.BadParameter(for_terminal(problem.removeprefix("'scheduler' ")))
+    return value
+
+
+def engine_options(func: F) -> F:
+    """``--engine`` and ``--scheduler``: where a recipe's overlays run (issue 14)."""
+    from ._types import ENGINES
+
+    func = click.option(
+        "--scheduler",
+        type=str,
+        metavar="tcp://HOST:PORT",
+        default=None,
+        callback=_scheduler,
+        help="With --engine dask: the scheduler of an existing dask.distributed cluster "
+        "[default: the recipe's, else a local cluster of two workers for the run].",
+    )(func)
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default=None,
+        help="Where the recipe's [[overlays]] run: this machine's cores (local) or Dask over a "
+        "partitioned GeoParquet dataset [default: the recipe's engine, else local].",
+    )(func)

@@ -40,6 +40,10 @@ _TOP_KEYS: dict[str, type] = {
     "context": dict,
     "defaults": dict,
     "components": list,
+    # Issue 14: land-use and control-line overlays, and where they run (_recipe_overlays).
+    "overlays": list,
+    "engine": str,
+    "scheduler": str,
 }
 
 
@@ -67,6 +71,7 @@ class _Checker(_Blocks):
         units = self.units(city)
         if components and not any(c.role == "part" and c.source for c in components):
             self.fail("[[components]]", "no component of role 'part' has a layer to compose")
+        overlays, engine, scheduler = self.overlays(top, seen)
         if self.problems:
             listed = "; ".join(self.problems)
             raise RecipeError(f"{self.path}: {listed}.")
@@ -87,8 +92,34 @@ class _Checker(_Blocks):
             gap_width_m=float(gap_width),
             from_file=self.from_file,
             root=self.folder,
+            overlays=overlays,
+            engine=engine,
+            scheduler=scheduler,
             reads=self.reads,
         )
+
+    def overlays(
+        self, top: dict[str, Any], seen: dict[str, str]
+    ) -> tuple[tuple[Any, ...], str, str | None]:
+        """Read ``[[overlays]]``, ``engine`` and ``scheduler`` (see :mod:`._recipe_overlays`)."""
+        from ._recipe_overlays import check_engine, check_overlays, check_scheduler
+
+        engine, scheduler = top.get("engine", "local"), top.get("scheduler")
+        for problem in (check_engine(engine), scheduler and check_scheduler(scheduler)):
+            if problem:
+                self.fail("top level", problem)
+        if scheduler is not None and engine != "dask":
+            self.fail("top level", "'scheduler' is for engine = \"dask\"; set that too")
+        if "overlays" not in top:
+            return (), engine, scheduler
+        overlays = check_overlays(
+            top["overlays"],
+            source=str(self.path),
+            folder=self.folder,
+            component_ids=set(seen),
+            problems=self.problems,
+        )
+        return overlays, engine, scheduler
 
     def city_distances(self, city: dict[str, Any]) -> tuple[Any, Any]:
         """Read ``[city]`` ``snap_tolerance_m`` and ``gap_width_m`` (defaults when absent)."""

@@ -186,6 +186,14 @@ class Recipe:
     root : Path or None
         The folder layer paths are relative to: the recipe file's folder, or the ``root``
         given with a dict recipe (None: a dict recipe whose layers are all frames).
+    overlays : tuple of OverlayLayer
+        The ``[[overlays]]`` blocks (land-use and control-line layers), checked, their paths
+        resolved (:mod:`autocity_gis._recipe_overlays`).
+    engine : {"local", "dask"}
+        Where the overlays run: this machine's cores, or a Dask cluster.
+    scheduler : str or None
+        For ``engine = "dask"``: the ``tcp://HOST:PORT`` of an existing cluster (None: a local
+        cluster started for the run).
     reads : dict
         Layers read while loading (whole-layer blocks need their values), keyed as in
         :class:`autocity_gis.layers.ReadCache`: composing reuses them, so each file is read
@@ -207,6 +215,9 @@ class Recipe:
     gap_width_m: float = DEFAULT_GAP_WIDTH_M
     from_file: bool = True
     root: Path | None = None
+    overlays: tuple[Any, ...] = ()
+    engine: str = "local"
+    scheduler: str | None = None
     reads: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

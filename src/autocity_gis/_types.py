@@ -18,12 +18,14 @@ __all__ = [
     "ACCURACY_CLASSES",
     "BASEMAP_NAMES",
     "DATUMS",
+    "ENGINES",
     "FORMATS",
     "LANGS",
     "ROLES",
     "Accuracy",
     "BasemapName",
     "Datum",
+    "Engine",
     "Format",
     "Lang",
     "Role",
@@ -39,6 +41,8 @@ Datum = Literal["WGS84", "GCJ02", "BD09"]
 BasemapName = Literal["osm", "amap", "amap-satellite", "tianditu", "tianditu-satellite", "none"]
 #: Hand-off formats :func:`autocity_gis.export_all` writes.
 Format = Literal["gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png"]
+#: Where overlays run (issue 14): this machine's cores, or a Dask cluster.
+Engine = Literal["local", "dask"]
 #: Languages of the map, the reports, the terminal summary and the QGIS layout.
 Lang = Literal["en", "zh"]
 
@@ -48,3 +52,4 @@ DATUMS: tuple[Datum, ...] = get_args(Datum)
 BASEMAP_NAMES: tuple[BasemapName, ...] = get_args(BasemapName)
 FORMATS: tuple[Format, ...] = get_args(Format)
 LANGS: tuple[Lang, ...] = get_args(Lang)
+ENGINES: tuple[Engine, ...] = get_args(Engine)

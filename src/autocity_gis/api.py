@@ -24,7 +24,8 @@ from ._facts import HandOffNotes, MapFacts
 from ._io import write_text
 from ._log import Say, Steps, say_to, timed
 from ._manifest import MANIFEST as MARKER  # noqa: F401  (the name earlier releases exported)
-from ._types import BasemapName, Format, Lang
+from ._overlay_run import check_overlays as check_overlays  # re-exported: the CLI uses it
+from ._types import BasemapName, Engine, Format, Lang
 from .composition import Composition, compose
 from .limits import Limits
 from .recipe import Recipe, load_recipe
@@ -32,6 +33,7 @@ from .report import to_json, to_markdown
 from .validation import ValidationReport, validate
 
 if TYPE_CHECKING:
+    from ._overlay_run import OverlayResults
     from .webmap import MapOutput
 
 log = logging.getLogger(__name__)
@@ -64,6 +66,9 @@ class BuildResult:
         The web map's simplification per layer and size (in ``report.md`` and ``report.json``).
     hand_off : HandOffNotes
         What the hand-off files had to shorten, and the CRS of each.
+    overlays : OverlayResults or None
+        The recipe's overlays (land-use balance tables, control-line verdicts); a failed
+        control line has already failed ``report.passed``.
     """
 
     out_dir: Path
@@ -73,6 +78,7 @@ class BuildResult:
     map_path: Path | None = None
     map_facts: MapFacts = field(default_factory=MapFacts)
     hand_off: HandOffNotes = field(default_factory=HandOffNotes)
+    overlays: OverlayResults | None = None
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -99,7 +105,8 @@ def check(
     Returns
     -------
     tuple
-        ``(recipe, composition, report)``.
+        ``(recipe, composition, report)``. The recipe's ``[[overlays]]`` are not run here:
+        :func:`check_overlays` runs them and joins a failed control line to the verdict.
     """
     loaded = _load(recipe, limits)
     composition = compose(loaded, limits=limits)
@@ -116,6 +123,7 @@ def inputs_of(recipe: Recipe) -> list[Path]:
     paths = [recipe.path] if recipe.from_file else []
     sources = [recipe.context, *(c.source for c in recipe.components)]
     paths += [s.path for s in sources if s is not None and s.frame is None]
+    paths += [o.path for o in recipe.overlays if o.frame is None]  # issue 14: overlay layers
     return list(dict.fromkeys(paths))
 
 
@@ -144,6 +152,7 @@ class _Job:
     composition: Composition
     report: ValidationReport
     say: Say
+    overlays: OverlayResults | None = None
 
 
 @contextmanager
@@ -157,6 +166,8 @@ def _job(
     replace_all: bool = False,
     overwrite: bool = False,
     limits: Limits | None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> Iterator[_Job]:
     """Refuse a bad ``out`` before any work, then check the recipe and stage its outputs.
 
@@ -183,8 +194,11 @@ def _job(
     ) as session:
         log.debug("%s: staging the outputs in %s", command, session.staging)
         _, composition, report = check(loaded, limits=limits)
+        report, overlays = check_overlays(
+            loaded, composition, report, engine=engine, scheduler=scheduler
+        )
         with _writing(shown):
-            yield _Job(session.staging, composition, report, say)
+            yield _Job(session.staging, composition, report, say, overlays)
             say.done()
             with timed(log, "putting the outputs in place in %s", shown):
                 session.commit()
@@ -224,10 +238,12 @@ def _write_reports(
     lang: str = "en",
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
+    overlays: OverlayResults | None = None,
 ) -> list[Path]:
+    md = to_markdown(report, lang, map_facts, hand_off, overlays)
     return [
-        write_text(folder / "report.json", to_json(report, map_facts, hand_off)),
-        write_text(folder / "report.md", to_markdown(report, lang, map_facts, hand_off)),
+        write_text(folder / "report.json", to_json(report, map_facts, hand_off, overlays)),
+        write_text(folder / "report.md", md),
     ]
 
 
@@ -309,28 +325,54 @@ def write_reports_to(
     *,
     lang: Lang = "en",
     limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> ValidationReport:
     """Check a recipe and write ``report.json`` and ``report.md`` into ``out`` (``validate --out``).
 
     The two reports replace their namesakes together, and only if autocity-gis wrote them;
     everything else in ``out`` is kept. ``lang`` (``en`` or ``zh``) is the language of
-    ``report.md``; ``report.json`` is the same in both.
+    ``report.md``; ``report.json`` is the same in both. ``engine`` and ``scheduler`` as in
+    :func:`check_overlays`.
 
     Returns
     -------
     ValidationReport
-        The check.
+        The check (with the overlays' verdict joined; :func:`reports_and_overlays_to` also
+        returns the overlays).
 
     Raises
     ------
     autocity_gis.InputError
         For bad recipes or layers, or an output folder the policy refuses.
     """
+    report, _ = reports_and_overlays_to(
+        recipe, out, lang=lang, limits=limits, engine=engine, scheduler=scheduler
+    )
+    return report
+
+
+def reports_and_overlays_to(
+    recipe: RecipeLike = None,
+    out: str | Path = "out",
+    *,
+    lang: Lang = "en",
+    limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
+) -> tuple[ValidationReport, OverlayResults | None]:
+    """Do what :func:`write_reports_to` does; return the check and the overlays."""
     with _job(
-        recipe, out, command="validate", names=REPORT_NAMES, limits=limits
+        recipe,
+        out,
+        command="validate",
+        names=REPORT_NAMES,
+        limits=limits,
+        engine=engine,
+        scheduler=scheduler,
     ) as job:
-        _write_reports(job.report, job.staging, lang)
-    return job.report
+        _write_reports(job.report, job.staging, lang, overlays=job.overlays)
+    return job.report, job.overlays
 
 
 @dataclass(frozen=True)
@@ -357,6 +399,7 @@ def _draw_map(job: _Job, target: Path, options: _MapOptions) -> MapOutput:
         tianditu_key=options.tianditu_key,
         keep_key=options.keep_key,
         basemap=options.basemap,
+        overlay_results=job.overlays,
     )
 
 
@@ -461,6 +504,8 @@ def build(
     crs: str | int | None = None,
     overwrite: bool = False,
     limits: Limits | None = None,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
 ) -> BuildResult:
     """Compose, check and write every output into ``out``.
 
@@ -485,6 +530,8 @@ def build(
         the recipe or its layers.
     limits : Limits, optional
         Resource limits, as in :func:`export`.
+    engine, scheduler
+        Where the recipe's overlays run, as in :func:`check_overlays`.
 
     Returns
     -------
@@ -498,18 +545,21 @@ def build(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import _export as export
+    from ._overlay_draw import overlay_frames
     from .handoff import layer_frames
 
     plan = _plan(recipe, limits, formats, crs)
     stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
     export.require_tools(hand_off)
-    policy = {"replace_all": True, "overwrite": overwrite}
+    policy: dict[str, Any] = {"replace_all": True, "overwrite": overwrite}
+    policy.update(engine=engine, scheduler=scheduler)  # issue 14: where the overlays run
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
         page = _draw_map(job, staging / page_name, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         frames = layer_frames(composition, job.report)  # once, for every writer
+        frames.update(overlay_frames(job.overlays))  # issue 14: land use, conflicts
         exported = export.export_all(
             composition,
             job.report,
@@ -528,7 +578,7 @@ def build(
             crs=export.hand_off_crs_summary(job.report, hand_off, crs, gauss_kruger=gauss_kruger),
         )
         job.say("writing reports")
-        reports = _write_reports(job.report, staging, lang, map_facts, notes)
+        reports = _write_reports(job.report, staging, lang, map_facts, notes, job.overlays)
         files = [*reports, page.path, *exported]
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
@@ -540,4 +590,5 @@ def build(
         map_path=out_dir / page_name,
         map_facts=map_facts,
         hand_off=notes,
+        overlays=job.overlays,
     )

@@ -43,13 +43,14 @@ from ._cli import (
     Interrupted,
     Output,
     command_body,
+    engine_options,
     log_dir,
     out_dir_opt,
     recipe_opt,
     verbosity,
     verbosity_options,
 )
-from ._types import BASEMAP_NAMES, FORMATS, LANGS, Format, Lang
+from ._types import BASEMAP_NAMES, FORMATS, LANGS, Engine, Format, Lang
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -205,6 +206,7 @@ def cli() -> None:
 )
 @map_options
 @export_options
+@engine_options
 @verbosity_options
 def build(
     recipe: Path | None,
@@ -213,6 +215,8 @@ def build(
     formats: tuple[Format, ...],
     crs: str | None,
     gauss_kruger: bool,
+    engine: Engine | None,
+    scheduler: str | None,
     **map_options: Any,
 ) -> None:
     """Compose, check and write every output.
@@ -230,7 +234,9 @@ def build(
       $ autocity-gis build --offline --out share/      # for an intranet without internet
       $ autocity-gis build --basemap amap --lang zh    # Amap tiles, overlays in GCJ-02
       $ autocity-gis build --crs EPSG:4551 -v          # hand-offs in CGCS2000 GK CM 126°E
-    Exit status: 0 check passed, 1 check failed (outputs written), 2 bad input or refused
+      $ autocity-gis build --engine dask --scheduler tcp://10.0.0.5:8786   # overlays on Dask
+    Exit status: 0 check passed (with every control line of the recipe's [[overlays]]),
+    1 check failed (outputs written), 2 bad input or refused
     --out, 3 internal error, 130 interrupted.
     """
     from .api import build as run_build
@@ -242,6 +248,8 @@ def build(
         gauss_kruger=gauss_kruger,
         crs=crs,
         overwrite=overwrite,
+        engine=engine,
+        scheduler=scheduler,
         **map_options,
     )
     _summarise_build(result, map_options["lang"])
@@ -252,7 +260,7 @@ def _summarise_build(result: BuildResult, lang: Lang) -> None:
     from .report import summary_lines
 
     say = Output()
-    for line in summary_lines(result.report, lang=lang):
+    for line in summary_lines(result.report, lang=lang, overlays=result.overlays):
         say.out(line)
     say.warnings(result, lang)  # with what the hand-off files had to shorten
     page = result.map_path or result.out_dir
@@ -283,12 +291,21 @@ def _summarise_build(result: BuildResult, lang: Lang) -> None:
     show_default=True,
     help="Language of the summary and report.md (report.json is the same in both).",
 )
+@engine_options
 @verbosity_options
-def validate(recipe: Path | None, as_json: bool, out: str | None, lang: Lang) -> None:
+def validate(
+    recipe: Path | None,
+    as_json: bool,
+    out: str | None,
+    lang: Lang,
+    engine: Engine | None,
+    scheduler: str | None,
+) -> None:
     """Check the composed area against the stated area.
 
     Measures the composed boundary and each component geodesically on the WGS 84 ellipsoid
     and compares them with the stated figures; lists overlaps, gaps and missing components.
+    The recipe's [[overlays]] add land-use balance tables and control lines, which must pass.
 
     \b
     Examples:
@@ -300,20 +317,25 @@ def validate(recipe: Path | None, as_json: bool, out: str | None, lang: Lang) ->
     import logging
 
     from ._log import LOGGER_NAME, level_for
-    from .api import check, write_reports_to
+    from .api import check, check_overlays, reports_and_overlays_to
     from .report import summary_lines, to_json
 
     if as_json:  # the JSON is the output: no progress lines unless -v asks for them
         logging.getLogger(LOGGER_NAME).setLevel(level_for(verbosity() - 1))
     if out is not None:
-        report = write_reports_to(recipe, out, lang=lang)
+        report, overlays = reports_and_overlays_to(
+            recipe, out, lang=lang, engine=engine, scheduler=scheduler
+        )
     else:
-        _, _, report = check(recipe)
+        loaded, composition, report = check(recipe)
+        report, overlays = check_overlays(
+            loaded, composition, report, engine=engine, scheduler=scheduler
+        )
     if as_json:
-        click.echo(to_json(report), nl=False)
+        click.echo(to_json(report, overlays=overlays), nl=False)
     else:
         say = Output()
-        for line in summary_lines(report, lang=lang):
+        for line in summary_lines(report, lang=lang, overlays=overlays):
             say.out(line)
         say.warnings(report, lang)
     sys.exit(EXIT_OK if report.passed else EXIT_CHECK_FAILED)

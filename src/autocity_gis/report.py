@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from ._io import staged_outputs, write_text
 from ._report_md import component_verdict, markdown_lines
+from ._report_overlays import control_verdict, overlay_terminal_lines, with_overlays
 from ._report_text import Lang, Raw, some_ids
 from ._text import finite_json, for_json, for_markdown, for_terminal
 from .recipe import UNITS as UNIT_FACTORS
@@ -31,6 +32,7 @@ from .validation import ComponentArea, ValidationReport, in_units
 
 if TYPE_CHECKING:
     from ._facts import HandOffNotes, MapFacts
+    from ._overlay_run import OverlayResults
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -61,6 +63,7 @@ def to_dict(
     report: ValidationReport,
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
+    overlays: OverlayResults | None = None,
 ) -> dict[str, Any]:
     """Return the report as plain JSON-ready data.
 
@@ -72,6 +75,8 @@ def to_dict(
         The web map of a build: its per-layer simplification (``web_simplification``).
     hand_off : HandOffNotes, optional
         The hand-off files of a build: what they had to shorten joins ``warnings``.
+    overlays : OverlayResults, optional
+        The recipe's overlays (``overlays``: land-use balance tables, control-line verdicts).
 
     Returns
     -------
@@ -90,6 +95,7 @@ def to_dict(
     data["schema_version"] = SCHEMA_VERSION
     data["verdict"] = "pass" if report.passed else "fail"
     data["estimated"] = list(report.estimated)
+    data["overlays"] = overlays.to_list() if overlays is not None else []
     data["composed_in_units"] = in_units(report.composed_km2, report.units)
     for comp, area in zip(data["components"], report.components, strict=True):
         comp["measured_in_units"] = in_units(area.measured_km2, report.units)
@@ -101,6 +107,7 @@ def to_json(
     report: ValidationReport,
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
+    overlays: OverlayResults | None = None,
 ) -> str:
     """Return the report as indented strict JSON (UTF-8 text, Chinese kept readable).
 
@@ -108,7 +115,7 @@ def to_json(
     surrogate characters included, reads back unchanged with any JSON parser. ``map_facts``
     and ``hand_off`` as in :func:`to_dict`.
     """
-    return for_json(to_dict(report, map_facts, hand_off), indent=2) + "\n"
+    return for_json(to_dict(report, map_facts, hand_off, overlays), indent=2) + "\n"
 
 
 def to_markdown(
@@ -116,6 +123,7 @@ def to_markdown(
     lang: str = "en",
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
+    overlays: OverlayResults | None = None,
 ) -> str:
     """Return the report as a Markdown document for people.
 
@@ -130,6 +138,8 @@ def to_markdown(
     hand_off : HandOffNotes, optional
         The hand-off files of a build: what they shortened among the warnings, and the CRS of
         each file in a last section.
+    overlays : OverlayResults, optional
+        The recipe's overlays: a balance table per land-use layer, a verdict per control.
 
     Returns
     -------
@@ -140,7 +150,10 @@ def to_markdown(
         value from the inputs is escaped, so user text cannot break the layout.
     """
     tx = Lang(lang, for_markdown, report.units)
-    return "\n".join(markdown_lines(report, tx, map_facts, hand_off)) + "\n"
+    lines = markdown_lines(report, tx, map_facts, hand_off)
+    if overlays is not None and overlays.results:
+        lines = with_overlays(lines, overlays, tx)
+    return "\n".join(lines) + "\n"
 
 
 def terminal_components(report: ValidationReport) -> tuple[list[ComponentArea], int]:
@@ -159,7 +172,9 @@ def terminal_components(report: ValidationReport) -> tuple[list[ComponentArea], 
     return shown, len(components) - len(shown)
 
 
-def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
+def summary_lines(
+    report: ValidationReport, lang: str = "en", overlays: OverlayResults | None = None
+) -> list[str]:
     """Return a few lines for the terminal: verdict, areas, component checks, missing parts.
 
     ``lang="zh"`` gives them in Chinese. Warnings are not among them: :func:`warning_lines`
@@ -187,7 +202,9 @@ def summary_lines(report: ValidationReport, lang: str = "en") -> list[str]:
         lines.append(t("left_out", n=left_out))
     lines += [t("missing", id=m.id, reason=m.reason) for m in report.missing]
     lines += _diagnostic_lines(report, tx)
+    lines += overlay_terminal_lines(overlays, tx)
     lines += [t("verdict_line", line=line) for line in component_verdict(report, tx, limit=10)]
+    lines += [t("verdict_line", line=line) for line in control_verdict(overlays, tx)]
     lines += _closing_lines(report, tx)
     return lines
 
@@ -300,10 +317,12 @@ def write_reports(
     map_facts: MapFacts | None = None,
     hand_off: HandOffNotes | None = None,
     lang: str = "en",
+    overlays: OverlayResults | None = None,
 ) -> list[Path]:
     """Write ``report.json`` and ``report.md`` into ``out_dir`` atomically (both or neither)."""
     out = Path(out_dir)
     with staged_outputs(out) as staging:
-        write_text(staging / "report.json", to_json(report, map_facts, hand_off))
-        write_text(staging / "report.md", to_markdown(report, lang, map_facts, hand_off))
+        write_text(staging / "report.json", to_json(report, map_facts, hand_off, overlays))
+        md = to_markdown(report, lang, map_facts, hand_off, overlays)
+        write_text(staging / "report.md", md)
     return [out / "report.json", out / "report.md"]

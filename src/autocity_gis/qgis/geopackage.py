@@ -47,6 +47,9 @@ DESCRIPTIONS = {
     "gaps": "Gaps between components narrower than the gap width (enclosed or open to the edge)",
     "subtracted": "Zones cut out of the parts (role subtract), with the area each removed",
     "holes": "Holes the data have (enclaves): not errors",
+    # Issue 14: the recipe's overlays (autocity_gis._overlay_draw.overlay_frames).
+    "landuse": "Land use inside the boundary by first-level class (project's own colours)",
+    "conflicts": "Conflicts of components with control lines (km²)",
 }
 
 

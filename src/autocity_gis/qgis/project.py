@@ -38,6 +38,8 @@ LEGEND_TITLES: dict[str, str] = {
     "gaps": "Gaps between components",
     "subtracted": "Subtracted zones (cut out)",
     "holes": "Holes in the data (enclaves)",
+    "landuse": "Land use (project's own colours)",
+    "conflicts": "Conflicts with control lines",
 }
 LEGEND_TITLES_ZH: dict[str, str] = {
     "components": "组成部分",
@@ -47,16 +49,19 @@ LEGEND_TITLES_ZH: dict[str, str] = {
     "gaps": "组成部分之间的缝隙",
     "subtracted": "扣除区域",
     "holes": "数据中的孔洞（飞地）",
+    "landuse": "用地（本项目自定配色）",
+    "conflicts": "与控制线的冲突",
 }
 
 #: Layer tree of the project: (group title, layers top to bottom). Drawing follows this order.
 #: The ``None`` group is the city's own, titled with the recipe's name.
 PROJECT_GROUPS: tuple[tuple[str | None, tuple[str, ...]], ...] = (
-    ("Diagnostics", ("overlaps", "gaps", "holes", "subtracted")),
+    ("Diagnostics", ("conflicts", "overlaps", "gaps", "holes", "subtracted")),
     (None, ("boundary", "components")),
+    ("Land use", ("landuse",)),  # issue 14: the recipe's land-use overlays
     ("Administrative units", ("admin_units",)),
 )
-_GROUPS_ZH = {"Diagnostics": "检查结果", "Administrative units": "行政区划"}
+_GROUPS_ZH = {"Diagnostics": "检查结果", "Administrative units": "行政区划", "Land use": "用地"}
 
 #: Characters per line of a group title in the layout's legend (a larger font than entries).
 LEGEND_GROUP_WRAP_CHARS = 24
@@ -167,6 +172,8 @@ def _legend_layer(
     props = _tree_layer(parent, name, gpkg_name)
     titles = LEGEND_TITLES_ZH if lang == "zh" else LEGEND_TITLES
     _xml.sub(props, "property", {"key": "legend/title-label", "value": titles[base_layer(name)]})
+    if base_layer(name) == "landuse":  # issue 14: one legend row per class
+        return [1] * (frames[name]["code"].nunique() + 1)
     if base_layer(name) != "components":
         return [1]
     rows = [1]

@@ -91,6 +91,10 @@ def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
     feature_style = _xml.sub(user, _se("FeatureTypeStyle"))
     if base_layer(layer) == "components":
         _component_rules(feature_style, frame)
+    elif base_layer(layer) == "landuse":  # issue 14
+        from ._overlay_styles import landuse_sld_rules
+
+        landuse_sld_rules(feature_style, frame)
     else:
         rule = _xml.sub(feature_style, _se("Rule"))
         _xml.sub(rule, _se("Name"), text=layer)

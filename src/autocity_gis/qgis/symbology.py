@@ -74,6 +74,10 @@ def single_style(layer: str, frame: gpd.GeoDataFrame) -> style.LayerStyle:
     if name == "boundary":
         estimated = "accuracy" in frame.columns and bool((frame["accuracy"] == "estimated").any())
         return style.boundary_style(estimated=estimated)
+    if name == "conflicts":  # issue 14: control-line conflicts
+        from .._overlay_draw import conflict_style
+
+        return conflict_style()
     return _SINGLE_STYLES[name]
 
 
@@ -149,6 +153,10 @@ _RENDERER = {"forceraster": 0, "symbollevels": 0, "enableorderby": 0, "reference
 
 def renderer(layer: str, frame: gpd.GeoDataFrame) -> ET.Element:
     """Return the layer's ``renderer-v2``: categories by ``id`` for components, else one symbol."""
+    if base_layer(layer) == "landuse":  # issue 14: categorised by first-level class
+        from ._overlay_styles import landuse_renderer
+
+        return landuse_renderer(frame)
     if base_layer(layer) == "components":
         node = _xml.element("renderer-v2", {"type": "categorizedSymbol", "attr": "id", **_RENDERER})
         categories = _xml.sub(node, "categories")

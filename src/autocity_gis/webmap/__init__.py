@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import folium
 
@@ -53,6 +54,10 @@ from ._geometry import (
     simplify_layer,
     web_geometry,
 )
+from ._overlays import add_overlay_layers
+
+if TYPE_CHECKING:
+    from .._overlay_run import OverlayResults
 
 __all__ = [
     "BASEMAPS",
@@ -189,6 +194,7 @@ def _build(
     simplify: bool,
     keep_key: bool,
     offline: bool,
+    overlay_results: OverlayResults | None = None,
 ) -> _Built:
     check_choice(basemap, list(BASEMAPS), "basemap")
     check_choice(lang, LANGUAGES, "language")
@@ -206,6 +212,8 @@ def _build(
         keep_key=keep_key,
         offline=offline,
     )
+    # Issue 14: land use and control-line conflicts, as data in the same document.
+    add_overlay_layers(document, overlay_results, datum=chosen.datum, lang=lang)
     return _Built(
         map=_page.new_map(document, lang=lang),
         datum=chosen.datum,
@@ -226,6 +234,7 @@ def write_map(
     tianditu_key: str | None = None,
     keep_key: bool = False,
     simplify: bool = True,
+    overlay_results: OverlayResults | None = None,
 ) -> MapOutput:
     """Write the web map to one HTML file.
 
@@ -252,6 +261,8 @@ def write_map(
         Store the Tianditu key in the page; by default the page asks its reader for it.
     simplify : bool
         Simplify geometry for the web within :data:`MAX_AREA_CHANGE_PCT`.
+    overlay_results : OverlayResults, optional
+        The recipe's overlays: land use by class colour and control-line conflicts.
 
     Returns
     -------
@@ -275,6 +286,7 @@ def write_map(
         simplify=simplify,
         keep_key=keep_key,
         offline=offline,
+        overlay_results=overlay_results,
     )
     page = _page.assemble(built.map)
     out = write_text(path, page)

@@ -1,0 +1,63 @@
+"""QGIS styles of the overlays' hand-off layers: land use by class, conflicts (issue 14).
+
+``landuse`` is categorised by its first-level ``code`` in the project's own palette (the
+``colour`` column, :data:`autocity_gis._overlay_draw.PALETTE`), labelled with the class table's
+names; ``conflicts`` is one red symbol and sits in the Diagnostics group of the project. The
+category labels come from the class tables that ship with the package, never from user data.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import geopandas as gpd
+
+from .._text import for_xml
+from ..style import LayerStyle
+from . import _xml
+
+__all__ = ["landuse_categories", "landuse_renderer", "landuse_sld_rules"]
+
+
+def landuse_categories(frame: gpd.GeoDataFrame) -> list[tuple[str, str, LayerStyle]]:
+    """``(code, label, style)`` per first-level class in the layer, each code once."""
+    out: dict[str, tuple[str, str, LayerStyle]] = {}
+    for row in frame.itertuples(index=False):
+        code = str(row.code)
+        if code in out:
+            continue
+        names = " / ".join(str(n) for n in (row.name_zh, row.name_en) if n)
+        label = for_xml(f"{code} {names}" if code else "未分类 / unclassified")
+        out[code] = (code, label, LayerStyle("#777777", str(row.colour), 0.7, 0.5, dashed=False))
+    return list(out.values())
+
+
+def landuse_renderer(frame: gpd.GeoDataFrame) -> ET.Element:
+    """Return the ``renderer-v2`` of the land-use layer: categories by ``code``."""
+    from .symbology import _RENDERER, symbol
+
+    node = _xml.element("renderer-v2", {"type": "categorizedSymbol", "attr": "code", **_RENDERER})
+    categories = _xml.sub(node, "categories")
+    symbols = _xml.sub(node, "symbols")
+    for n, (code, label, layer_style) in enumerate(landuse_categories(frame)):
+        _xml.sub(
+            categories, "category", {"render": "true", "symbol": n, "value": code, "label": label}
+        )
+        symbols.append(symbol(str(n), layer_style))
+    _xml.sub(node, "rotation")
+    _xml.sub(node, "sizescale")
+    return node
+
+
+def landuse_sld_rules(parent: ET.Element, frame: gpd.GeoDataFrame) -> None:
+    """Add one SLD rule per first-level class (filtered on ``code``)."""
+    from .sld import _ogc, _se, _symbolizer
+
+    for code, label, layer_style in landuse_categories(frame):
+        rule = _xml.sub(parent, _se("Rule"))
+        _xml.sub(rule, _se("Name"), text=label)
+        _xml.sub(_xml.sub(rule, _se("Description")), _se("Title"), text=label)
+        equal = _xml.sub(_xml.sub(rule, _ogc("Filter")), _ogc("PropertyIsEqualTo"))
+        _xml.sub(equal, _ogc("PropertyName"), text="code")
+        _xml.sub(equal, _ogc("Literal"), text=code)
+        _symbolizer(rule, layer_style)
