@@ -11,7 +11,7 @@ problem and what is there instead. Reading the layer is not its business.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -121,6 +121,29 @@ def parse_overlay(table: object, *, source: str = "recipe", index: int = 1) -> O
     def fail(problem: str) -> RecipeError:
         return RecipeError(f"{where}: {problem}.")
 
+    _check_keys(table, fail)
+    ident, kind = table["id"], table["kind"]
+    flt = table.get("filter", {})
+    _check_filter(flt, fail)
+    datum = _datum(table.get("datum"), fail)
+    _check_kind_keys(table, kind, fail)
+    return OverlaySpec(
+        id=ident,
+        kind=kind,
+        layer=table["layer"],
+        layer_name=table.get("layer_name"),
+        encoding=table.get("encoding"),
+        filter=dict(flt),
+        crs=table.get("crs"),
+        datum=datum,
+        class_column=table.get("class_column"),
+        classification=table.get("classification"),
+        rule=table.get("rule"),
+    )
+
+
+def _check_keys(table: Mapping[str, Any], fail: Callable[[str], RecipeError]) -> None:
+    """Check for known keys of the right types, and a sound ``id``, ``kind`` and ``layer``."""
     for key, value in table.items():
         if key not in _KEYS:
             near = difflib.get_close_matches(str(key), list(_KEYS), n=1)
@@ -139,10 +162,12 @@ def parse_overlay(table: object, *, source: str = "recipe", index: int = 1) -> O
     ident = table["id"]
     if len(ident) > _MAX_ID or not ident.isprintable():
         raise fail(f"'id' must be at most {_MAX_ID} printable characters, not '{_clip(ident)}'")
-    kind = table["kind"]
-    if kind not in KINDS:
-        raise fail(f"'kind' must be one of {', '.join(KINDS)}, not '{_clip(kind)}'")
-    flt = table.get("filter", {})
+    if table["kind"] not in KINDS:
+        raise fail(f"'kind' must be one of {', '.join(KINDS)}, not '{_clip(table['kind'])}'")
+
+
+def _check_filter(flt: Mapping[str, Any], fail: Callable[[str], RecipeError]) -> None:
+    """Check that each filter value is a string, a number or a non-empty list of them."""
     for col, val in flt.items():
         vals = val if isinstance(val, list) else [val]
         if not vals or not all(isinstance(v, (str, int, float)) for v in vals):
@@ -150,14 +175,24 @@ def parse_overlay(table: object, *, source: str = "recipe", index: int = 1) -> O
                 f"filter '{_clip(col)}' must be a string, number or list of them, "
                 f"not {_clip(repr(val))}"
             )
-    datum = table.get("datum")
-    if datum is not None:
-        from ..datum import parse_datum
 
-        try:
-            datum = parse_datum(datum)
-        except CRSError as exc:
-            raise fail(f"'datum' {_clip(datum)} is not recognised ({exc})") from exc
+
+def _datum(datum: str | None, fail: Callable[[str], RecipeError]) -> str | None:
+    """Return the block's datum in its canonical spelling (None when not given)."""
+    if datum is None:
+        return None
+    from ..datum import parse_datum
+
+    try:
+        return parse_datum(datum)
+    except CRSError as exc:
+        raise fail(f"'datum' {_clip(datum)} is not recognised ({exc})") from exc
+
+
+def _check_kind_keys(
+    table: Mapping[str, Any], kind: str, fail: Callable[[str], RecipeError]
+) -> None:
+    """Check the keys a land-use or a control overlay needs, and none of the other kind's."""
     if kind == "landuse":
         for key in ("class_column", "classification"):
             if key not in table:
@@ -169,24 +204,11 @@ def parse_overlay(table: object, *, source: str = "recipe", index: int = 1) -> O
             )
         if "rule" in table:
             raise fail("'rule' belongs to control overlays, not to a land-use one")
-    else:
-        if "rule" not in table:
-            raise fail(f"a control overlay needs 'rule' ({' or '.join(RULES)})")
-        if table["rule"] not in RULES:
-            raise fail(f"'rule' must be one of {', '.join(RULES)}, not '{_clip(table['rule'])}'")
-        for key in ("class_column", "classification"):
-            if key in table:
-                raise fail(f"'{key}' belongs to land-use overlays, not to a control one")
-    return OverlaySpec(
-        id=ident,
-        kind=kind,
-        layer=table["layer"],
-        layer_name=table.get("layer_name"),
-        encoding=table.get("encoding"),
-        filter=dict(flt),
-        crs=table.get("crs"),
-        datum=datum,
-        class_column=table.get("class_column"),
-        classification=table.get("classification"),
-        rule=table.get("rule"),
-    )
+        return
+    if "rule" not in table:
+        raise fail(f"a control overlay needs 'rule' ({' or '.join(RULES)})")
+    if table["rule"] not in RULES:
+        raise fail(f"'rule' must be one of {', '.join(RULES)}, not '{_clip(table['rule'])}'")
+    for key in ("class_column", "classification"):
+        if key in table:
+            raise fail(f"'{key}' belongs to land-use overlays, not to a control one")
