@@ -148,27 +148,9 @@ def landuse_balance(
         if isinstance(classification, Classification)
         else load_classification(classification)
     )
-    pairs = _pairs(components)
-    scopes = Scopes.build(boundary, pairs)
-    if engine == "dask":
-        from ._dask import dask_partials
-
-        parts, count = dask_partials(
-            parcels, class_column, scopes, scheduler=scheduler, crs=crs, flt=filter
-        )
-    elif engine == "local":
-        batches = iter_batches(
-            parcels,
-            class_column,
-            envelope=scopes.envelope,
-            batch_rows=batch_rows,
-            crs=crs,
-            layer_name=layer_name,
-            flt=filter,
-        )
-        parts, count = _local_partials(batches, scopes, workers)
-    else:
-        raise InputError(f"The engine '{shown(engine)}' is not one of {', '.join(ENGINES)}.")
+    scopes = Scopes.build(boundary, _pairs(components))
+    read = {"crs": crs, "layer_name": layer_name, "flt": filter, "batch_rows": batch_rows}
+    parts, count = _partials(parcels, class_column, scopes, engine, scheduler, workers, read)
     if filter and count == 0:
         raise _no_match(parcels, filter)
     return _balance(overlay_id, table, scopes, combine(parts), engine, count)
@@ -257,6 +239,28 @@ def _balance(
     )
 
 
+def _partials(
+    parcels: Any,
+    class_column: str,
+    scopes: Scopes,
+    engine: str,
+    scheduler: Any,
+    workers: int | None,
+    read: dict[str, Any],
+) -> tuple[Any, int]:
+    """Per-class partial sums of every scope from ``engine``, and the parcels counted."""
+    if engine == "dask":
+        from ._dask import dask_partials
+
+        return dask_partials(
+            parcels, class_column, scopes, scheduler=scheduler, crs=read["crs"], flt=read["flt"]
+        )
+    if engine == "local":
+        batches = iter_batches(parcels, class_column, envelope=scopes.envelope, **read)
+        return _local_partials(batches, scopes, workers)
+    raise InputError(f"The engine '{shown(engine)}' is not one of {', '.join(ENGINES)}.")
+
+
 def control_conflicts(
     control: Any,
     *,
@@ -308,21 +312,9 @@ def control_conflicts(
     """
     if rule not in ("exclude", "within"):
         raise InputError(f"The control rule '{shown(rule)}' is not one of exclude, within.")
-    pairs = _pairs(components)
-    scopes = Scopes.build(boundary, pairs)
-    polys: list[NDArray[np.object_]] = []
-    for raw, _, tf in iter_batches(
-        control,
-        None,
-        envelope=scopes.envelope,
-        batch_rows=BATCH_ROWS,
-        crs=crs,
-        layer_name=layer_name,
-        flt=filter,
-    ):
-        geoms = decode(raw, tf)
-        polys.append(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
-    layer = np.concatenate(polys) if polys else np.empty(0, dtype=object)
+    scopes = Scopes.build(boundary, _pairs(components))
+    read = {"crs": crs, "layer_name": layer_name, "flt": filter, "batch_rows": BATCH_ROWS}
+    layer = _control_polygons(control, scopes, read)
     if filter and len(layer) == 0:
         raise _no_match(control, filter)
     tree = shapely.STRtree(layer)
@@ -337,6 +329,26 @@ def control_conflicts(
 
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
         found = list(pool.map(conflict, range(len(scopes.ids))))
+    return _control_result(overlay_id, rule, scopes, found, tolerance_km2)
+
+
+def _control_polygons(control: Any, scopes: Scopes, read: dict[str, Any]) -> NDArray[np.object_]:
+    """Return the control polygons near the scopes in WGS 84 (missing and empty ones left out)."""
+    polys: list[NDArray[np.object_]] = []
+    for raw, _, tf in iter_batches(control, None, envelope=scopes.envelope, **read):
+        geoms = decode(raw, tf)
+        polys.append(geoms[~(shapely.is_missing(geoms) | shapely.is_empty(geoms))])
+    return np.concatenate(polys) if polys else np.empty(0, dtype=object)
+
+
+def _control_result(
+    overlay_id: str,
+    rule: Literal["exclude", "within"],
+    scopes: Scopes,
+    found: list[shapely.Geometry],
+    tolerance_km2: float,
+) -> ControlResult:
+    """Measure the conflicts found per scope and return the verdict with its polygons."""
     km2 = np.asarray(geodesic_area_km2(np.array(found, dtype=object)), dtype=np.float64)
     per_component = tuple(
         ComponentConflict(
