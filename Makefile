@@ -53,6 +53,8 @@ docs: venv browser-driver
 
 bench: venv
 	$(BIN)/python benchmarks/run.py
+	@# The overlay engine (issue 14) on 10^4 - 10^6 SYNTHETIC parcels vs geopandas and QGIS.
+	$(BIN)/python benchmarks/overlays.py --sizes 10000,100000,1000000
 
 clean:
 	rm -rf $(VENV) out
