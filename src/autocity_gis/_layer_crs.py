@@ -29,6 +29,7 @@ WGS84 = "EPSG:4326"
 #: lying wholly outside it is misplaced: this toolkit and its datums are about Chinese cities.
 CHINA_BBOX: tuple[float, float, float, float] = (73.4, 3.8, 135.1, 53.6)
 _SAMPLE = 2000
+_EPSG_4326 = CRS.from_epsg(4326)  # built once: every layer is compared with it
 
 
 def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.GeoDataFrame]:
@@ -57,9 +58,9 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
             )
         frame = frame.set_crs(WGS84)
     else:
-        frame = frame.set_crs(
-            _horizontal(frame.crs, source.path, "the file's CRS"), allow_override=True
-        )
+        horizontal = _horizontal(frame.crs, source.path, "the file's CRS")
+        if horizontal is not frame.crs:  # the same CRS needs no new frame
+            frame = frame.set_crs(horizontal, allow_override=True)
     crs = frame.crs
     if source.datum in ("GCJ02", "BD09") and not crs.is_geographic:
         raise CRSError(
@@ -238,7 +239,7 @@ def _to_wgs84(
     if towgs84 is not None:
         base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
         frame = frame.set_crs(bound_crs(base, towgs84), allow_override=True).to_crs(WGS84)
-    elif not crs.equals(CRS.from_epsg(4326)):
+    elif not crs.equals(_EPSG_4326):
         frame = frame.to_crs(WGS84)
     xmin, ymin, xmax, ymax = shapely.total_bounds(frame.geometry.to_numpy())
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():

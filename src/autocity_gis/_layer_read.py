@@ -306,7 +306,7 @@ def _select(
     if cache is not None and source.filter and all(c in frame.columns for c in source.filter):
         chosen = _chosen(frame, source, cache)
         if chosen is not None:
-            return frame.iloc[chosen].copy()
+            return frame.iloc[chosen]  # taking rows by position copies them
     mask = np.ones(len(frame), dtype=bool)
     for column, wanted in source.filter.items():
         if column not in frame.columns:
