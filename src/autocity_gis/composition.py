@@ -34,6 +34,7 @@ from ._union import Diagnostic, GeometryResult, compose_geometries
 from .area import geodesic_area_km2
 from .layers import WGS84, Layer, ReadCache, borders_of, read_layer
 from .limits import Limits
+from .limits import current as current_limits
 from .recipe import ComponentSpec, LayerSource, Recipe, block_value
 
 __all__ = [
@@ -227,6 +228,8 @@ class _Loader:
     def read(self, source: LayerSource, *, borders: BaseGeometry | None = None) -> Layer:
         """Read one layer, logging the file's CRS, datum, feature count and read time."""
         start = time.perf_counter()
+        # The environment's limits are read at the first read, not at every component's.
+        self.limits = current_limits(self.limits)
         layer = read_layer(
             source,
             context_borders=borders,
