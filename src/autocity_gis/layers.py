@@ -286,6 +286,8 @@ class _Label:
 
 def _duplicates(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
     # Duplicated features add nothing to a union, but the planner should know they are there.
+    if len(frame) < 2:  # one feature has no twin (and a component is often one feature)
+        return []
     seen: dict[bytes, object] = {}
     notes = []
     for index, geom in zip(frame.index, frame.geometry, strict=True):
