@@ -423,3 +423,25 @@ def test_filter_lookup_selects_what_a_plain_scan_selects(tmp_path: Path) -> None
         read_layer(LayerSource(path=path, filter={"id": "x"}), cache=cache)
     with pytest.raises(LayerError, match="never together"):
         read_layer(LayerSource(path=path, filter={"id": "b", "zone": "1"}), cache=cache)
+
+
+def test_components_sharing_a_read_leave_it_as_read(tmp_path: Path) -> None:
+    from autocity_gis.layers import ReadCache
+
+    bow = Polygon([(125.1, 43.8), (125.2, 43.9), (125.2, 43.8), (125.1, 43.9)])
+    east = shapely.affinity.translate(WEST, 0.001)
+    rows = [
+        {"id": "bow", "geometry": bow},
+        {"id": "w", "geometry": WEST},
+        {"id": "e", "geometry": east},
+    ]
+    path = _write(component_frame(rows), tmp_path / "a.gpkg", "GPKG")
+    cache = ReadCache()
+    for _ in range(2):  # the second round sees the read exactly as the first did
+        bowed = read_layer(LayerSource(path=path, filter={"id": "bow"}), cache=cache)
+        assert "repaired invalid geometry (Self-intersection" in bowed.warnings[0]
+        both = read_layer(LayerSource(path=path, filter={"id": ["w", "e"]}), cache=cache)
+        assert list(both.frame["id"]) == ["w", "e"] and both.warnings == ()
+        raw = cache.reads[str(path), None, None]  # what GDAL read, shared by both
+        assert raw.frame.geometry.iloc[0].equals_exact(bow, 0.0)
+        assert not raw.frame.geometry.iloc[0].is_valid

@@ -29,6 +29,8 @@ from .recipe import LayerSource
 
 Progress = Callable[[str], None]
 
+#: pandas 3 always copies on write: a slice of the shared read can be handed out as is.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
@@ -306,6 +308,10 @@ def _select(
     if cache is not None and source.filter and all(c in frame.columns for c in source.filter):
         chosen = _chosen(frame, source, cache)
         if chosen is not None:
+            if _COPY_ON_WRITE and chosen[-1] - chosen[0] == len(chosen) - 1:
+                # Consecutive rows (one feature, often): a slice, which copy-on-write keeps
+                # from ever changing the shared read; 40 us against 100 for a take.
+                return frame.iloc[int(chosen[0]) : int(chosen[-1]) + 1]
             return frame.iloc[chosen]  # taking rows by position copies them
     mask = np.ones(len(frame), dtype=bool)
     for column, wanted in source.filter.items():
