@@ -1,11 +1,11 @@
-"""Synthetic recipes of 10 … 1,000 components of one layer, for the components benchmark.
+"""Synthetic recipes of 4 … 1,000 components of one layer, for the components benchmark.
 
 SYNTHETIC DATA, for benchmarks only: a grid of 0.01° cells west of Changchun (about 0.8 km ×
 1.1 km each), written once into one GeoPackage with an ``id`` column, and one recipe per size
 naming the first N cells as components (one block each, filtered by ``id``) — the shape of a
 detailed plan delivered as one layer. Nothing here is geography.
 
-Run: python benchmarks/components_data.py OUT_DIR 10 100 1000
+Run: python benchmarks/components_data.py OUT_DIR 4 10 100 300 1000
 """
 
 from __future__ import annotations

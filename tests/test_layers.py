@@ -356,3 +356,92 @@ def test_the_read_cache_shares_one_read_between_sources(
     # Another encoding is another read: GDAL decodes the text differently.
     read_layer(LayerSource(path=path, filter={"id": "w"}, encoding="latin-1"), cache=cache)
     assert calls == [path, path]
+
+
+def test_whole_layer_checks_run_once_per_read_and_a_failure_every_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from autocity_gis import _layer_read
+    from autocity_gis.layers import ReadCache
+    from autocity_gis.limits import Limits
+
+    path = tmp_path / "parts.gpkg"
+    ids = [f"c{i}" for i in range(5)]
+    component_frame([{"id": i, "geometry": WEST} for i in ids]).to_file(path)
+    scans: list[str] = []
+    for name in ("_check_sizes", "_check_encoding"):
+        real = getattr(_layer_read, name)
+        monkeypatch.setattr(
+            _layer_read, name, lambda *a, _n=name, _r=real: scans.append(_n) or _r(*a)
+        )
+    cache = ReadCache()
+    for i in ids:
+        assert list(
+            read_layer(LayerSource(path=path, filter={"id": i}), cache=cache).frame["id"]
+        ) == [i]
+    assert scans == ["_check_sizes", "_check_encoding"]
+    # A refusal is not remembered as a pass: every component fed by the file hears it.
+    tight = Limits(max_text_chars=3)
+    for i in ids[:2]:
+        with pytest.raises(LayerError, match=r"feature 0: attribute 'kind' has 4 characters"):
+            read_layer(LayerSource(path=path, filter={"id": i}), cache=cache, limits=tight)
+    assert scans.count("_check_sizes") == 3
+
+
+def test_filter_lookup_selects_what_a_plain_scan_selects(tmp_path: Path) -> None:
+    from autocity_gis.layers import ReadCache
+
+    path = tmp_path / "parts.gpkg"
+    rows = [
+        {"id": "a", "zone": "1", "geometry": WEST},
+        {"id": "b", "zone": "2", "geometry": WEST},
+        {"id": "a", "zone": "2", "geometry": WEST},
+        {"id": None, "zone": "1", "geometry": WEST},
+        {"id": "c", "zone": None, "geometry": WEST},
+    ]
+    component_frame(rows).to_file(path)
+    cache = ReadCache()
+    cases: list[dict[str, Any]] = [
+        {"id": "a"},
+        {"id": ["c", "a", "a"]},
+        {"zone": "2"},
+        {"id": "a", "zone": "2"},
+        {"id": ["a", "b", "x"], "zone": ["2"]},
+    ]
+    for wanted in cases:
+        truth = [
+            pos
+            for pos, row in enumerate(rows)
+            if all(
+                row[k] is not None and row[k] in (v if isinstance(v, list) else [v])
+                for k, v in wanted.items()
+            )
+        ]
+        frame = read_layer(LayerSource(path=path, filter=wanted), cache=cache).frame
+        assert list(frame.index) == truth, wanted
+    with pytest.raises(LayerError, match=r"no feature matches the filter id = 'x' \(values"):
+        read_layer(LayerSource(path=path, filter={"id": "x"}), cache=cache)
+    with pytest.raises(LayerError, match="never together"):
+        read_layer(LayerSource(path=path, filter={"id": "b", "zone": "1"}), cache=cache)
+
+
+def test_components_sharing_a_read_leave_it_as_read(tmp_path: Path) -> None:
+    from autocity_gis.layers import ReadCache
+
+    bow = Polygon([(125.1, 43.8), (125.2, 43.9), (125.2, 43.8), (125.1, 43.9)])
+    east = shapely.affinity.translate(WEST, 0.001)
+    rows = [
+        {"id": "bow", "geometry": bow},
+        {"id": "w", "geometry": WEST},
+        {"id": "e", "geometry": east},
+    ]
+    path = _write(component_frame(rows), tmp_path / "a.gpkg", "GPKG")
+    cache = ReadCache()
+    for _ in range(2):  # the second round sees the read exactly as the first did
+        bowed = read_layer(LayerSource(path=path, filter={"id": "bow"}), cache=cache)
+        assert "repaired invalid geometry (Self-intersection" in bowed.warnings[0]
+        both = read_layer(LayerSource(path=path, filter={"id": ["w", "e"]}), cache=cache)
+        assert list(both.frame["id"]) == ["w", "e"] and both.warnings == ()
+        raw = cache.reads[str(path), None, None]  # what GDAL read, shared by both
+        assert raw.frame.geometry.iloc[0].equals_exact(bow, 0.0)
+        assert not raw.frame.geometry.iloc[0].is_valid

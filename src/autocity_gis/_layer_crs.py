@@ -29,17 +29,19 @@ WGS84 = "EPSG:4326"
 #: lying wholly outside it is misplaced: this toolkit and its datums are about Chinese cities.
 CHINA_BBOX: tuple[float, float, float, float] = (73.4, 3.8, 135.1, 53.6)
 _SAMPLE = 2000
+_EPSG_4326 = CRS.from_epsg(4326)  # built once: every layer is compared with it
 
 
 def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.GeoDataFrame]:
+    in_file = frame.crs  # each look-up builds a GeoSeries: once per component is plenty
     if source.crs is not None:
         try:
             declared = CRS.from_user_input(source.crs)
         except PyprojCRSError as exc:
             raise CRSError(f"{source.path}: the recipe's crs '{source.crs}' is unknown.") from exc
         declared = _horizontal(declared, source.path, f"the recipe's crs '{source.crs}'")
-        if frame.crs is not None:
-            in_file = _horizontal(frame.crs, source.path, "the file's CRS")
+        if in_file is not None:
+            in_file = _horizontal(in_file, source.path, "the file's CRS")
             if not in_file.equals(declared, ignore_axis_order=True):
                 raise CRSError(
                     f"{source.path}: the file declares {in_file.to_string()} but the recipe says "
@@ -48,7 +50,8 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
         # Coordinates are always read x = easting/longitude (GIS order): the axis order of
         # an equivalent definition (EPSG:4326 against OGC:CRS84) changes nothing.
         frame = frame.set_crs(declared, allow_override=True)
-    elif frame.crs is None:
+        crs = declared
+    elif in_file is None:
         if source.datum is None:
             raise CRSError(
                 f"{source.path}: the file declares no coordinate reference system; add "
@@ -56,11 +59,11 @@ def _assign_crs(frame: gpd.GeoDataFrame, source: LayerSource) -> tuple[str, gpd.
                 "recipe entry."
             )
         frame = frame.set_crs(WGS84)
+        crs = frame.crs
     else:
-        frame = frame.set_crs(
-            _horizontal(frame.crs, source.path, "the file's CRS"), allow_override=True
-        )
-    crs = frame.crs
+        crs = _horizontal(in_file, source.path, "the file's CRS")
+        if crs is not in_file:  # the same CRS needs no new frame
+            frame = frame.set_crs(crs, allow_override=True)
     if source.datum in ("GCJ02", "BD09") and not crs.is_geographic:
         raise CRSError(
             f"{source.path}: datum {source.datum} applies to longitude/latitude, but the layer's "
@@ -238,9 +241,11 @@ def _to_wgs84(
     if towgs84 is not None:
         base = crs.source_crs if crs.is_bound and crs.source_crs is not None else crs
         frame = frame.set_crs(bound_crs(base, towgs84), allow_override=True).to_crs(WGS84)
-    elif not crs.equals(CRS.from_epsg(4326)):
+        geoms = frame.geometry.to_numpy()
+    elif not crs.equals(_EPSG_4326):
         frame = frame.to_crs(WGS84)
-    xmin, ymin, xmax, ymax = shapely.total_bounds(frame.geometry.to_numpy())
+        geoms = frame.geometry.to_numpy()
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         raise CRSError(
             f"{path}: the coordinates cannot be transformed from {crs.to_string()} to WGS 84; "

@@ -237,10 +237,11 @@ def _flat_parts(geom: BaseGeometry) -> list[BaseGeometry]:
 
 def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     warnings: list[str] = []
-    geoms = frame.geometry.to_numpy().copy()
+    given = frame.geometry.to_numpy()
+    geoms = given.copy()
     for pos, index in enumerate(frame.index):
         geom = geoms[pos]
-        label = feature_label(path, frame, index)
+        label = _Label(path, frame, index)
         if geom is None:
             raise LayerError(
                 f"{label}: has no geometry (missing, or unreadable in a damaged or truncated "
@@ -265,12 +266,28 @@ def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list
         if geom.is_empty or geom.area == 0.0:
             raise LayerError(f"{label}: the polygon has no area (collapsed or degenerate).")
         geoms[pos] = geom
-    frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
+    if any(new is not old for new, old in zip(geoms, given, strict=True)):
+        frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     return frame, warnings
+
+
+class _Label:
+    """A feature's :func:`feature_label`, built only when a message uses it."""
+
+    def __init__(self, path: Path, frame: gpd.GeoDataFrame, index: object) -> None:
+        self.path, self.frame, self.index = path, frame, index
+
+    def __str__(self) -> str:
+        return feature_label(self.path, self.frame, self.index)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
 
 
 def _duplicates(frame: gpd.GeoDataFrame, path: Path) -> list[str]:
     # Duplicated features add nothing to a union, but the planner should know they are there.
+    if len(frame) < 2:  # one feature has no twin (and a component is often one feature)
+        return []
     seen: dict[bytes, object] = {}
     notes = []
     for index, geom in zip(frame.index, frame.geometry, strict=True):

@@ -29,6 +29,7 @@ modules, and every name is re-exported from this one.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -407,7 +408,7 @@ def _border_match(
     if len(points) == 0:
         return None
     xmin, ymin, xmax, ymax = shapely.bounds(comp)
-    nearby = shapely.clip_by_rect(borders, xmin - 0.05, ymin - 0.05, xmax + 0.05, ymax + 0.05)
+    nearby = _near(borders, (xmin - 0.05, ymin - 0.05, xmax + 0.05, ymax + 0.05))
     if nearby.is_empty:
         return None
     lines = context.local.to_local(nearby)
@@ -433,6 +434,35 @@ def _border_match(
             f"is in another datum): if so, set {_DATUM_FIX[actual]} in its recipe entry."
         )
     return None
+
+
+#: Borders of fewer parts are clipped whole: an index would cost more than it saves.
+_INDEXED_PARTS = 64
+_BORDER_INDEX: dict[int, tuple[BaseGeometry, np.ndarray, shapely.STRtree]] = {}
+_BORDER_LOCK = threading.Lock()
+
+
+def _near(borders: BaseGeometry, rect: tuple[float, float, float, float]) -> BaseGeometry:
+    """Return the context borders inside ``rect``: ``clip_by_rect`` of only the parts near it.
+
+    The same lines as clipping the whole borders (lines are clipped part by part, and a part
+    whose envelope misses the rectangle leaves nothing), at the cost of the parts near a
+    component rather than of every border of the context, for each of a thousand components.
+    """
+    with _BORDER_LOCK:
+        entry = _BORDER_INDEX.get(id(borders))
+    if entry is None or entry[0] is not borders:
+        parts = shapely.get_parts(borders)
+        if len(parts) < _INDEXED_PARTS:
+            return shapely.clip_by_rect(borders, *rect)
+        entry = (borders, parts, shapely.STRtree(parts))  # holding borders keeps its id ours
+        with _BORDER_LOCK:
+            _BORDER_INDEX[id(borders)] = entry
+            while len(_BORDER_INDEX) > 8:
+                _BORDER_INDEX.pop(next(iter(_BORDER_INDEX)))
+    _, parts, tree = entry
+    hits = np.sort(tree.query(shapely.box(*rect)))
+    return shapely.clip_by_rect(shapely.GeometryCollection(list(parts[hits])), *rect)
 
 
 # -- contexts by their borders ---------------------------------------------------------------

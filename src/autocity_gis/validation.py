@@ -27,7 +27,7 @@ from ._check_results import (
     Subtracted,
     ValidationReport,
 )
-from ._plane import gauss_kruger_zone, plane_area_km2, plane_note
+from ._plane import gauss_kruger_zone, plane_area_km2, plane_areas_km2, plane_note
 from .area import equal_area_km2, geodesic_area_km2
 from .composition import Composition, finite_or_none
 from .recipe import UNITS, ComponentSpec, Recipe, StatedFigure
@@ -138,14 +138,41 @@ def component_areas(
     ``gk`` is the Gauss–Krüger zone of the data (:func:`gauss_kruger_zone`), for plane areas.
     """
     specs = {spec.id: spec for spec in recipe.components}
+    frame = composition.components
+    own, in_gk = _plane_areas(frame, gk)
     return tuple(
-        _component_area(row, specs.get(row.id), recipe.tolerance_pct, gk)
-        for row in composition.components.itertuples(index=False)
+        _component_area(row, specs.get(row.id), recipe.tolerance_pct, gk, planes)
+        for row, planes in zip(
+            frame.itertuples(index=False), zip(own, in_gk, strict=True), strict=True
+        )
     )
 
 
+def _plane_areas(
+    frame: Any, gk: tuple[str, float] | None
+) -> tuple[list[float | None], list[float | None]]:
+    """Plane areas of every component, in its layer's own CRS and in ``gk``'s zone.
+
+    One projection call per CRS, not per component: a layer of a thousand components is one
+    batch.
+    """
+    geoms = frame.geometry.to_numpy()
+    crss = [(getattr(row, "source_crs", None) or None) for row in frame.itertuples(index=False)]
+    own: list[float | None] = [None] * len(geoms)
+    for crs in dict.fromkeys(c for c in crss if c):
+        where = [i for i, c in enumerate(crss) if c == crs]
+        for i, area in zip(where, plane_areas_km2(geoms[where], crs), strict=True):
+            own[i] = area
+    in_gk: list[float | None] = plane_areas_km2(geoms, gk[0]) if gk else [None] * len(geoms)
+    return own, in_gk
+
+
 def _component_area(
-    row: Any, spec: ComponentSpec | None, city_tolerance: float, gk: tuple[str, float] | None
+    row: Any,
+    spec: ComponentSpec | None,
+    city_tolerance: float,
+    gk: tuple[str, float] | None,
+    planes: tuple[float | None, float | None],
 ) -> ComponentArea:
     stated = finite_or_none(row.stated_area_km2)
     measured = float(row.measured_km2)
@@ -171,9 +198,9 @@ def _component_area(
         passed=None if delta is None or tolerance is None else bool(abs(delta) <= tolerance),
         stated_figures=figures,
         source_crs=source_crs,
-        plane_source_km2=plane_area_km2(row.geometry, source_crs) if source_crs else None,
+        plane_source_km2=planes[0],
         gk_crs=gk[0] if gk else None,
-        gk_km2=plane_area_km2(row.geometry, gk[0]) if gk else None,
+        gk_km2=planes[1],
     )
 
 
