@@ -12,7 +12,8 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,36 @@ def atomic_path(target: str | Path, *, suffix: str | None = None) -> Iterator[Pa
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+_CONFIG_LOCK = threading.Lock()
+_CONFIG_USERS: dict[str, int] = {}
+
+
+@contextlib.contextmanager
+def gdal_write_options(options: Mapping[str, str]) -> Iterator[None]:
+    """Set GDAL configuration options while writers run, and restore them afterwards.
+
+    GDAL's configuration is process-wide: writers on several threads may ask for the same
+    option at once, so it is set by the first and restored by the last (reference counted).
+    Only for options that tune how a file is *written* (such as ``OGR_SQLITE_SYNCHRONOUS``);
+    the reading sandbox (:mod:`autocity_gis._gdal`) owns everything about reach.
+    """
+    import pyogrio
+
+    with _CONFIG_LOCK:
+        for key, value in options.items():
+            if _CONFIG_USERS.get(key, 0) == 0:
+                pyogrio.set_gdal_config_options({key: value})
+            _CONFIG_USERS[key] = _CONFIG_USERS.get(key, 0) + 1
+    try:
+        yield
+    finally:
+        with _CONFIG_LOCK:
+            for key in options:
+                _CONFIG_USERS[key] -= 1
+                if _CONFIG_USERS[key] == 0:
+                    pyogrio.set_gdal_config_options({key: None})
 
 
 def write_text(target: str | Path, text: str) -> Path:
