@@ -16,12 +16,14 @@ Files are named after the recipe's city id (:func:`output_stem`, :func:`hand_off
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -32,9 +34,11 @@ from ._errors import CRSError, InputError
 from ._io import replace_folder, staging_folder
 from ._io import write_geojson as write_rfc7946
 from .composition import Composition
-from .handoff import GK_EPSG, WGS84_EPSG, Frames, layer_frames
+from .handoff import GK_EPSG, WGS84_EPSG, Frames, in_crs, layer_frames
 from .kml import write_kml  # export.write_kml: the name tests and callers know
 from .validation import ValidationReport
+
+T = TypeVar("T")
 
 #: Formats :func:`export_all` can write.
 FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png")
@@ -318,22 +322,43 @@ def export_all(
     tables = frames if frames is not None else layer_frames(composition, report)
     out = Path(out_dir)
     names = hand_off_names(FORMATS, stem)
-    written = write_qgis_files(
-        tables, report, out, formats=formats, names=names, crs=target, lang=lang
-    )
+    writers: list[Callable[[], list[Path]]] = [
+        lambda: write_qgis_files(
+            tables, report, out, formats=formats, names=names, crs=target, lang=lang
+        )
+    ]
     if "shp" in formats:
-        projected = {n: f.to_crs(target) for n, f in tables.items()} if target else tables
-        written.append(write_shapefiles(projected, out / names["shp"][0]))
+        writers.append(lambda: [write_shapefiles(in_crs(tables, target), out / names["shp"][0])])
     if "geojson" in formats:
-        written.extend(write_geojson(tables, out))
+        writers.append(lambda: write_geojson(tables, out))
     if "kml" in formats:
-        written.append(write_kml(tables, out / names["kml"][0]))
+        writers.append(lambda: [write_kml(tables, out / names["kml"][0])])
     if "dxf" in formats:
-        from .cad import write_dxf
+        writers.append(lambda: [_write_dxf(tables, out / names["dxf"][0], report, target)])
+    return [path for paths in run_concurrently(writers) for path in paths]
 
-        drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
-        written.append(write_dxf(tables, out / names["dxf"][0], crs=drawn))
-    return written
+
+def run_concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run independent writers on the machine's cores; return their results in order.
+
+    The writers spend most of their time in GDAL, GEOS and file I/O, which release the GIL, so
+    two threads keep two cores busy. They share the layer tables read-only and write distinct
+    files; GDAL configuration is never changed here (see :func:`autocity_gis._io.
+    gdal_write_options`). The first error is raised once every writer has stopped.
+    """
+    if len(tasks) < 2:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1, 4)) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures)
+    return [future.result() for future in futures]
+
+
+def _write_dxf(tables: Frames, path: Path, report: ValidationReport, target: Any) -> Path:
+    from .cad import write_dxf
+
+    drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+    return write_dxf(tables, path, crs=drawn)
 
 
 #: dBASE text fields hold at most this many bytes.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -344,10 +345,13 @@ class _MapOptions:
     keep_key: bool = False
 
 
+def _say_map(job: _Job, options: _MapOptions) -> None:
+    job.say("drawing the web map" + (" (offline)" if options.offline else ""))
+
+
 def _draw_map(job: _Job, target: Path, options: _MapOptions) -> MapOutput:
     from .webmap import write_map
 
-    job.say("drawing the web map" + (" (offline)" if options.offline else ""))
     return write_map(
         job.composition,
         job.report,
@@ -412,6 +416,7 @@ def write_web_map(
     name = Path(out).name
     with _job(recipe, out, command="map", names=[name], file=True, limits=limits) as job:
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
+        _say_map(job, options)
         page = _draw_map(job, job.staging / name, options)
     return job.report, dataclasses.replace(page, path=Path(out))
 
@@ -507,20 +512,25 @@ def build(
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
-        page = _draw_map(job, staging / page_name, options)
-        job.say("writing GeoPackage, QGIS project and hand-off formats")
-        frames = layer_frames(composition, job.report)  # once, for every writer
-        exported = export.export_all(
-            composition,
-            job.report,
-            staging,
-            formats=hand_off,
-            gauss_kruger=gauss_kruger,
-            crs=crs,
-            stem=stem,
-            lang=lang,
-            frames=frames,
-        )
+        _say_map(job, options)
+        # The page (mostly Python) is drawn on a thread while the hand-off writers (mostly
+        # GDAL and GEOS, which release the GIL) run: the two cores both work.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            drawing = pool.submit(_draw_map, job, staging / page_name, options)
+            job.say("writing GeoPackage, QGIS project and hand-off formats")
+            frames = layer_frames(composition, job.report)  # once, for every writer
+            exported = export.export_all(
+                composition,
+                job.report,
+                staging,
+                formats=hand_off,
+                gauss_kruger=gauss_kruger,
+                crs=crs,
+                stem=stem,
+                lang=lang,
+                frames=frames,
+            )
+            page = drawing.result()
         # The check is done; the reports describe it and what the outputs made of it.
         map_facts = MapFacts(page.simplification, page.bytes)
         notes = HandOffNotes(
