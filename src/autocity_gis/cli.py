@@ -448,4 +448,16 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    _skip_final_collection()
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _skip_final_collection() -> None:
+    # At exit the interpreter's last garbage collection walks every object pandas, geopandas
+    # and folium made (~0.1 s of a 0.8 s build) only to free memory the OS takes back anyway.
+    # Frozen objects are skipped; atexit handlers (logging's flush), stream flushes and
+    # library finalizers still run, and every output was closed and committed before this.
+    import gc
+
+    gc.disable()
+    gc.freeze()
