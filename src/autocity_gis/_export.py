@@ -309,6 +309,36 @@ def export_all(
     OutputError
         If the folder cannot be written.
     """
+    require_tools(formats)
+    writers = hand_off_writers(
+        composition, report, Path(out_dir), formats=formats, gauss_kruger=gauss_kruger,
+        crs=crs, stem=stem, lang=lang, frames=frames,
+    )
+    return [path for paths in run_concurrently(writers) for path in paths]
+
+
+Writer = Callable[[], list[Path]]
+
+
+def hand_off_writers(
+    composition: Composition,
+    report: ValidationReport,
+    out: Path,
+    *,
+    formats: Sequence[str],
+    gauss_kruger: bool,
+    crs: Any,
+    stem: str,
+    lang: str,
+    frames: Frames | None,
+) -> list[Writer]:
+    """Return the independent writers of :func:`export_all` (same arguments), largest first.
+
+    Raises :class:`InputError` for an unknown format, before anything is written.
+
+    Each writes its own files and returns them; they share the layer tables read-only, so a
+    caller may run them together with other work (:func:`run_concurrently`).
+    """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(
@@ -317,25 +347,23 @@ def export_all(
         )
     from .qgis import write_qgis_files
 
-    require_tools(formats)
     target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
     tables = frames if frames is not None else layer_frames(composition, report)
-    out = Path(out_dir)
     names = hand_off_names(FORMATS, stem)
-    writers: list[Callable[[], list[Path]]] = [
+    writers: list[Writer] = [
         lambda: write_qgis_files(
             tables, report, out, formats=formats, names=names, crs=target, lang=lang
         )
     ]
-    if "shp" in formats:
-        writers.append(lambda: [write_shapefiles(in_crs(tables, target), out / names["shp"][0])])
     if "geojson" in formats:
         writers.append(lambda: write_geojson(tables, out))
     if "kml" in formats:
         writers.append(lambda: [write_kml(tables, out / names["kml"][0])])
+    if "shp" in formats:
+        writers.append(lambda: [write_shapefiles(in_crs(tables, target), out / names["shp"][0])])
     if "dxf" in formats:
         writers.append(lambda: [_write_dxf(tables, out / names["dxf"][0], report, target)])
-    return [path for paths in run_concurrently(writers) for path in paths]
+    return writers
 
 
 def run_concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
@@ -348,7 +376,8 @@ def run_concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
     """
     if len(tasks) < 2:
         return [task() for task in tasks]
-    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1, 4)) as pool:
+    # No more threads than cores: a third Python thread would only queue for the GIL.
+    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as pool:
         futures = [pool.submit(task) for task in tasks]
         wait(futures)
     return [future.result() for future in futures]

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -513,24 +512,24 @@ def build(
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
         _say_map(job, options)
-        # The page (mostly Python) is drawn on a thread while the hand-off writers (mostly
-        # GDAL and GEOS, which release the GIL) run: the two cores both work.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            drawing = pool.submit(_draw_map, job, staging / page_name, options)
-            job.say("writing GeoPackage, QGIS project and hand-off formats")
-            frames = layer_frames(composition, job.report)  # once, for every writer
-            exported = export.export_all(
-                composition,
-                job.report,
-                staging,
-                formats=hand_off,
-                gauss_kruger=gauss_kruger,
-                crs=crs,
-                stem=stem,
-                lang=lang,
-                frames=frames,
-            )
-            page = drawing.result()
+        job.say("writing GeoPackage, QGIS project and hand-off formats")
+        frames = layer_frames(composition, job.report)  # once, for every writer
+        writers = export.hand_off_writers(
+            composition,
+            job.report,
+            staging,
+            formats=hand_off,
+            gauss_kruger=gauss_kruger,
+            crs=crs,
+            stem=stem,
+            lang=lang,
+            frames=frames,
+        )
+        # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
+        # which release the GIL), so both cores work; the page first, it takes longest.
+        draw: Callable[[], Any] = lambda: _draw_map(job, staging / page_name, options)  # noqa: E731
+        page, *exports = export.run_concurrently([draw, *writers])
+        exported = [path for paths in exports for path in paths]
         # The check is done; the reports describe it and what the outputs made of it.
         map_facts = MapFacts(page.simplification, page.bytes)
         notes = HandOffNotes(
