@@ -111,7 +111,9 @@ def lonlat_to(crs: CRS) -> Transformer:
     return Transformer.from_crs(4326, crs, always_xy=True)
 
 
-def bounds_in(transformer: Transformer, bounds: tuple[float, float, float, float]) -> np.ndarray:
+def bounds_in(
+    transformer: Transformer, bounds: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
     """Return the bounds of a lon/lat box in the transformer's target CRS.
 
     The box is densified along its edges (21 points per edge) as
@@ -125,4 +127,4 @@ def bounds_in(transformer: Transformer, bounds: tuple[float, float, float, float
     ys = np.concatenate([np.full(21, ymin), ymin + (ymax - ymin) * steps,
                          np.full(21, ymax), ymax - (ymax - ymin) * steps])
     x, y = transformer.transform(xs, ys)
-    return np.array([np.min(x), np.min(y), np.max(x), np.max(y)])
+    return float(np.min(x)), float(np.min(y)), float(np.max(x)), float(np.max(y))
