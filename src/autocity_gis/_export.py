@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -264,6 +264,7 @@ def export_all(
     stem: str = DEFAULT_STEM,
     lang: str = "en",
     frames: Frames | None = None,
+    alongside: Sequence[Callable[[], object]] = (),
 ) -> list[Path]:
     """Write the hand-off files for GIS users into ``out_dir``.
 
@@ -293,6 +294,9 @@ def export_all(
     frames : mapping of str to geopandas.GeoDataFrame, optional
         The layer tables of :func:`autocity_gis.handoff.layer_frames` when the caller has
         them already (a build computes them once); computed here otherwise.
+    alongside : sequence of callables
+        Other work to run in the same thread pool as the writers, first (a build draws its
+        web map there); their results are not returned.
 
     Returns
     -------
@@ -314,7 +318,9 @@ def export_all(
         composition, report, Path(out_dir), formats=formats, gauss_kruger=gauss_kruger,
         crs=crs, stem=stem, lang=lang, frames=frames,
     )
-    return [path for paths in run_concurrently(writers) for path in paths]
+    tasks: list[Callable[[], object]] = [*alongside, *writers]
+    results = run_concurrently(tasks)[len(alongside):]
+    return [path for paths in results for path in cast(list[Path], paths)]
 
 
 Writer = Callable[[], list[Path]]

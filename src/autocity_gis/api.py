@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -514,7 +514,10 @@ def build(
         _say_map(job, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         frames = layer_frames(composition, job.report)  # once, for every writer
-        writers = export.hand_off_writers(
+        pages: list[MapOutput] = []
+        # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
+        # which release the GIL), in their thread pool, so both cores work.
+        exported = export.export_all(
             composition,
             job.report,
             staging,
@@ -524,12 +527,9 @@ def build(
             stem=stem,
             lang=lang,
             frames=frames,
+            alongside=[lambda: pages.append(_draw_map(job, staging / page_name, options))],
         )
-        # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
-        # which release the GIL), so both cores work; the page first, it takes longest.
-        draw: Callable[[], Any] = lambda: _draw_map(job, staging / page_name, options)  # noqa: E731
-        page, *exports = export.run_concurrently([draw, *writers])
-        exported = [path for paths in exports for path in paths]
+        page = pages[0]
         # The check is done; the reports describe it and what the outputs made of it.
         map_facts = MapFacts(page.simplification, page.bytes)
         notes = HandOffNotes(
