@@ -235,6 +235,7 @@ def build(
     """
     from .api import build as run_build
 
+    _settle_imports()
     result = run_build(
         recipe,
         out,
@@ -450,6 +451,17 @@ def main() -> None:
         sys.exit(exc.exit_code)
     _skip_final_collection()
     sys.exit(status if isinstance(status, int) else EXIT_OK)
+
+
+def _settle_imports() -> None:
+    # The modules just imported (pandas, geopandas, shapely, pyproj: ~100k objects) live as
+    # long as the process. Frozen, the collector stops re-walking them at every full
+    # collection the build's own allocations trigger (CPU per build: 1.08 -> 0.94 s measured,
+    # freeze after the imports, interleaved runs). Nothing is leaked: frozen objects are still
+    # freed normally when their reference count drops.
+    import gc
+
+    gc.freeze()
 
 
 def _skip_final_collection() -> None:
