@@ -22,8 +22,8 @@ import shapely
 from numpy.typing import NDArray
 
 from .._facts import LayerSimplification
-from .._proj import local_laea_for
 from .._fast_area import fast_geodesic_area_km2 as geodesic_area_km2
+from .._proj import local_laea_for
 from ..composition import Composition
 
 #: Simplification tolerances tried for the web, largest first (metres).
