@@ -1,4 +1,4 @@
-"""The GeoJSON writer of :mod:`autocity_gis._io`, read back with json and an independent check."""
+"""The GEOS GeoJSON writer of :mod:`autocity_gis._io`, read back with json."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 from payloads import ALL
 from shapely.geometry import MultiPolygon, Polygon
 
-from autocity_gis._io import write_geojson
+from autocity_gis._io import write_rfc7946
 
 
 def _signed_area(ring: list[list[float]]) -> float:
@@ -36,7 +36,7 @@ def test_geojson_is_rfc7946_and_carries_values_and_text_as_data(tmp_path: Path) 
         geometry=[clockwise, MultiPolygon([clockwise]), None],
         crs="EPSG:4326",
     )
-    path = write_geojson(frame, tmp_path / "layer.geojson")
+    path = write_rfc7946(frame, tmp_path / "layer.geojson")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and data["name"] == "layer"
     first, second, third = data["features"]
@@ -53,7 +53,7 @@ def test_geojson_is_rfc7946_and_carries_values_and_text_as_data(tmp_path: Path) 
 def test_geojson_reprojects_and_rounds_to_the_precision(tmp_path: Path) -> None:
     square = Polygon([(0, 0), (1000, 0), (1000, 1000), (0, 1000)])
     frame = gpd.GeoDataFrame({"id": ["a"]}, geometry=[square], crs="EPSG:4551")
-    path = write_geojson(frame, tmp_path / "gk.geojson", precision=5)
+    path = write_rfc7946(frame, tmp_path / "gk.geojson", precision=5)
     ring = json.loads(path.read_text(encoding="utf-8"))["features"][0]["geometry"]["coordinates"][0]
     expected = frame.to_crs(4326).geometry.iloc[0].exterior.coords[0]
     assert min(abs(x - expected[0]) + abs(y - expected[1]) for x, y in ring) < 2e-5

@@ -31,8 +31,7 @@ import pyogrio
 from pyproj import CRS
 
 from ._errors import CRSError, InputError
-from ._io import replace_folder, staging_folder
-from ._io import write_geojson as write_rfc7946
+from ._io import replace_folder, staging_folder, write_rfc7946
 from .composition import Composition
 from .handoff import GK_EPSG, WGS84_EPSG, Frames, in_crs, layer_frames
 from .kml import write_kml  # export.write_kml: the name tests and callers know

@@ -100,15 +100,16 @@ def write_text(target: str | Path, text: str) -> Path:
     return target
 
 
-def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path:
+def write_rfc7946(frame: Any, target: str | Path, *, precision: int = 7) -> Path:
     """Write a GeoDataFrame as RFC 7946 GeoJSON (WGS 84 lon/lat, right-hand rule) atomically.
 
-    Written by GEOS (``shapely.to_geojson``) and :mod:`json` rather than GDAL's driver: the
-    same file content at a quarter of the time. Exterior rings run counter-clockwise and holes
-    clockwise, coordinates are rounded to ``precision`` decimals, missing or empty geometries
-    are ``null``, and attribute values are JSON numbers, strings, booleans or ``null`` (NaN
-    and infinities become ``null``, dates ISO 8601 text). Geometries crossing the
-    antimeridian are not split (GDAL's RFC 7946 mode would; no data here come near it).
+    Written by GEOS (``shapely.to_geojson``) and :mod:`json` rather than GDAL's driver
+    (:func:`write_geojson`): the same content, compactly laid out, at a quarter of the time.
+    Exterior rings run counter-clockwise and holes clockwise, coordinates are rounded to
+    ``precision`` decimals, missing or empty geometries are ``null``, and attribute values
+    are JSON numbers, strings, booleans or ``null`` (NaN and infinities become ``null``,
+    dates ISO 8601 text). Geometries crossing the antimeridian are not split (GDAL's RFC 7946
+    mode would; no data here come near it).
 
     Parameters
     ----------
@@ -145,6 +146,39 @@ def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path
     return write_text(
         target, f'{{"type":"FeatureCollection","name":{name},"features":[\n{features}\n]}}\n'
     )
+
+
+def write_geojson(frame: Any, target: str | Path, *, precision: int = 7) -> Path:
+    """Write a GeoDataFrame as RFC 7946 GeoJSON through GDAL's driver, atomically.
+
+    GDAL's layout, byte for byte: the committed ``geodata/`` files are written by it
+    (``scripts/make_geodata.py``, checked to regenerate identically). Outputs use the same
+    content written four times faster by :func:`write_rfc7946`.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        Any CRS; it is transformed to EPSG:4326 by GDAL's RFC 7946 mode.
+    target : str or Path
+        The ``.geojson`` file.
+    precision : int
+        Decimal places of coordinates (7 = 1 cm).
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    target = Path(target)
+    with atomic_path(target) as tmp:
+        frame.to_file(
+            tmp,
+            layer=target.stem,  # else GDAL names the layer after the temporary file
+            driver="GeoJSON",
+            engine="pyogrio",
+            layer_options={"RFC7946": "YES", "COORDINATE_PRECISION": str(precision)},
+        )
+    return target
 
 
 def _json_properties(row: dict[str, Any]) -> str:
