@@ -56,6 +56,7 @@ class Contender:
     reference: bool = False
     times: list[float] = field(default_factory=list)
     rss_mb: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)  # user + system time of the process
 
 
 def run_once(c: Contender, env: dict[str, str]) -> None:
@@ -71,6 +72,7 @@ def run_once(c: Contender, env: dict[str, str]) -> None:
         sys.exit(f"{c.name} failed with exit status {proc.returncode}:\n{err.decode()[-2000:]}")
     c.times.append(elapsed)
     c.rss_mb.append(usage.ru_maxrss / 1024)  # kilobytes on Linux
+    c.cpu_s.append(usage.ru_utime + usage.ru_stime)
 
 
 def cpu_sample() -> tuple[float, list[int]]:
@@ -239,6 +241,7 @@ def main() -> None:
     contenders += country_contenders(country, work)
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
+    warm_up([c for c in contenders if c.section == "city"], env)
     before = cpu_sample()
     for rep in range(args.repeat):
         for c in contenders:
@@ -272,7 +275,8 @@ def main() -> None:
 
     floor = medians["import floor: python -c 'import geopandas, folium, pyproj'"]
     city = medians["autocity-gis build --offline"] / floor
-    lines = [f"city build ≤ 1.5× import floor: {city:.2f}× — {'met' if city <= 1.5 else 'MISSED'}"]
+    lines = [f"city build ≤ 1.5× import floor: {city:.2f}× — {'met' if city <= 1.5 else 'MISSED'}"
+             f" ({city_cpu(contenders)})"]
     country_lines = country_targets(contenders)
     lines.append(f"geodesic area ≥ 10× pyproj.Geod at 0.001 %: {speedup:.1f}×, max rel diff "
                  f"{rel:.1e} — {'met' if speedup >= 10 and rel <= 1e-5 else 'MISSED'}")
@@ -291,6 +295,28 @@ def main() -> None:
           + ("" if args.keep else " (removed)"))
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
+
+
+
+# ------------------------------------------------------------------------------ city
+def warm_up(city: list[Contender], env: dict[str, str]) -> None:
+    """Run each city contender once, untimed, so every timed run finds its bytecode written
+    (as every run after a user's first does) instead of the first round compiling it."""
+    for c in city:
+        subprocess.run(c.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+                       cwd=ROOT, check=False)
+
+
+def city_cpu(contenders: list[Contender]) -> str:
+    """The build's and the floor's CPU time (user + system, medians) beside their wall time:
+    on a shared machine wall time also counts waiting for a core, CPU time does not; the
+    build uses both cores for its outputs, so its CPU time may exceed its wall time."""
+    city = {c.name: c for c in contenders if c.section == "city"}
+    build = city["autocity-gis build --offline"]
+    floor = next(c for c in city.values() if c.reference)
+    return (f"wall {statistics.median(build.times):.2f} s vs {statistics.median(floor.times):.2f}"
+            f" s; CPU {statistics.median(build.cpu_s):.2f} s vs "
+            f"{statistics.median(floor.cpu_s):.2f} s")
 
 
 if __name__ == "__main__":

@@ -16,12 +16,14 @@ Files are named after the recipe's city id (:func:`output_stem`, :func:`hand_off
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -29,12 +31,13 @@ import pyogrio
 from pyproj import CRS
 
 from ._errors import CRSError, InputError
-from ._io import replace_folder, staging_folder
-from ._io import write_geojson as write_rfc7946
+from ._io import replace_folder, staging_folder, write_rfc7946
 from .composition import Composition
-from .handoff import GK_EPSG, WGS84_EPSG, Frames, layer_frames
+from .handoff import GK_EPSG, WGS84_EPSG, Frames, in_crs, layer_frames
 from .kml import write_kml  # export.write_kml: the name tests and callers know
 from .validation import ValidationReport
+
+T = TypeVar("T")
 
 #: Formats :func:`export_all` can write.
 FORMATS: tuple[str, ...] = ("gpkg", "qgs", "shp", "geojson", "kml", "dxf", "pdf", "png")
@@ -260,6 +263,7 @@ def export_all(
     stem: str = DEFAULT_STEM,
     lang: str = "en",
     frames: Frames | None = None,
+    alongside: Sequence[Callable[[], object]] = (),
 ) -> list[Path]:
     """Write the hand-off files for GIS users into ``out_dir``.
 
@@ -289,6 +293,9 @@ def export_all(
     frames : mapping of str to geopandas.GeoDataFrame, optional
         The layer tables of :func:`autocity_gis.handoff.layer_frames` when the caller has
         them already (a build computes them once); computed here otherwise.
+    alongside : sequence of callables
+        Other work to run in the same thread pool as the writers, first (a build draws its
+        web map there); their results are not returned.
 
     Returns
     -------
@@ -305,6 +312,38 @@ def export_all(
     OutputError
         If the folder cannot be written.
     """
+    require_tools(formats)
+    writers = hand_off_writers(
+        composition, report, Path(out_dir), formats=formats, gauss_kruger=gauss_kruger,
+        crs=crs, stem=stem, lang=lang, frames=frames,
+    )
+    tasks: list[Callable[[], object]] = [*alongside, *writers]
+    results = run_concurrently(tasks)[len(alongside):]
+    return [path for paths in results for path in cast(list[Path], paths)]
+
+
+Writer = Callable[[], list[Path]]
+
+
+def hand_off_writers(
+    composition: Composition,
+    report: ValidationReport,
+    out: Path,
+    *,
+    formats: Sequence[str],
+    gauss_kruger: bool,
+    crs: Any,
+    stem: str,
+    lang: str,
+    frames: Frames | None,
+) -> list[Writer]:
+    """Return the independent writers of :func:`export_all` (same arguments), largest first.
+
+    Raises :class:`InputError` for an unknown format, before anything is written.
+
+    Each writes its own files and returns them; they share the layer tables read-only, so a
+    caller may run them together with other work (:func:`run_concurrently`).
+    """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise InputError(
@@ -313,27 +352,47 @@ def export_all(
         )
     from .qgis import write_qgis_files
 
-    require_tools(formats)
     target = hand_off_crs(report, crs, gauss_kruger=gauss_kruger)
     tables = frames if frames is not None else layer_frames(composition, report)
-    out = Path(out_dir)
     names = hand_off_names(FORMATS, stem)
-    written = write_qgis_files(
-        tables, report, out, formats=formats, names=names, crs=target, lang=lang
-    )
-    if "shp" in formats:
-        projected = {n: f.to_crs(target) for n, f in tables.items()} if target else tables
-        written.append(write_shapefiles(projected, out / names["shp"][0]))
+    writers: list[Writer] = [
+        lambda: write_qgis_files(
+            tables, report, out, formats=formats, names=names, crs=target, lang=lang
+        )
+    ]
     if "geojson" in formats:
-        written.extend(write_geojson(tables, out))
+        writers.append(lambda: write_geojson(tables, out))
     if "kml" in formats:
-        written.append(write_kml(tables, out / names["kml"][0]))
+        writers.append(lambda: [write_kml(tables, out / names["kml"][0])])
+    if "shp" in formats:
+        writers.append(lambda: [write_shapefiles(in_crs(tables, target), out / names["shp"][0])])
     if "dxf" in formats:
-        from .cad import write_dxf
+        writers.append(lambda: [_write_dxf(tables, out / names["dxf"][0], report, target)])
+    return writers
 
-        drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
-        written.append(write_dxf(tables, out / names["dxf"][0], crs=drawn))
-    return written
+
+def run_concurrently(tasks: Sequence[Callable[[], T]]) -> list[T]:
+    """Run independent writers on the machine's cores; return their results in order.
+
+    The writers spend most of their time in GDAL, GEOS and file I/O, which release the GIL, so
+    two threads keep two cores busy. They share the layer tables read-only and write distinct
+    files; GDAL configuration is never changed here (see :func:`autocity_gis._io.
+    gdal_write_options`). The first error is raised once every writer has stopped.
+    """
+    if len(tasks) < 2:
+        return [task() for task in tasks]
+    # No more threads than cores: a third Python thread would only queue for the GIL.
+    with ThreadPoolExecutor(max_workers=min(len(tasks), os.cpu_count() or 1)) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        wait(futures)
+    return [future.result() for future in futures]
+
+
+def _write_dxf(tables: Frames, path: Path, report: ValidationReport, target: Any) -> Path:
+    from .cad import write_dxf
+
+    drawn = target or output_crs(report.gk_crs or DXF_DEFAULT_CRS)
+    return write_dxf(tables, path, crs=drawn)
 
 
 #: dBASE text fields hold at most this many bytes.

@@ -44,30 +44,36 @@ class Entry:
         return {"path": self.path, "type": "file", "size": self.size, "sha256": self.sha256}
 
 
-def _hash(path: Path) -> tuple[int, str]:
+def _hash(path: Path, sync: bool) -> tuple[int, str]:
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as f:
         while chunk := f.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)
-        os.fsync(f.fileno())  # a written output is on disk before the manifest vouches for it
+        if sync:
+            os.fsync(f.fileno())  # a written output is on disk before the manifest vouches for it
     return size, digest.hexdigest()
 
 
-def describe(folder: Path, name: str) -> list[Entry]:
-    """Return manifest entries for ``folder/name`` (a file, or a folder and all it holds)."""
+def describe(folder: Path, name: str, *, sync: bool = False) -> list[Entry]:
+    """Return manifest entries for ``folder/name`` (a file, or a folder and all it holds).
+
+    With ``sync``, every file is also flushed to disk (outputs about to be listed); checking
+    files already in place (:func:`is_ours`) only reads them.
+    """
     top = folder / name
     if top.is_symlink() or not (top.is_file() or top.is_dir()):
         raise OutputError(f"{top}: an output is neither a regular file nor a folder.")
     if top.is_file():
-        return [Entry(name, "file", *_hash(top))]
+        return [Entry(name, "file", *_hash(top, sync))]
     entries = [Entry(name, "dir")]
     for item in sorted(top.rglob("*")):
         rel = item.relative_to(folder).as_posix()
         if item.is_symlink():
             raise OutputError(f"{item}: an output is a symbolic link.")
-        entries.append(Entry(rel, "dir") if item.is_dir() else Entry(rel, "file", *_hash(item)))
+        is_dir = item.is_dir()
+        entries.append(Entry(rel, "dir") if is_dir else Entry(rel, "file", *_hash(item, sync)))
     return entries
 
 

@@ -333,7 +333,7 @@ class OutputSession:
         if clash:
             raise OutputError(_clash_message(self.shown, clash))
         self.own, self.foreign = frozenset(own), frozenset(foreign)
-        entries = [e for n in names for e in describe(staging, n)]
+        entries = [e for n in names for e in describe(staging, n, sync=True)]
         if self.mode == "entries" and not self.replace_all:
             # Earlier outputs not made again stay, and stay listed (still verified above).
             entries += [e for e in self.manifest.values() if top_name(e.path) in own - set(names)]

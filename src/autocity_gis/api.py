@@ -386,10 +386,13 @@ class _MapOptions:
     keep_key: bool = False
 
 
+def _say_map(job: _Job, options: _MapOptions) -> None:
+    job.say("drawing the web map" + (" (offline)" if options.offline else ""))
+
+
 def _draw_map(job: _Job, target: Path, options: _MapOptions) -> MapOutput:
     from .webmap import write_map
 
-    job.say("drawing the web map" + (" (offline)" if options.offline else ""))
     return write_map(
         job.composition,
         job.report,
@@ -455,6 +458,7 @@ def write_web_map(
     name = Path(out).name
     with _job(recipe, out, command="map", names=[name], file=True, limits=limits) as job:
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
+        _say_map(job, options)
         page = _draw_map(job, job.staging / name, options)
     return job.report, dataclasses.replace(page, path=Path(out))
 
@@ -556,10 +560,13 @@ def build(
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
         composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
-        page = _draw_map(job, staging / page_name, options)
+        _say_map(job, options)
         job.say("writing GeoPackage, QGIS project and hand-off formats")
         frames = layer_frames(composition, job.report)  # once, for every writer
         frames.update(overlay_frames(job.overlays))  # issue 14: land use, conflicts
+        pages: list[MapOutput] = []
+        # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
+        # which release the GIL), in their thread pool, so both cores work.
         exported = export.export_all(
             composition,
             job.report,
@@ -570,7 +577,9 @@ def build(
             stem=stem,
             lang=lang,
             frames=frames,
+            alongside=[lambda: pages.append(_draw_map(job, staging / page_name, options))],
         )
+        page = pages[0]
         # The check is done; the reports describe it and what the outputs made of it.
         map_facts = MapFacts(page.simplification, page.bytes)
         notes = HandOffNotes(

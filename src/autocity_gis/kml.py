@@ -139,8 +139,10 @@ def _kml_geometry(geometry: shapely.Geometry) -> ET.Element:
         rings += [("innerBoundaryIs", ring) for ring in polygon.interiors]
         for boundary, ring in rings:
             linear = ET.SubElement(ET.SubElement(element, _kml(boundary)), _kml("LinearRing"))
+            # One array conversion per ring, not one per vertex (ring.coords): same text.
+            points = shapely.get_coordinates(ring).tolist()
             ET.SubElement(linear, _kml("coordinates")).text = " ".join(
-                f"{x!r},{y!r}" for x, y in ring.coords
+                [f"{x!r},{y!r}" for x, y in points]
             )
         elements.append(element)
     if len(elements) == 1:

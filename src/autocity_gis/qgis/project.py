@@ -16,9 +16,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import geopandas as gpd
-from pyproj import CRS, Transformer
+from pyproj import CRS
 
 from .._io import write_text
+from .._proj import bounds_in, lonlat_to
 from .._text import for_xml
 from ..handoff import GK_EPSG, WGS84_EPSG, Frames, base_layer, in_crs
 from ..validation import ValidationReport
@@ -335,8 +336,8 @@ def write_project(
     epsg = (CRS.from_user_input(project_crs).to_epsg() if project_crs else None) or GK_EPSG
     zh = lang == "zh"
     groups = _groups(projected, report, zh)
-    to_project = Transformer.from_crs(WGS84_EPSG, epsg, always_xy=True)
-    bounds = to_project.transform_bounds(*frames["boundary"].to_crs(WGS84_EPSG).total_bounds)
+    to_project = lonlat_to(CRS.from_epsg(epsg))
+    bounds = bounds_in(to_project, frames["boundary"].to_crs(WGS84_EPSG).total_bounds)
     title, subtitle = layout_texts(report, lang)
 
     root = _xml.element("qgis", {"projectname": title, "version": _xml.QGIS_VERSION})

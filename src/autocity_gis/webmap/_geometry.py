@@ -4,7 +4,9 @@ This module owns web simplification -- ``shapely.coverage_simplify`` in a local 
 projection, at the largest tolerance of :data:`TOLERANCE_LADDER_M` that changes no layer's
 geodesic area by more than :data:`MAX_AREA_CHANGE_PCT` -- the per-layer record of it
 (:class:`~autocity_gis._facts.LayerSimplification`), the GCJ-02 display shift, and GeoJSON with
-rounded coordinates. Areas are always measured before simplification, in WGS 84.
+rounded coordinates. Areas are always measured before simplification, in WGS 84, with the
+vectorised geodesic area (:func:`autocity_gis._fast_area.fast_geodesic_area_km2`, within
+1e-8 of ``pyproj.Geod``; 1 ms instead of 18 ms per ladder step for the context units).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import shapely
 from numpy.typing import NDArray
 
 from .._facts import LayerSimplification
+from .._fast_area import fast_geodesic_area_km2 as geodesic_area_km2
 from .._proj import local_laea_for
-from ..area import geodesic_area_km2
 from ..composition import Composition
 
 #: Simplification tolerances tried for the web, largest first (metres).
