@@ -463,37 +463,6 @@ def write_web_map(
     return job.report, dataclasses.replace(page, path=Path(out))
 
 
-@dataclass(frozen=True)
-class _BuildPlan:
-    """What a build will write, settled before any work: the names the policy vets."""
-
-    recipe: Recipe
-    stem: str
-    page_name: str
-    hand_off: tuple[str, ...]
-    names: tuple[str, ...]
-
-
-def _plan(
-    recipe: RecipeLike,
-    limits: Limits | None,
-    formats: Sequence[Format] | None,
-    crs: str | int | None,
-) -> _BuildPlan:
-    from . import _export as export
-
-    if crs is not None:
-        export.output_crs(crs)  # a bad CRS is refused before any work
-    loaded = _load(recipe, limits)
-    stem = output_stem(loaded)
-    page_name = map_name(stem)
-    # GeoJSON always: boundary.geojson and components.geojson are the build's own outputs.
-    hand_off = tuple(dict.fromkeys([*(formats or export.DEFAULT_FORMATS), "geojson"]))
-    names = (page_name, *REPORT_NAMES, *_hand_off_names(hand_off, stem))
-    log.debug("outputs: %s", ", ".join(names))
-    return _BuildPlan(loaded, stem, page_name, hand_off, names)
-
-
 def build(
     recipe: RecipeLike = None,
     out: str | Path = "out",
@@ -549,46 +518,16 @@ def build(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import _export as export
-    from ._overlay_draw import overlay_frames
-    from .handoff import layer_frames
+    from ._build import plan_build, write_build
 
-    plan = _plan(recipe, limits, formats, crs)
-    stem, page_name, hand_off = plan.stem, plan.page_name, plan.hand_off
-    export.require_tools(hand_off)
+    plan = plan_build(recipe, limits, formats, crs)
+    export.require_tools(plan.hand_off)
     policy: dict[str, Any] = {"replace_all": True, "overwrite": overwrite}
     policy.update(engine=engine, scheduler=scheduler)  # issue 14: where the overlays run
     with _job(plan.recipe, out, command="build", names=plan.names, limits=limits, **policy) as job:
-        composition, staging = job.composition, job.staging
         options = _MapOptions(offline, basemap, lang, tianditu_key, keep_key)
-        _say_map(job, options)
-        job.say("writing GeoPackage, QGIS project and hand-off formats")
-        frames = layer_frames(composition, job.report)  # once, for every writer
-        frames.update(overlay_frames(job.overlays))  # issue 14: land use, conflicts
-        pages: list[MapOutput] = []
-        # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
-        # which release the GIL), in their thread pool, so both cores work.
-        exported = export.export_all(
-            composition,
-            job.report,
-            staging,
-            formats=hand_off,
-            gauss_kruger=gauss_kruger,
-            crs=crs,
-            stem=stem,
-            lang=lang,
-            frames=frames,
-            alongside=[lambda: pages.append(_draw_map(job, staging / page_name, options))],
-        )
-        page = pages[0]
-        # The check is done; the reports describe it and what the outputs made of it.
-        map_facts = MapFacts(page.simplification, page.bytes)
-        notes = HandOffNotes(
-            warnings=tuple(export.hand_off_warnings(frames, hand_off)),
-            crs=export.hand_off_crs_summary(job.report, hand_off, crs, gauss_kruger=gauss_kruger),
-        )
-        job.say("writing reports")
-        reports = _write_reports(job.report, staging, lang, map_facts, notes, job.overlays)
-        files = [*reports, page.path, *exported]
+        files, page, map_facts, notes = write_build(job, plan, options, crs, gauss_kruger)
+        staging = job.staging
     out_dir = Path(out)
     written = tuple(out_dir / Path(f).relative_to(staging) for f in files)
     return BuildResult(
@@ -596,7 +535,7 @@ def build(
         report=job.report,
         files=written,
         map_bytes=page.bytes,
-        map_path=out_dir / page_name,
+        map_path=out_dir / plan.page_name,
         map_facts=map_facts,
         hand_off=notes,
         overlays=job.overlays,
