@@ -87,6 +87,7 @@ def test_farmland_inside_a_component_is_its_conflict_and_fails(built) -> None:
     # The area check itself passed: the control line alone fails the verdict, everywhere.
     assert report["area_passed"] is True
     assert report["verdict"] == "fail"
+    assert report["failed_controls"] == ["jbnt"]
     assert "control jbnt (exclude): FAIL" in proc.stdout
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "| town | 200.00 | 2.0000 | **FAIL** |" in md
@@ -247,6 +248,9 @@ def test_web_map_draws_land_use_and_conflicts_with_a_palette_note(built) -> None
     assert len(conflict["features"]) == 1  # town only
     legend = strings_in(data["panels"]["legend"])
     assert any("project's own palette" in s for s in legend)
+    # The summary names the control that failed the check (the area itself passed).
+    summary = strings_in(data["panels"]["summary"])
+    assert any(s.startswith("Control lines with conflicts") for s in summary) and "jbnt" in summary
 
 
 def test_geopackage_and_qgis_project_carry_land_use_and_conflicts(built) -> None:

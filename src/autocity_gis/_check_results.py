@@ -298,6 +298,9 @@ class ValidationReport:
         The recipe's rule: a failing component fails the check.
     failed_components : tuple of str
         Ids of judged components outside their tolerance.
+    failed_controls : tuple of str
+        Ids of the recipe's control-line overlays with conflicts (set by
+        :func:`autocity_gis.check_overlays`, which then also sets ``passed`` false).
     units : tuple of str
         Units the renderings show (``km2`` first: the reference), see
         :data:`autocity_gis.recipe.UNITS`.
@@ -349,6 +352,7 @@ class ValidationReport:
     area_passed: bool | None = None
     components_must_pass: bool = True
     failed_components: tuple[str, ...] = ()
+    failed_controls: tuple[str, ...] = ()
     units: tuple[str, ...] = ("km2",)
     gk_crs: str | None = None
     composed_gk_km2: float | None = None

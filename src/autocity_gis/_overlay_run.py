@@ -100,9 +100,9 @@ class OverlayResults:
 
 def join_verdict(report: ValidationReport, overlays: OverlayResults) -> ValidationReport:
     """Return the report with a failed control line joined to its overall verdict."""
-    if overlays.passed or not report.passed:
+    if overlays.passed:
         return report
-    return dataclasses.replace(report, passed=False)
+    return dataclasses.replace(report, passed=False, failed_controls=overlays.failed)
 
 
 def check_overlays(

@@ -481,6 +481,12 @@ def _summary_panel(
         if not report.components_must_pass:
             failed.append([f" {t['components_reported']}", ""])
         totals.append(["", failed])
+    if report.failed_controls:
+        conflicts: Line = [[t["controls_failed"].format(ids=""), "bad"]]
+        for i, oid in enumerate(report.failed_controls):
+            conflicts += [[", ", ""]] if i else []
+            conflicts.append([plain(oid), "bad"])
+        totals.append(["", conflicts])
     figures = [
         f"{t['sum_parts']}: {km2(report.sum_of_parts_km2)}",
         f"{t['overlap_area']}: {km2(sum(o.area_km2 for o in report.overlaps))}",
