@@ -280,3 +280,14 @@ def test_geopackage_and_qgis_project_carry_land_use_and_conflicts(built) -> None
     }
     assert "conflicts" in groups["Diagnostics"]
     assert groups["Land use"] == ["landuse"]
+
+
+def test_export_hands_off_land_use_and_conflicts_as_build_does(tmp_path: Path) -> None:
+    import pyogrio
+
+    recipe, _ = write_overlay_recipe(tmp_path)
+    out = tmp_path / "qgis"
+    proc = run_cli("-q", "export", "--recipe", str(recipe), "--out", str(out), "--format", "gpkg")
+    assert proc.returncode == 0, proc.stderr
+    layers = {name for name, _ in pyogrio.list_layers(out / "synthetic.gpkg")}
+    assert {"landuse", "conflicts"} <= layers

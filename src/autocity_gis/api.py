@@ -296,6 +296,8 @@ def export(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import _export as hand_off
+    from ._overlay_draw import overlay_frames
+    from .handoff import layer_frames
 
     if crs is not None:
         hand_off.output_crs(crs)  # a bad CRS is refused before any work
@@ -306,6 +308,8 @@ def export(
     names = _hand_off_names(chosen, stem)
     with _job(loaded, out, command="export", names=names, limits=limits) as job:
         job.say("writing hand-off files")
+        frames = layer_frames(job.composition, job.report)  # once, for every writer
+        frames.update(overlay_frames(job.overlays))  # land use and conflicts, as a build has
         written = hand_off.export_all(
             job.composition,
             job.report,
@@ -315,6 +319,7 @@ def export(
             crs=crs,
             stem=stem,
             lang=lang,
+            frames=frames,
         )
     return [Path(out) / p.relative_to(job.staging) for p in written]
 

@@ -8,6 +8,7 @@ category labels come from the class tables that ship with the package, never fro
 
 from __future__ import annotations
 
+import textwrap
 import xml.etree.ElementTree as ET
 
 import geopandas as gpd
@@ -16,7 +17,7 @@ from .._text import for_xml
 from ..style import LayerStyle
 from . import _xml
 
-__all__ = ["landuse_categories", "landuse_renderer", "landuse_sld_rules"]
+__all__ = ["landuse_categories", "landuse_renderer", "landuse_sld_rules", "legend_label"]
 
 
 def landuse_categories(frame: gpd.GeoDataFrame) -> list[tuple[str, str, LayerStyle]]:
@@ -32,6 +33,18 @@ def landuse_categories(frame: gpd.GeoDataFrame) -> list[tuple[str, str, LayerSty
     return list(out.values())
 
 
+def legend_label(label: str) -> str:
+    """Return a class label as the legend shows it, on lines that fit the legend's column.
+
+    The Chinese name goes on the first line and the English one, wrapped, below it (QGIS 3.22
+    legends do not wrap by width).
+    """
+    from .symbology import LEGEND_WRAP_CHARS
+
+    first, _, rest = label.partition(" / ")
+    return "\n".join([first, *textwrap.wrap(rest, LEGEND_WRAP_CHARS)] if rest else [first])
+
+
 def landuse_renderer(frame: gpd.GeoDataFrame) -> ET.Element:
     """Return the ``renderer-v2`` of the land-use layer: categories by ``code``."""
     from .symbology import _RENDERER, symbol
@@ -41,7 +54,9 @@ def landuse_renderer(frame: gpd.GeoDataFrame) -> ET.Element:
     symbols = _xml.sub(node, "symbols")
     for n, (code, label, layer_style) in enumerate(landuse_categories(frame)):
         _xml.sub(
-            categories, "category", {"render": "true", "symbol": n, "value": code, "label": label}
+            categories,
+            "category",
+            {"render": "true", "symbol": n, "value": code, "label": legend_label(label)},
         )
         symbols.append(symbol(str(n), layer_style))
     _xml.sub(node, "rotation")

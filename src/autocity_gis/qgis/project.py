@@ -174,7 +174,10 @@ def _legend_layer(
     titles = LEGEND_TITLES_ZH if lang == "zh" else LEGEND_TITLES
     _xml.sub(props, "property", {"key": "legend/title-label", "value": titles[base_layer(name)]})
     if base_layer(name) == "landuse":  # issue 14: one legend row per class
-        return [1] * (frames[name]["code"].nunique() + 1)
+        from ._overlay_styles import landuse_categories, legend_label
+
+        labels = [legend_label(label) for _, label, _ in landuse_categories(frames[name])]
+        return [1, *(label.count("\n") + 1 for label in labels)]
     if base_layer(name) != "components":
         return [1]
     rows = [1]
