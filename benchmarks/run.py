@@ -200,11 +200,42 @@ def country_targets(contenders: list[Contender]) -> list[str]:
             f"{'met' if met else 'MISSED'}"]
 
 
+def country_only(repeat: int) -> None:
+    """Run the country sections alone (``--only country``): the input built, both formats and
+    mapshaper interleaved, the table, the agreement and the target line."""
+    if note := install_mapshaper():
+        print(note)
+    work = Path(tempfile.mkdtemp(prefix="autocity-bench-country-"))
+    country = work / "country"
+    built = subprocess.run([sys.executable, str(HERE / "country_data.py"), str(country)],
+                           check=True, capture_output=True, text=True)
+    print(f"input: {built.stdout.strip()}", flush=True)
+    contenders = country_contenders(country, work)
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    before = cpu_sample()
+    for _ in range(repeat):
+        for c in contenders:
+            run_once(c, env)
+    pressure = cpu_pressure(before, cpu_sample())
+    print("| section | contender | median s | spread s | peak RSS MB |\n|---|---|---:|---:|---:|")
+    for c in contenders:
+        print(f"| {c.section} | {c.name} | {statistics.median(c.times):.2f} | "
+              f"{min(c.times):.2f}–{max(c.times):.2f} | {max(c.rss_mb):.0f} |")
+    print("\nprovince areas: " + country_agreement(work))
+    print("\n".join(country_targets(contenders)))
+    print(f"machine pressure during the runs: {pressure}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="keep inputs and outputs in this folder")
+    parser.add_argument("--only", choices=["country"], help="run one section alone")
     args = parser.parse_args()
+    if args.only == "country":
+        return country_only(args.repeat)
 
     notes = [note] if (note := install_mapshaper()) else []
     work = args.keep or Path(tempfile.mkdtemp(prefix="autocity-bench-"))

@@ -189,6 +189,57 @@ def test_geojson_crs_link_control_reaches_the_server(tmp_path: Path, server: Ser
     assert any("geojson-control" in h for h in server.hits)
 
 
+def _linked_geojson(tmp_path: Path, href: str) -> Path:
+    collection = json.loads(component_frame([{"id": "w", "geometry": WEST}]).to_json())
+    collection["crs"] = {"type": "link", "properties": {"href": href, "type": "proj4"}}
+    path = tmp_path / "zones.geojson"
+    path.write_text(json.dumps(collection))
+    return path
+
+
+@pytest.mark.skipif(not _gdal.network_guarded(), reason="GDAL not reachable through ctypes")
+@pytest.mark.parametrize("guarded", [True, False])
+def test_fetch_refusal_is_per_thread_and_thread_guarded_extends_it(
+    tmp_path: Path, server: Server, guarded: bool
+) -> None:
+    # GeoJSON is read on two threads (read_info beside the read): GDAL keeps its fetch
+    # callback per thread, so the second thread must push it too (the control shows why).
+    from autocity_gis._gdal_network import thread_guarded
+
+    path = _linked_geojson(tmp_path, server.url("thread-crs"))
+
+    def open_on_a_thread() -> None:
+        guard = thread_guarded() if guarded else contextlib.nullcontext()
+        with guard, contextlib.suppress(Exception):
+            pyogrio.read_info(path)
+
+    with _gdal.sandbox() as tried:
+        worker = threading.Thread(target=open_on_a_thread)
+        worker.start()
+        worker.join()
+    assert any("thread-crs" in url for url in tried) == guarded
+    # Unguarded, the other thread's fetch reaches the server despite the sandbox's settings.
+    assert (server.hits == []) == guarded
+
+
+def test_geojson_read_on_two_threads_reports_the_refused_link_once(
+    tmp_path: Path, server: Server
+) -> None:
+    raw = _gdal.read_file(_linked_geojson(tmp_path, server.url("two-threads")))
+    assert len(raw.frame) == 1
+    assert sum("two-threads" in note and "refused" in note for note in raw.notes) == 1
+    assert server.hits == []
+
+
+def test_geojson_over_the_feature_limit_is_refused_on_two_threads(tmp_path: Path) -> None:
+    path = tmp_path / "many.geojson"
+    frame = component_frame([{"id": f"w{i}", "geometry": WEST} for i in range(5)])
+    path.write_text(frame.to_json())
+    with pytest.raises(LayerError) as exc:
+        _gdal.read_file(path, limits=Limits(max_features=3))
+    assert "5" in _one_line(exc, path)
+
+
 def test_gml_with_remote_schema_is_refused(tmp_path: Path, server: Server) -> None:
     path = tmp_path / "zones.gml"
     path.write_text(

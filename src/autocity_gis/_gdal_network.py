@@ -198,6 +198,24 @@ def sandbox(options: dict[str, str] | None = None) -> Iterator[list[str]]:
             _configure(saved)
 
 
+@contextmanager
+def thread_guarded() -> Iterator[None]:
+    """Refuse HTTP fetches on this thread too, inside a :func:`sandbox` another thread opened.
+
+    GDAL keeps the fetch callback per thread; the configuration of :data:`NETWORK_OFF` is
+    process-wide and already set by the sandbox. Refused URLs join that sandbox's list.
+    """
+    lib = _GDAL
+    pushed = False
+    if lib is not None and hasattr(lib, "CPLHTTPPushFetchCallback"):
+        pushed = bool(lib.CPLHTTPPushFetchCallback(_REFUSE_FETCH, None))
+    try:
+        yield
+    finally:
+        if pushed and lib is not None:
+            lib.CPLHTTPPopFetchCallback()
+
+
 def _configure(options: dict[str, Any]) -> None:
     import warnings
 

@@ -289,8 +289,9 @@ def _union_of_parts(
     parts: NDArray[np.object_], tol: float, warnings: list[str]
 ) -> tuple[BaseGeometry, str]:
     """Return the parts' union in local metres and how it was made, noting closed slivers."""
-    if shapely.coverage_is_valid(parts, gap_width=2 * tol):
-        return polygonal(shapely.make_valid(shapely.coverage_union_all(parts))), "coverage"
+    covered = _checked_coverage_union(parts, tol)
+    if covered is not None:
+        return covered, "coverage"
     try:
         cleaned = shapely.coverage_clean(parts, gap_width=2 * tol, snapping_distance=tol)
         union, method = shapely.coverage_union_all(cleaned), "cleaned"
@@ -304,6 +305,26 @@ def _union_of_parts(
             "components (digitising slivers)."
         )
     return polygonal(shapely.make_valid(union)), method
+
+
+def _checked_coverage_union(parts: NDArray[np.object_], tol: float) -> BaseGeometry | None:
+    """Return the parts' coverage union if they form a valid coverage (no gaps under ``2·tol``).
+
+    The edge-by-edge check (``shapely.coverage_is_valid``, 0.7 s on the country's provinces)
+    and the union (0.4 s) run on two threads, GEOS releasing the GIL; the union is dropped
+    when the check fails.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        valid = pool.submit(shapely.coverage_is_valid, parts, gap_width=2 * tol)
+        try:
+            union: BaseGeometry | None = shapely.coverage_union_all(parts)
+        except shapely.errors.GEOSException:  # not a coverage: the check says so too
+            union = None
+        if not valid.result():
+            return None
+    if union is None:  # pragma: no cover - GEOS refused a coverage it validated
+        union = shapely.coverage_union_all(parts)
+    return polygonal(shapely.make_valid(union))
 
 
 def _back(geom: BaseGeometry, projection: LocalProjection) -> BaseGeometry:
