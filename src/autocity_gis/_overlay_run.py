@@ -61,6 +61,8 @@ class OverlayResults:
     @property
     def landuse(self) -> tuple[LanduseBalance, ...]:
         """The land-use balance tables."""
+        if not self.results:  # a build without overlays never loads the overlay modules
+            return ()
         from .overlays import LanduseBalance
 
         return tuple(r for r in self.results if isinstance(r, LanduseBalance))
@@ -68,6 +70,8 @@ class OverlayResults:
     @property
     def controls(self) -> tuple[ControlResult, ...]:
         """The control-line verdicts."""
+        if not self.results:  # a build without overlays never loads the overlay modules
+            return ()
         from .overlays import ControlResult
 
         return tuple(r for r in self.results if isinstance(r, ControlResult))

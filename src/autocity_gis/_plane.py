@@ -94,9 +94,13 @@ def _to_plane(crs: str) -> Any:
 
     Cached per thread: a whole-layer block makes hundreds of components in one CRS, and each
     look-up in the CRS database costs ~30 ms; batch builds run in threads, and a transformer
-    is not to be shared between them.
+    is not to be shared between them. A Gauss–Krüger zone (CGCS2000) or any WGS 84 projection
+    is the projection alone, as a PROJ pipeline (:func:`autocity_gis._proj.lonlat_to`): the
+    same areas to the last bit, 0.2 ms instead of the database's 35-40 ms at every build.
     """
     import pyproj
+
+    from ._proj import lonlat_to
 
     cache: dict[str, Any] = _PER_THREAD.__dict__.setdefault("to_plane", {})
     if crs not in cache:
@@ -104,8 +108,9 @@ def _to_plane(crs: str) -> Any:
             target = pyproj.CRS.from_user_input(crs)
         except pyproj.exceptions.CRSError:
             target = None
+        # lonlat_to's own cache is shared between threads; this one is per thread.
         cache[crs] = (
-            pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+            lonlat_to.__wrapped__(target)
             if target is not None and target.is_projected
             else None
         )

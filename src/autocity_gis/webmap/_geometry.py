@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,8 +149,12 @@ def web_geometry(composition: Composition, *, simplify: bool, datum: str) -> Web
     ladder = TOLERANCE_LADDER_M if simplify else (0.0,)
     comps = composition.components.reset_index(drop=True)
     ctx = composition.context.reset_index(drop=True)
-    parts, boundary = _simplify_components(comps, composition.boundary, ladder)
-    ctx_geoms, ctx_tol, ctx_change = simplify_layer(ctx.geometry.to_numpy(), ladder=ladder)
+    # The context units (most of the vertices) are simplified on a thread of their own beside
+    # the components: GEOS releases the GIL, and the page is the longest of a build's writers.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        ctx_job = pool.submit(simplify_layer, ctx.geometry.to_numpy(), ladder=ladder)
+        parts, boundary = _simplify_components(comps, composition.boundary, ladder)
+        ctx_geoms, ctx_tol, ctx_change = ctx_job.result()
     context = _Simplified(ctx_geoms, np.full(len(ctx), ctx_tol), ctx_change)
     stats = _record(comps, composition.boundary, ctx, parts, boundary, context)
     layers: dict[str, Geoms] = {
