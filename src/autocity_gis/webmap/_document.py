@@ -458,6 +458,18 @@ def _title_panel(
     }
 
 
+def _id_list(template: str, ids: Sequence[str]) -> Line:
+    """Return a warning line naming ``ids`` after the text of ``template``.
+
+    Each id is its own span (isolated by the page), so no bidi control in one moves another.
+    """
+    line: Line = [[template.format(ids=""), "bad"]]
+    for i, ident in enumerate(ids):
+        line += [[", ", ""]] if i else []
+        line.append([plain(ident), "bad"])
+    return line
+
+
 def _summary_panel(
     report: ValidationReport, stats: Sequence[LayerSimplification], ln: _Lang
 ) -> Json:
@@ -473,20 +485,12 @@ def _summary_panel(
         [t["check"], [verdict, [f" (±{report.tolerance_pct:g}% {t['tolerance']})", ""]]],
     ]
     if report.failed_components:
-        # Each id its own span (isolated by the page), so no bidi control in one moves another.
-        failed: Line = [[t["components_failed"].format(ids=""), "bad"]]
-        for i, cid in enumerate(report.failed_components):
-            failed += [[", ", ""]] if i else []
-            failed.append([plain(cid), "bad"])
+        failed = _id_list(t["components_failed"], report.failed_components)
         if not report.components_must_pass:
             failed.append([f" {t['components_reported']}", ""])
         totals.append(["", failed])
     if report.failed_controls:
-        conflicts: Line = [[t["controls_failed"].format(ids=""), "bad"]]
-        for i, oid in enumerate(report.failed_controls):
-            conflicts += [[", ", ""]] if i else []
-            conflicts.append([plain(oid), "bad"])
-        totals.append(["", conflicts])
+        totals.append(["", _id_list(t["controls_failed"], report.failed_controls)])
     figures = [
         f"{t['sum_parts']}: {km2(report.sum_of_parts_km2)}",
         f"{t['overlap_area']}: {km2(sum(o.area_km2 for o in report.overlaps))}",
