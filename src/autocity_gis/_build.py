@@ -22,6 +22,7 @@ from .api import (
     REPORT_NAMES,
     RecipeLike,
     _draw_map,
+    _hand_off_frames,
     _hand_off_names,
     _Job,
     _load,
@@ -83,14 +84,10 @@ def write_build(
     tuple
         The files written, the page, the map's facts and the hand-off notes.
     """
-    from ._overlay_draw import overlay_frames
-    from .handoff import layer_frames
-
     composition, staging, lang = job.composition, job.staging, options.lang
     _say_map(job, options)
     job.say("writing GeoPackage, QGIS project and hand-off formats")
-    frames = layer_frames(composition, job.report)  # once, for every writer
-    frames.update(overlay_frames(job.overlays))  # issue 14: land use, conflicts
+    frames = _hand_off_frames(job)  # once, for every writer
     pages: list[MapOutput] = []
     # The page (mostly Python) is drawn beside the hand-off writers (mostly GDAL and GEOS,
     # which release the GIL), in their thread pool, so both cores work.

@@ -34,6 +34,7 @@ from .validation import ValidationReport, validate
 
 if TYPE_CHECKING:
     from ._overlay_run import OverlayResults
+    from .handoff import Frames
     from .webmap import MapOutput
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,19 @@ def _job(
                 session.commit()
 
 
+def _hand_off_frames(job: _Job) -> Frames:
+    """Return the layer tables every hand-off writer takes, computed once per run.
+
+    The composition's and the check's tables, and the overlays' land use and conflicts.
+    """
+    from ._overlay_draw import overlay_frames
+    from .handoff import layer_frames
+
+    frames = layer_frames(job.composition, job.report)
+    frames.update(overlay_frames(job.overlays))
+    return frames
+
+
 def _hand_off_names(formats: Sequence[str], stem: str = "autocity") -> list[str]:
     from . import _export as hand_off
 
@@ -296,8 +310,6 @@ def export(
         For bad recipes or layers, or an output folder the policy refuses.
     """
     from . import _export as hand_off
-    from ._overlay_draw import overlay_frames
-    from .handoff import layer_frames
 
     if crs is not None:
         hand_off.output_crs(crs)  # a bad CRS is refused before any work
@@ -308,8 +320,7 @@ def export(
     names = _hand_off_names(chosen, stem)
     with _job(loaded, out, command="export", names=names, limits=limits) as job:
         job.say("writing hand-off files")
-        frames = layer_frames(job.composition, job.report)  # once, for every writer
-        frames.update(overlay_frames(job.overlays))  # land use and conflicts, as a build has
+        frames = _hand_off_frames(job)
         written = hand_off.export_all(
             job.composition,
             job.report,
