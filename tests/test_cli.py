@@ -351,6 +351,26 @@ def test_console_script_sigint_is_exit_130(
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_console_script_ends_with_every_line_written(
+    write_recipe: Callable[..., Path], tmp_path: Path
+) -> None:
+    # The console script leaves without the interpreter's teardown (cli._exit): what it
+    # printed and logged up to its last line still reaches the pipes, its status unchanged.
+    recipe = write_recipe([{"id": "w", "geometry": WEST}])
+    out = tmp_path / "o"
+    proc = subprocess.run(
+        [str(EXE), "build", "-v", "--recipe", str(recipe), "--out", str(out), "--format", "kml"],
+        capture_output=True,
+        text=True,
+        env=hook_env(tmp_path, ""),
+        timeout=120,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert proc.stdout.splitlines()[-1].startswith(f"  web map {out / 'autocity_map.html'} (")
+    assert "putting the outputs in place" in proc.stderr
+    assert (out / "report.json").is_file()
+
+
 def test_make_run_accepts_only_0_and_1(tmp_path: Path) -> None:
     makefile = (Path(__file__).resolve().parents[1] / "Makefile").read_text(encoding="utf-8")
     run_block = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]

@@ -240,6 +240,20 @@ def test_geojson_over_the_feature_limit_is_refused_on_two_threads(tmp_path: Path
     assert "5" in _one_line(exc, path)
 
 
+def test_geojson_read_capped_by_its_size_reads_every_feature(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A size cap too low for the file (as if its features were smaller than any real one):
+    # the threaded read is cut short, and read again once the count is known.
+    path = tmp_path / "five.geojson"
+    frame = component_frame([{"id": f"w{i}", "geometry": WEST} for i in range(5)])
+    path.write_text(frame.to_json())
+    monkeypatch.setattr(_gdal, "_MIN_FEATURE_BYTES", path.stat().st_size // 2)
+    assert _gdal._size_cap(path, str(path), Limits()) == 3
+    written = [f["properties"]["id"] for f in json.loads(path.read_text())["features"]]
+    assert _gdal.read_file(path).frame["id"].tolist() == written == [f"w{i}" for i in range(5)]
+
+
 def test_gml_with_remote_schema_is_refused(tmp_path: Path, server: Server) -> None:
     path = tmp_path / "zones.gml"
     path.write_text(

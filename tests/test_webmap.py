@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -290,3 +292,38 @@ def test_interface_texts_are_data_with_the_same_keys_in_each_language() -> None:
     fields = re.compile(r"{(\w+)}")
     for key in TEXT["en"]:
         assert set(fields.findall(TEXT["en"][key])) == set(fields.findall(TEXT["zh"][key])), key
+
+
+# -- the fixed page: folium's shell, read from a package file when a page is written ----------
+
+_MAP_ID = re.compile(r"map_[0-9a-f]{32}")
+
+
+def test_packaged_page_shell_is_what_folium_renders(tmp_path: Path) -> None:
+    """assets/page.html is folium's page; a written page is the page folium's map renders."""
+    from autocity_gis.webmap import _folium
+
+    packaged = (Path(webmap.__file__).parent / "assets" / "page.html").read_text(encoding="utf-8")
+    assert packaged == _folium.shell_asset()  # else: python scripts/make_page_shell.py
+    comp, report = sample_inputs(hostile=HOSTILE)
+    for lang in ("en", "zh"):
+        written = webmap.write_map(comp, report, tmp_path / f"{lang}.html", lang=lang)
+        page = written.path.read_bytes().decode("utf-8")  # as written: CRLF in vendored CSS
+        folium_page = webmap.make_map(comp, report, lang=lang).get_root().render()
+        # One new id per page (folium's kind), the same everywhere in it.
+        assert len(set(_MAP_ID.findall(page))) == 1 and len(_MAP_ID.findall(page)) == 5
+        assert _MAP_ID.sub("map_ID", page) == _MAP_ID.sub("map_ID", folium_page)
+
+
+def test_writing_a_page_imports_no_folium_or_jinja(tmp_path: Path) -> None:
+    # Folium's import (with branca and Jinja) is ~0.13 s of every build; writing a page needs
+    # neither: the fixed shell is a package file, and nothing is compiled as a template.
+    code = (
+        "import sys\n"
+        "from autocity_gis.api import write_web_map\n"
+        f"write_web_map(None, {str(tmp_path / 'map.html')!r}, offline=True)\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'folium', 'branca', 'jinja2'}))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
+    assert page_data((tmp_path / "map.html").read_text(encoding="utf-8"))["layers"]

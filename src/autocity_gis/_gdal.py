@@ -241,36 +241,60 @@ class _Read:
     encoding: str | None
     use_arrow: bool
 
-    def frame(self, count: int, limits: Limits) -> Any:
-        """Read the features; ``count`` < 0 (unknown) caps them at the limit plus one."""
+    def frame(self, count: int, limits: Limits, cap: int | None = None) -> Any:
+        """Read the features; ``count`` < 0 (unknown) caps them at ``cap`` or the limit plus one."""
         try:
             # Capped only when the count is unknown: with a cap, pyogrio turns GDAL's
             # warnings about damaged features into errors that name no feature.
-            cap = {"max_features": limits.max_features + 1} if count < 0 else {}
+            capped = {"max_features": cap or limits.max_features + 1} if count < 0 else {}
             return pyogrio.read_dataframe(
                 self.gdal_path, layer=self.layer_name, encoding=self.encoding,
-                use_arrow=self.use_arrow, **cap
+                use_arrow=self.use_arrow, **capped
             )
         except UnicodeDecodeError:
             raise
         except Exception as exc:
             raise _unreadable(self.path, exc) from exc
 
-    def _guarded_frame(self, limits: Limits) -> Any:
+    def _guarded_frame(self, limits: Limits, cap: int) -> Any:
         with thread_guarded():
-            return self.frame(-1, limits)
+            return self.frame(-1, limits, cap)
 
     def with_info(self, limits: Limits, progress: Any) -> tuple[dict[str, Any], Any]:
         """Read the information and the features at once, the information checked first.
 
-        The features are capped at the limit plus one, so a refused file costs no more than
-        an accepted one; a refusal waits for that bounded read to end.
+        The features are capped at the limit plus one, or lower by the file's size (see
+        :func:`_size_cap`), so a refused file costs no more than an accepted one; a refusal
+        waits for that bounded read to end. A read the lower cap cut short (a file of
+        features smaller than any real one) is read again, its count known.
         """
+        cap = _size_cap(self.path, self.gdal_path, limits)
         with ThreadPoolExecutor(1) as pool:
-            future = pool.submit(self._guarded_frame, limits)
+            future = pool.submit(self._guarded_frame, limits, cap)
             info = _layer_info(self.path, self.gdal_path, self.layer_name, self.encoding)
-            _feature_count(self.path, info, limits, progress)
-            return info, future.result()
+            count = _feature_count(self.path, info, limits, progress)
+            frame = future.result()
+        if len(frame) == cap <= limits.max_features and count != cap:
+            frame = self.frame(count, limits)
+        return info, frame
+
+
+#: Fewer bytes than any GeoJSON feature takes (``{"type":"Feature","properties":{},
+#: "geometry":null}`` is 50): a file's size over this bounds its feature count.
+_MIN_FEATURE_BYTES = 16
+
+
+def _size_cap(path: Path, gdal_path: str, limits: Limits) -> int:
+    """Return the cap of a read whose feature count is not known yet.
+
+    pyogrio allocates its arrays at the cap, one per field, before reading: at the limit
+    (a million) that is ~150 ms and a hundred MB touched for a file of seven features. The
+    file's size bounds its features far lower (a zipped file's does not: the limit then).
+    """
+    limit = limits.max_features + 1
+    if gdal_path != str(path):
+        return limit
+    return min(limit, os.path.getsize(path) // _MIN_FEATURE_BYTES + 1)
 
 
 def _layer_info(

@@ -6,7 +6,8 @@ zh/en tooltips and popups, a legend, a layer control, an area summary panel take
 :class:`~autocity_gis.validation.ValidationReport`, a title block with data dates and caveats,
 fullscreen, a geodesic area measure tool, mouse position, scale bar and mini-map.
 
-Text is data, never template source: the page folium renders holds fixed strings only, and
+Text is data, never template source: the page's fixed shell (what folium renders, read from a
+package file when a page is written; :mod:`._page`) holds fixed strings only, and
 everything derived from a recipe, a layer or a report travels in one JSON document
 (:mod:`._document`) spliced into the finished page and read by the page's own fixed script
 (``assets/*.js``), which writes every string as text (:mod:`._page` describes the steps).
@@ -26,9 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-import folium
+from typing import TYPE_CHECKING, Any
 
 from .._facts import LayerSimplification
 from .._io import write_text
@@ -57,6 +56,8 @@ from ._geometry import (
 from ._overlays import add_overlay_layers
 
 if TYPE_CHECKING:
+    import folium
+
     from .._overlay_run import OverlayResults
 
 __all__ = [
@@ -118,7 +119,8 @@ class MapOutput:
 
 @dataclass(frozen=True)
 class _Built:
-    map: folium.Map
+    document: dict[str, Any]
+    lang: str
     datum: str
     overlays: tuple[str, ...]
     simplification: tuple[LayerSimplification, ...]
@@ -172,7 +174,9 @@ def make_map(
         If ``basemap`` or ``lang`` is unknown, online while ``offline``, or a Tianditu basemap
         has no key.
     """
-    return _build(
+    from ._folium import new_map
+
+    built = _build(
         composition,
         report,
         basemap=basemap,
@@ -181,7 +185,8 @@ def make_map(
         simplify=simplify,
         keep_key=keep_key,
         offline=offline,
-    ).map
+    )
+    return new_map(built.document, lang=lang)
 
 
 def _build(
@@ -215,7 +220,8 @@ def _build(
     # Issue 14: land use and control-line conflicts, as data in the same document.
     add_overlay_layers(document, overlay_results, datum=chosen.datum, lang=lang)
     return _Built(
-        map=_page.new_map(document, lang=lang),
+        document=document,
+        lang=lang,
         datum=chosen.datum,
         overlays=tuple(layer["id"] for layer in document["layers"]),
         simplification=geometry.simplification,
@@ -288,7 +294,7 @@ def write_map(
         offline=offline,
         overlay_results=overlay_results,
     )
-    page = _page.assemble(built.map)
+    page = _page.page(built.document, lang=built.lang)
     out = write_text(path, page)
     return MapOutput(
         path=Path(out),

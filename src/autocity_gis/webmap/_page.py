@@ -1,11 +1,10 @@
 """How the web map page is assembled: a fixed page, then its script, then its data.
 
-This module owns the one place where text meets markup. Folium and branca compile every string
-they are given as a Jinja template (``Element``, a ``MacroElement``'s template, and again each
-rendered script block), so they are given fixed strings only: the Leaflet map, the vendored
-libraries and a call of the page's own script. The page is assembled in named steps --
+This module owns the one place where text meets markup. The page is assembled in named steps --
 
-1. ``_Page.render_shell``: folium renders the fixed page, which holds three placeholders;
+1. :func:`shell`: the fixed page (``assets/page.html``, what folium renders for the map the
+   page's script draws on, :mod:`._folium`), which holds three placeholders, gets its language
+   and a new map id;
 2. :func:`autocity_gis._offline.inline_assets` inlines the vendored libraries (every page);
 3. :func:`splice_own_assets`: the page's own CSS and JavaScript (package files in ``assets/``)
    replace their placeholders;
@@ -14,21 +13,19 @@ libraries and a call of the page's own script. The page is assembled in named st
    end the element or open a comment,
 
 -- so no user-derived string is ever template source, regex input, HTML or script: it is JSON
-data that the fixed script reads and writes with ``textContent``.
+data that the fixed script reads and writes with ``textContent``. Writing a page compiles no
+template and imports neither folium nor Jinja (~0.13 s of imports); :mod:`._folium` renders
+the same shell for notebooks.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from functools import cache
 from importlib import resources
 from typing import Any
-
-import folium
-from branca.element import Figure
-from folium.elements import JSCSSMixin
-from folium.template import Template
 
 from .. import _offline
 
@@ -36,6 +33,9 @@ from .. import _offline
 CSS_SLOT = "<!-- acg:css -->"
 JS_SLOT = "<!-- acg:js -->"
 DATA_SLOT = "<!-- acg:data -->"
+#: Where ``assets/page.html`` holds the ``<html lang>`` and the map's id (five times).
+LANG_SLOT = "acg-lang"
+MAP_SLOT = "map_acg-map-id"
 #: The page's ``<html lang>`` for each interface language.
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 #: Element id of the data island.
@@ -51,64 +51,12 @@ STYLE_FILES = ("map.css",)
 _SCRIPT_UNSAFE = re.compile("[<>&\x7f-\x9f\u2028\u2029\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]")
 
 
-class _Page(Figure):
-    """The page's root: branca's figure with fixed slots for the page's CSS, script and data."""
+def page(document: dict[str, Any], *, lang: str = "en") -> str:
+    """Return the finished, self-contained page of ``document``.
 
-    _template = Template(
-        "<!DOCTYPE html>\n"
-        '<html lang="{{ this.lang }}">\n'
-        "<head>\n"
-        "    {{ this.header.render(**kwargs) }}\n"
-        f"    {CSS_SLOT}\n"
-        "</head>\n"
-        "<body>\n"
-        "    {{ this.html.render(**kwargs) }}\n"
-        f"    {DATA_SLOT}\n"
-        f"    {JS_SLOT}\n"
-        "</body>\n"
-        "<script>\n"
-        "    {{ this.script.render(**kwargs) }}\n"
-        "</script>\n"
-        "</html>\n"
-    )
-
-    def __init__(self, document: dict[str, Any], lang: str = "en") -> None:
-        super().__init__()
-        self.document = document
-        # A fixed value from this table, never text from the data: the template renders it.
-        self.lang = HTML_LANG[lang]
-
-    def render_shell(self, **kwargs: Any) -> str:
-        """Render the fixed page, placeholders still in place (no data, no own script)."""
-        shell: str = super().render(**kwargs)
-        return shell
-
-    def render(self, **kwargs: Any) -> str:
-        """Render the whole self-contained page (also what notebooks show).
-
-        The vendored libraries are inlined before any data is in the page, then the page's own
-        CSS and script, then the data island.
-        """
-        shell = _offline.inline_assets(self.render_shell(**kwargs))
-        return splice_data(splice_own_assets(shell), self.document)
-
-
-class _Start(JSCSSMixin):
-    """The vendored plugins' links and the one call that hands the map to the page's script."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}acgStart({{ this._parent.get_name() }});{% endmacro %}"
-    )
-    default_js = _offline.links("fullscreen", "mouse_position", "minimap", "geodesic")
-    default_css = _offline.links("fullscreen_css", "mouse_position_css", "minimap_css")
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]  # branca is untyped
-        self._name = "AcgStart"
-
-
-def new_map(document: dict[str, Any], *, lang: str = "en") -> folium.Map:
-    """Return the fixed folium map of a page whose root carries ``document``.
+    The vendored libraries are inlined (before any data is in the page) for every page, so
+    its overlays draw with the network cut; whether the page may load basemap tiles is decided
+    by the basemaps in its data, not here.
 
     Parameters
     ----------
@@ -119,39 +67,31 @@ def new_map(document: dict[str, Any], *, lang: str = "en") -> folium.Map:
 
     Returns
     -------
-    folium.Map
-        A map with no layers: the page's script adds them from the data.
-    """
-    # The scale bar is added by the page's script (metric only in Chinese).
-    m = folium.Map(location=None, tiles=None, control_scale=False, zoom_start=10, max_zoom=19)
-    m.default_js = _offline.links("leaflet")
-    m.default_css = _offline.links("leaflet_css")
-    _Page(document, lang).add_child(m)
-    _Start().add_to(m)
-    return m
-
-
-def assemble(m: folium.Map) -> str:
-    """Return the finished, self-contained page of a map made by :func:`new_map`.
-
-    The vendored libraries are inlined (before any data is in the page) for every page, so
-    its overlays draw with the network cut; whether the page may load basemap tiles is decided
-    by the basemaps in its data, not here.
-
-    Parameters
-    ----------
-    m : folium.Map
-        The map.
-
-    Returns
-    -------
     str
         The HTML page.
     """
-    page = m.get_root()
-    if not isinstance(page, _Page):
-        raise TypeError("the map was not made by webmap._page.new_map")
-    return page.render()
+    inlined = _offline.inline_assets(shell(lang))
+    return splice_data(splice_own_assets(inlined), document)
+
+
+def shell(lang: str = "en") -> str:
+    """Return the fixed page in ``lang``, placeholders in place, with a new map id.
+
+    The id is folium's kind (``map_`` and 32 hexadecimal digits), new for every page.
+    """
+    fixed = _fixed_shell()
+    return fixed.replace(LANG_SLOT, HTML_LANG[lang]).replace(MAP_SLOT, f"map_{uuid.uuid4().hex}")
+
+
+@cache
+def _fixed_shell() -> str:
+    text = resources.files(__package__).joinpath("assets", "page.html").read_text("utf-8")
+    slots = {LANG_SLOT: 1, MAP_SLOT: 5, CSS_SLOT: 1, JS_SLOT: 1, DATA_SLOT: 1}
+    for slot, count in slots.items():
+        if text.count(slot) != count:
+            found = text.count(slot)
+            raise RuntimeError(f"assets/page.html holds {found} of {slot!r}, not {count}.")
+    return text
 
 
 def splice_own_assets(page: str) -> str:
