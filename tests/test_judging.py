@@ -113,6 +113,9 @@ def test_component_four_times_its_stated_size_fails(tmp_path: Path) -> None:
     (line,) = [ln for ln in text.output.splitlines() if ln.startswith("  w ")]
     assert "FAIL +300.0 %" in line
     assert "Components outside their tolerance: w" in text.output
+    # the headline does not read as a failed total
+    (headline,) = [ln for ln in text.output.splitlines() if ln.startswith("FAIL: composed")]
+    assert "the total is within it" in headline
 
 
 def test_components_must_pass_false_reports_without_failing(tmp_path: Path) -> None:

@@ -195,6 +195,8 @@ def summary_lines(
             delta_pct=report.delta_pct,
             tolerance=report.tolerance_pct,
         )
+        # A failed check whose total is within its tolerance must not read as a failed total.
+        + (t("verdict_total_within") if not report.passed and report.area_passed else "")
     ]
     shown, left_out = terminal_components(report)
     lines += [_component_line(c, tx) for c in shown]
