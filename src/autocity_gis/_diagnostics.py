@@ -23,12 +23,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._open_gaps import closing, open_gap_pieces
 from .layers import polygonal
 from .recipe import DEFAULT_GAP_WIDTH_M
 
 __all__ = ["DEFAULT_GAP_WIDTH_M", "Patch", "closing", "gaps_and_holes", "width_m"]
-#: Mitre limit of the closing's buffers: corners sharper than about 11° are bevelled.
-_MITRE_LIMIT = 10.0
 #: Pieces smaller than this (m²) are floating-point residue of the overlays, not areas.
 _RESIDUE_M2 = 0.01
 #: Narrowest area ever reported (m), whatever the snap tolerance.
@@ -77,14 +76,6 @@ def width_m(geom: BaseGeometry) -> float:
         tolerance = max(_MIN_WIDTH_M, 2.0 * part.area / part.length / 100.0)
         best = max(best, 2.0 * shapely.maximum_inscribed_circle(part, tolerance).length)
     return best
-
-
-def closing(union: BaseGeometry, width: float) -> BaseGeometry:
-    """Return the morphological closing of ``union``: every gap narrower than ``width`` filled."""
-    if width <= 0.0:
-        return union
-    opts = {"join_style": "mitre", "mitre_limit": _MITRE_LIMIT}
-    return polygonal(shapely.buffer(shapely.buffer(union, width / 2, **opts), -width / 2, **opts))
 
 
 class _Parts:
@@ -162,8 +153,8 @@ def gaps_and_holes(
                 target = gaps if narrow and len(between) >= 2 else holes
                 target.append(Patch(piece, between, True, width))
     if filled is not None and gap_width_m > 0:
-        added = polygonal(shapely.difference(closing(union, gap_width_m), filled))
-        for piece in pieces(added):
+        added = _added(union, polys, filled, parts, gap_width_m)
+        for piece in (p for geom in added for p in pieces(geom)):
             width = width_m(piece)
             if width < max(sliver_m, _MIN_WIDTH_M):
                 continue
@@ -171,6 +162,24 @@ def gaps_and_holes(
             if len(between) >= 2:  # one part alone: a notch in its own outline
                 gaps.append(Patch(piece, between, False, width))
     return _ordered(gaps), _ordered(holes)
+
+
+def _added(
+    union: BaseGeometry,
+    polys: list[BaseGeometry],
+    filled: BaseGeometry,
+    parts: np.ndarray,
+    width: float,
+) -> list[BaseGeometry]:
+    """Return what the closing adds outside ``filled``.
+
+    Window by window near two parts' outer edges (:mod:`autocity_gis._open_gaps`), or over
+    the whole union when its outer edges cannot be told apart by part.
+    """
+    found = open_gap_pieces(polys, filled, parts, width)
+    if found is not None:
+        return found
+    return [polygonal(shapely.difference(closing(union, width), filled))]
 
 
 def _filled(polys: list[BaseGeometry]) -> BaseGeometry:
