@@ -77,7 +77,8 @@ def union_groups(
     """Union each group of polygons, the groups shared among threads.
 
     Each group is merged by :func:`coverage_union` when its polygons form a coverage and by
-    ``shapely.union_all`` otherwise, so the result is the union either way. GEOS releases the
+    ``shapely.union_all`` otherwise, so the result is the union either way, and valid (a
+    one-polygon group is returned as it is: valid polygons in, as above). GEOS releases the
     GIL in both, so the groups (largest first, to keep the threads evenly loaded) run on
     every core.
 
@@ -107,8 +108,8 @@ def union_groups(
 def _group_union(parts: NDArray[np.object_]) -> BaseGeometry:
     if len(parts) == 1:
         return parts[0]
-    union = coverage_union(parts)
-    return union if union is not None else shapely.union_all(parts)
+    union = coverage_union(parts)  # valid when not None: coverage_union checks it
+    return union if union is not None else shapely.make_valid(shapely.union_all(parts))
 
 
 @dataclass(frozen=True)
