@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry.base import BaseGeometry
 
-from autocity_gis import _diagnostics
+from autocity_gis import _diagnostics, _open_gaps
 from autocity_gis._diagnostics import Patch, gaps_and_holes
 from autocity_gis._open_gaps import open_gap_pieces
 
@@ -43,12 +43,23 @@ def whole_union() -> Iterator[None]:
         yield
 
 
+@contextmanager
+def windows_always() -> Iterator[None]:
+    """Search by windows however small the union (it would close a small one whole)."""
+    with (
+        mock.patch.object(_open_gaps, "MIN_OUTER_VERTICES", 0),
+        mock.patch.object(_open_gaps, "VERTICES_PER_WINDOW", 0),
+    ):
+        yield
+
+
 def search(
     parts: list[BaseGeometry], ids: list[str], cut: BaseGeometry | None = None
 ) -> tuple[list[Patch], list[Patch]]:
     array = np.array(parts, dtype=object)
     union = shapely.coverage_union_all(array)
-    return gaps_and_holes(union, array, ids, gap_width_m=WIDTH, sliver_m=2.0, cut=cut)
+    with windows_always():
+        return gaps_and_holes(union, array, ids, gap_width_m=WIDTH, sliver_m=2.0, cut=cut)
 
 
 def assert_same_as_whole_union(
@@ -58,7 +69,8 @@ def assert_same_as_whole_union(
     array = np.array(parts, dtype=object)
     union = shapely.coverage_union_all(array)
     polys = list(shapely.get_parts(union))
-    assert open_gap_pieces(polys, _diagnostics._filled(polys), array, WIDTH) is not None
+    with windows_always():
+        assert open_gap_pieces(polys, _diagnostics._filled(polys), array, WIDTH) is not None
     windowed = search(parts, ids, cut)
     with whole_union():
         reference = search(parts, ids, cut)
@@ -136,7 +148,22 @@ def test_union_with_vertices_of_its_own_falls_back_to_the_whole_union() -> None:
     parts = np.array([rect(0, 0, 1000, 1000), rect(1000, 0, 2000, 1000)], dtype=object)
     union = shapely.segmentize(shapely.coverage_union_all(parts), 5.0)
     polys = list(shapely.get_parts(union))
-    assert open_gap_pieces(polys, _diagnostics._filled(polys), parts, WIDTH) is None
+    with windows_always():
+        assert open_gap_pieces(polys, _diagnostics._filled(polys), parts, WIDTH) is None
+
+
+def test_small_unions_and_many_windows_are_closed_whole() -> None:
+    """Below MIN_OUTER_VERTICES, or with a window per VERTICES_PER_WINDOW outer vertices,
+    closing the whole union is cheaper: the search says so (None)."""
+    west, east = rect(0, 0, 1000, 30_000), rect(1010, 0, 2000, 30_000)
+    parts = np.array([west, east], dtype=object)
+    polys = list(shapely.get_parts(shapely.coverage_union_all(parts)))
+    filled = _diagnostics._filled(polys)
+    assert open_gap_pieces(polys, filled, parts, WIDTH) is None  # 10 outer vertices
+    with mock.patch.object(_open_gaps, "MIN_OUTER_VERTICES", 0):
+        assert open_gap_pieces(polys, filled, parts, WIDTH) is None  # 100 per window > 10
+        with mock.patch.object(_open_gaps, "VERTICES_PER_WINDOW", 5):
+            assert open_gap_pieces(polys, filled, parts, WIDTH) is not None
 
 
 def strips(draw: st.DrawFn) -> tuple[list[BaseGeometry], list[str]]:

@@ -29,7 +29,14 @@ from shapely.geometry.base import BaseGeometry
 
 from .layers import polygonal
 
-__all__ = ["PAIR_FACTOR", "REACH_FACTOR", "closing", "open_gap_pieces"]
+__all__ = [
+    "MIN_OUTER_VERTICES",
+    "PAIR_FACTOR",
+    "REACH_FACTOR",
+    "VERTICES_PER_WINDOW",
+    "closing",
+    "open_gap_pieces",
+]
 
 #: Mitre limit of the closing's buffers: corners sharper than about 11° are bevelled.
 MITRE_LIMIT = 10.0
@@ -40,6 +47,11 @@ PAIR_FACTOR = 3.0
 REACH_FACTOR = 12.0
 #: Margin (gap widths) around a seeding pair of edges, and the least step a window grows by.
 _MARGIN_FACTOR = 2.0
+#: Outer rings with fewer vertices are closed whole: that costs less than finding windows
+#: (131 vertices: 0.5 ms whole, 3 ms by windows; the country's 154 k: 1.3 s whole).
+MIN_OUTER_VERTICES = 1000
+#: A window costs about as much as closing this many outer vertices whole (0.5-1 ms).
+VERTICES_PER_WINDOW = 100
 #: Share of outer vertices that may be missing from the parts before the windows give up.
 _UNMATCHED_SHARE = 0.01
 #: Label of an edge whose part is not known: it pairs with every edge near it.
@@ -81,15 +93,22 @@ def open_gap_pieces(
     list of shapely Polygon or None
         Whole pieces of ``closing(union) - filled`` (floating-point residue aside) that lie
         near outer edges of two different parts (every piece that touches two parts is among
-        them); None if the outer edges cannot be told apart by part.
+        them); None if the outer edges cannot be told apart by part, or closing the whole
+        union costs less (few outer vertices, or many windows).
     """
+    outer = int(shapely.get_num_coordinates(filled))
+    if outer < MIN_OUTER_VERTICES:
+        return None
     edges = _outer_edges(filled, parts)
     if edges is None:
         return None
     seeds = _seed_boxes(*edges, reach=PAIR_FACTOR * width, margin=_MARGIN_FACTOR * width)
     if not len(seeds):
         return []
-    return _Windows(polys, width).pieces(seeds)
+    boxes = _merged(seeds)
+    if len(boxes) * VERTICES_PER_WINDOW > outer:
+        return None
+    return _Windows(polys, width).pieces(boxes)
 
 
 def _vertex_keys(xy: NDArray[np.float64]) -> NDArray[np.uint64]:
@@ -228,10 +247,10 @@ class _Windows:
         self.holes = shapely.STRtree(holes) if holes else None
         self.width = width
 
-    def pieces(self, seeds: NDArray[np.float64]) -> list[BaseGeometry]:
+    def pieces(self, seeds: NDArray[np.float64]) -> list[BaseGeometry]:  # merged seeds
         """Close every window, growing those a piece runs out of, until none does."""
         done: dict[tuple[float, ...], list[BaseGeometry]] = {}
-        boxes = _merged(seeds)
+        boxes = seeds
         while True:
             grown = []
             for box in boxes:

@@ -247,7 +247,7 @@ def compose_geometries(
         )
         union = _coverage_union_all(job.parts)
         result: GeometryResult | InputError | None = None
-        if union is not None:
+        if union is not None and not (valid.done() and not valid.result()):
             try:
                 result = job.finish(union, "coverage", [])
             except InputError as exc:  # raised only if the coverage union stands
