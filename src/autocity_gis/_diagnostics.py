@@ -85,14 +85,17 @@ class _Parts:
         self.parts = parts
         self.ids = ids
         self.eps = eps
-        self.outlines = shapely.boundary(parts)
+        # Outlines only of the parts asked about: all of them is a copy of every vertex.
+        self.outlines: dict[int, BaseGeometry] = {}
         self.tree = shapely.STRtree(parts)
 
     def around(self, piece: BaseGeometry) -> tuple[str, ...]:
         """Ids of the parts whose outline runs along ``piece`` (a shared corner is not enough)."""
         near = piece.buffer(self.eps)
         found = []
-        for i in sorted(self.tree.query(near)):
+        for i in sorted(self.tree.query(near).tolist()):
+            if i not in self.outlines:
+                self.outlines[i] = shapely.boundary(self.parts[i])
             shared = shapely.intersection(self.outlines[i], near).length
             if shared > max(4 * self.eps, 1.0):
                 found.append(self.ids[i])

@@ -128,19 +128,21 @@ def _outer_edges(
     """
     shells = shapely.get_exterior_ring(shapely.get_parts(filled))
     xy, ring = shapely.get_coordinates(shells, return_index=True)
-    polys, owner = shapely.get_parts(parts, return_index=True)
-    pxy, pidx = shapely.get_coordinates(shapely.get_exterior_ring(polys), return_index=True)
-    plabel = owner[pidx].astype(np.int64)
     keys, first, inverse = np.unique(_vertex_keys(xy), return_index=True, return_inverse=True)
-    hit = pd.Index(keys).get_indexer(_vertex_keys(pxy))
-    found = hit >= 0
-    same_point = np.all(pxy[found] == xy[first[hit[found]]], axis=1)
-    found[np.flatnonzero(found)[~same_point]] = False  # a hash collision, not a shared vertex
+    index = pd.Index(keys)
     none = np.iinfo(np.int64).max
     low = np.full(len(keys), none)
     high = np.full(len(keys), -1)
-    np.minimum.at(low, hit[found], plabel[found])
-    np.maximum.at(high, hit[found], plabel[found])
+    for chunk in _chunks(parts):  # a few MB at a time: all 786 k vertices at once is 45 MB
+        polys, owner = shapely.get_parts(parts[chunk], return_index=True)
+        pxy, pidx = shapely.get_coordinates(shapely.get_exterior_ring(polys), return_index=True)
+        label = chunk[owner[pidx]]
+        hit = index.get_indexer(_vertex_keys(pxy))
+        found = hit >= 0
+        same_point = np.all(pxy[found] == xy[first[hit[found]]], axis=1)
+        found[np.flatnonzero(found)[~same_point]] = False  # a hash collision
+        np.minimum.at(low, hit[found], label[found])
+        np.maximum.at(high, hit[found], label[found])
     vertex = np.where(low == none, -1, np.where(low == high, low, _ANY))[inverse]
     if np.count_nonzero(vertex == -1) > _UNMATCHED_SHARE * len(vertex):
         return None
@@ -152,6 +154,13 @@ def _outer_edges(
         np.where((a == _ANY) & (b >= 0), b, np.where((b == _ANY) & (a >= 0), a, _ANY)),
     )
     return xy[:-1][same], xy[1:][same], label
+
+
+def _chunks(parts: NDArray[np.object_], vertices: int = 100_000) -> list[NDArray[np.intp]]:
+    """Split the parts' indices into runs of about ``vertices`` vertices each."""
+    total = np.cumsum(shapely.get_num_coordinates(parts))
+    cuts = np.searchsorted(total, np.arange(vertices, int(total[-1]), vertices), side="right")
+    return [c for c in np.split(np.arange(len(parts)), np.unique(cuts)) if len(c)]
 
 
 def _hot_edges(
@@ -174,17 +183,28 @@ def _hot_edges(
         if count.sum() <= 8 * len(count):
             break
         cell *= 2
-    edge = np.repeat(np.arange(len(count)), count)
-    offset = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    cx = first[edge, 0] + offset % span[edge, 0]
-    cy = first[edge, 1] + offset // span[edge, 0]
-    key = cx * (int(last[:, 1].max()) + 1) + cy
-    order = np.lexsort((label[edge], key))
-    key, edge = key[order], edge[order]
-    head = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    tail = np.r_[head[1:] - 1, len(key) - 1]
-    mixed = (label[edge[head]] != label[edge[tail]]) | (label[edge[head]] < 0)
-    return np.unique(edge[np.repeat(mixed, tail - head + 1)])
+    # One entry per (edge, cell), packed as cell * kinds + label, sorted: a cell is mixed when
+    # its first and last labels differ (or one is _ANY). Small integers and no copies kept:
+    # this runs beside the coverage check, at the job's peak of memory.
+    edge = np.repeat(np.arange(len(count), dtype=np.int32), count)
+    offset = np.arange(int(count.sum()), dtype=np.int32)
+    offset -= np.repeat((np.cumsum(count) - count).astype(np.int32), count)
+    width = span[edge, 0].astype(np.int32)
+    rows = int(last[:, 1].max()) + 1
+    kinds = int(label.max()) + 1 - _ANY
+    packed = (first[edge, 0] + offset % width) * rows + (first[edge, 1] + offset // width)
+    del offset, width
+    packed *= kinds
+    packed += label[edge] - _ANY
+    order = np.argsort(packed)
+    packed, edge = packed[order], edge[order]
+    del order
+    cells = packed // kinds
+    head = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+    del cells
+    tail = np.r_[head[1:] - 1, len(packed) - 1]
+    mixed = (packed[head] % kinds != packed[tail] % kinds) | (packed[head] % kinds < -_ANY)
+    return np.unique(edge[np.repeat(mixed, tail - head + 1)]).astype(np.intp)
 
 
 def _seed_boxes(
