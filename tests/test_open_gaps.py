@@ -187,6 +187,11 @@ def strips(draw: st.DrawFn) -> tuple[list[BaseGeometry], list[str]]:
         gap_bottom = draw(st.sampled_from([0.0, 0.0, 5.0, 20.0, 45.0, 80.0]))
         gap_top = draw(st.sampled_from([0.0, 0.0, 5.0, 20.0, 45.0, 80.0]))
         left_bottom, left_top = right_bottom + gap_bottom, right_top + gap_top
+    if draw(st.booleans()):  # an island of its own part off the tops, 5-80 m away
+        x0 = draw(st.floats(-100, 800))
+        y0 = 1200.0 + draw(st.sampled_from([5.0, 20.0, 45.0, 80.0]))
+        parts.append(at([(x0, y0), (x0 + 300, y0), (x0 + 300, y0 + 100), (x0, y0 + 100)]))
+        ids.append("island")
     return _shared_vertices(parts), ids
 
 
@@ -209,12 +214,13 @@ def _shared_vertices(parts: list[BaseGeometry]) -> list[BaseGeometry]:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.composite(strips)())
+@given(st.composite(strips)(), st.none() | st.tuples(st.floats(0, 1500), st.floats(0, 1200)))
 def test_windowed_search_matches_the_whole_union_on_random_strips(
-    coverage: tuple[list[BaseGeometry], list[str]],
+    coverage: tuple[list[BaseGeometry], list[str]], cut_at: tuple[float, float] | None
 ) -> None:
     parts, ids = coverage
     array = np.array(parts, dtype=object)
     if not shapely.coverage_is_valid(array):  # a rounding left a crossing: not a coverage
         return
-    assert_same_as_whole_union(parts, ids)
+    cut = None if cut_at is None else rect(*cut_at, cut_at[0] + 150, cut_at[1] + 400)
+    assert_same_as_whole_union(parts, ids, cut)
