@@ -12,6 +12,9 @@ corners come back exactly and only what is narrower than ``w`` is filled): what 
 outside the union's outer rings, touching two or more parts, is a gap; a narrow notch in one
 part's own outline is not. GEOS's coverage validation (``shapely.coverage_invalid_edges`` with a
 gap width) finds only gaps enclosed by the coverage, which is why the closing is used here.
+The closing is computed only in windows where outer edges of two different parts meet or come
+close (:mod:`autocity_gis._open_gaps`), the only places an open gap can be; a small union, or
+one whose outer edges cannot be told apart by part, is closed whole.
 Areas that a subtracted component covers are never gaps or holes: they are cut out on purpose.
 """
 

@@ -4,7 +4,9 @@ This module owns :func:`compose_geometries`, the step :func:`autocity_gis.compos
 takes once the components are loaded: in a local Lambert azimuthal equal-area projection
 centred on the data (tolerances are metres), the parts' coverage union when they form a valid
 coverage, else their union after GEOS ``CoverageCleaner``; then the subtracted components are
-cut out, and overlaps, gaps and holes wider than the tolerances are measured and located.
+cut out, and overlaps, gaps and holes wider than the tolerances are measured and located. The
+coverage check runs on a second core while the coverage union and its diagnostics are made on
+the first; they are kept only if the check passes.
 """
 
 from __future__ import annotations
