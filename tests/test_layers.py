@@ -445,3 +445,41 @@ def test_components_sharing_a_read_leave_it_as_read(tmp_path: Path) -> None:
         raw = cache.reads[str(path), None, None]  # what GDAL read, shared by both
         assert raw.frame.geometry.iloc[0].equals_exact(bow, 0.0)
         assert not raw.frame.geometry.iloc[0].is_valid
+
+
+def test_only_true_twins_are_named_even_among_features_with_the_same_bounds() -> None:
+    """Twins are the same shape whatever the ring's start and direction; a different shape in
+    the same bounding box (a triangle of the box, the box itself) is not a twin."""
+    box = shapely.box(125.0, 43.0, 125.1, 43.1)
+    corners = list(box.exterior.coords)[:4]
+    turned = shapely.Polygon([corners[2], corners[1], corners[0], corners[3]])  # clockwise
+    triangle = shapely.Polygon([(125.0, 43.0), (125.1, 43.0), (125.1, 43.1)])
+    other = shapely.box(125.2, 43.0, 125.3, 43.1)
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c", "d", "e"]},
+        geometry=[box, triangle, other, turned, triangle],
+        crs=4326,
+    )
+    layer = read_layer(LayerSource(path=Path("<frame>"), frame=frame))
+    twins = sorted(w for w in layer.warnings if "same geometry as" in w)
+    assert len(twins) == 2
+    assert "feature 3" in twins[0] and "same geometry as feature 0" in twins[0]
+    assert "feature 4" in twins[1] and "same geometry as feature 1" in twins[1]
+
+
+def test_large_layers_check_validity_on_two_threads_feature_by_feature(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The validity check split across threads still names each invalid feature, in order."""
+    from autocity_gis import layers
+
+    monkeypatch.setattr(layers, "_THREADED_VERTICES", 0)
+    bowtie = Polygon([(125.0, 43.0), (125.1, 43.1), (125.1, 43.0), (125.0, 43.1)])
+    cells = [shapely.box(125.0 + i * 0.1, 43.2, 125.1 + i * 0.1, 43.3) for i in range(6)]
+    geoms = [cells[0], bowtie, *cells[1:5], shapely.affinity.translate(bowtie, 1.0), cells[5]]
+    frame = gpd.GeoDataFrame({"id": [f"f{i}" for i in range(8)]}, geometry=geoms, crs=4326)
+    layer = read_layer(LayerSource(path=Path("<frame>"), frame=frame))
+    repaired = [w for w in layer.warnings if "repaired invalid geometry" in w]
+    assert len(repaired) == 2
+    assert "feature 1 " in repaired[0] and "feature 6 " in repaired[1]
+    assert layer.frame.geometry.is_valid.all()

@@ -12,6 +12,9 @@ corners come back exactly and only what is narrower than ``w`` is filled): what 
 outside the union's outer rings, touching two or more parts, is a gap; a narrow notch in one
 part's own outline is not. GEOS's coverage validation (``shapely.coverage_invalid_edges`` with a
 gap width) finds only gaps enclosed by the coverage, which is why the closing is used here.
+The closing is computed only in windows where outer edges of two different parts meet or come
+close (:mod:`autocity_gis._open_gaps`), the only places an open gap can be; a small union, or
+one whose outer edges cannot be told apart by part, is closed whole.
 Areas that a subtracted component covers are never gaps or holes: they are cut out on purpose.
 """
 
@@ -23,12 +26,11 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from ._open_gaps import closing, open_gap_pieces
 from .layers import polygonal
 from .recipe import DEFAULT_GAP_WIDTH_M
 
 __all__ = ["DEFAULT_GAP_WIDTH_M", "Patch", "closing", "gaps_and_holes", "width_m"]
-#: Mitre limit of the closing's buffers: corners sharper than about 11° are bevelled.
-_MITRE_LIMIT = 10.0
 #: Pieces smaller than this (m²) are floating-point residue of the overlays, not areas.
 _RESIDUE_M2 = 0.01
 #: Narrowest area ever reported (m), whatever the snap tolerance.
@@ -79,14 +81,6 @@ def width_m(geom: BaseGeometry) -> float:
     return best
 
 
-def closing(union: BaseGeometry, width: float) -> BaseGeometry:
-    """Return the morphological closing of ``union``: every gap narrower than ``width`` filled."""
-    if width <= 0.0:
-        return union
-    opts = {"join_style": "mitre", "mitre_limit": _MITRE_LIMIT}
-    return polygonal(shapely.buffer(shapely.buffer(union, width / 2, **opts), -width / 2, **opts))
-
-
 class _Parts:
     """The parts with a spatial index, to name the ones that bound an area."""
 
@@ -94,14 +88,17 @@ class _Parts:
         self.parts = parts
         self.ids = ids
         self.eps = eps
-        self.outlines = shapely.boundary(parts)
+        # Outlines only of the parts asked about: all of them is a copy of every vertex.
+        self.outlines: dict[int, BaseGeometry] = {}
         self.tree = shapely.STRtree(parts)
 
     def around(self, piece: BaseGeometry) -> tuple[str, ...]:
         """Ids of the parts whose outline runs along ``piece`` (a shared corner is not enough)."""
         near = piece.buffer(self.eps)
         found = []
-        for i in sorted(self.tree.query(near)):
+        for i in sorted(self.tree.query(near).tolist()):
+            if i not in self.outlines:
+                self.outlines[i] = shapely.boundary(self.parts[i])
             shared = shapely.intersection(self.outlines[i], near).length
             if shared > max(4 * self.eps, 1.0):
                 found.append(self.ids[i])
@@ -162,8 +159,8 @@ def gaps_and_holes(
                 target = gaps if narrow and len(between) >= 2 else holes
                 target.append(Patch(piece, between, True, width))
     if filled is not None and gap_width_m > 0:
-        added = polygonal(shapely.difference(closing(union, gap_width_m), filled))
-        for piece in pieces(added):
+        added = _added(union, polys, filled, parts, gap_width_m)
+        for piece in (p for geom in added for p in pieces(geom)):
             width = width_m(piece)
             if width < max(sliver_m, _MIN_WIDTH_M):
                 continue
@@ -171,6 +168,24 @@ def gaps_and_holes(
             if len(between) >= 2:  # one part alone: a notch in its own outline
                 gaps.append(Patch(piece, between, False, width))
     return _ordered(gaps), _ordered(holes)
+
+
+def _added(
+    union: BaseGeometry,
+    polys: list[BaseGeometry],
+    filled: BaseGeometry,
+    parts: np.ndarray,
+    width: float,
+) -> list[BaseGeometry]:
+    """Return what the closing adds outside ``filled``.
+
+    Window by window near two parts' outer edges (:mod:`autocity_gis._open_gaps`), or over
+    the whole union when its outer edges cannot be told apart by part.
+    """
+    found = open_gap_pieces(polys, filled, parts, width)
+    if found is not None:
+        return found
+    return [polygonal(shapely.difference(closing(union, width), filled))]
 
 
 def _filled(polys: list[BaseGeometry]) -> BaseGeometry:

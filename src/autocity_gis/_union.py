@@ -4,7 +4,9 @@ This module owns :func:`compose_geometries`, the step :func:`autocity_gis.compos
 takes once the components are loaded: in a local Lambert azimuthal equal-area projection
 centred on the data (tolerances are metres), the parts' coverage union when they form a valid
 coverage, else their union after GEOS ``CoverageCleaner``; then the subtracted components are
-cut out, and overlaps, gaps and holes wider than the tolerances are measured and located.
+cut out, and overlaps, gaps and holes wider than the tolerances are measured and located. The
+coverage check runs on a second core while the coverage union and its diagnostics are made on
+the first; they are kept only if the check passes.
 """
 
 from __future__ import annotations
@@ -77,7 +79,8 @@ def union_groups(
     """Union each group of polygons, the groups shared among threads.
 
     Each group is merged by :func:`coverage_union` when its polygons form a coverage and by
-    ``shapely.union_all`` otherwise, so the result is the union either way. GEOS releases the
+    ``shapely.union_all`` otherwise, so the result is the union either way, and valid (a
+    one-polygon group is returned as it is: valid polygons in, as above). GEOS releases the
     GIL in both, so the groups (largest first, to keep the threads evenly loaded) run on
     every core.
 
@@ -107,8 +110,8 @@ def union_groups(
 def _group_union(parts: NDArray[np.object_]) -> BaseGeometry:
     if len(parts) == 1:
         return parts[0]
-    union = coverage_union(parts)
-    return union if union is not None else shapely.union_all(parts)
+    union = coverage_union(parts)  # valid when not None: coverage_union checks it
+    return union if union is not None else shapely.make_valid(shapely.union_all(parts))
 
 
 @dataclass(frozen=True)
@@ -236,62 +239,112 @@ def compose_geometries(
     roles = roles or ["part"] * len(geoms)
     is_part = np.array([r == "part" for r in roles])
     projection = local_laea_for(geoms[is_part])
-    local = projection.to_local(geoms)
-    parts = local[is_part]
-    part_ids = [i for i, keep in zip(ids, is_part, strict=True) if keep]
-    warnings: list[str] = []
-    tol = snap_tolerance_m
-
-    union, method = _union_of_parts(parts, tol, warnings)
-    # A valid coverage has no overlaps at all: the pairwise search is for the other methods.
-    overlaps, sliver_count = ([], 0) if method == "coverage" else _overlaps(parts, part_ids, tol)
-    if sliver_count:  # first, as before the union's own notes
-        warnings.insert(
-            0,
-            f"{sliver_count} sliver overlap(s) narrower than {2 * tol:g} m between components "
-            "were assigned to one neighbour."
+    job = _Job(projection, projection.to_local(geoms), is_part, ids, snap_tolerance_m, gap_width_m)
+    # The edge-by-edge coverage check (0.4 s on the country's provinces) runs on a second core
+    # while the coverage union and everything made from it are computed on this one; what
+    # was made is dropped if the check fails, and the cleaned union is made instead.
+    with ThreadPoolExecutor(1) as pool:
+        valid = pool.submit(
+            shapely.coverage_is_valid, job.parts, gap_width=2 * snap_tolerance_m
         )
-    subtract = local[~is_part]
-    cut = shapely.union_all(subtract) if len(subtract) else None
-    composed = union
-    if cut is not None:
-        composed = shapely.difference(union, cut)
-    composed = polygonal(shapely.make_valid(composed))
-    if cut is not None and (composed.is_empty or composed.area <= 0.0):
-        raise _covers_everything(local, is_part, ids)
-
-    gaps, holes = gaps_and_holes(
-        union, parts, part_ids, gap_width_m=gap_width_m, sliver_m=2 * tol, cut=cut
-    )
-    cut_ids = [i for i, keep in zip(ids, is_part, strict=True) if not keep]
-    gap_details = tuple(_diagnostic(p, projection) for p in gaps)
-    return GeometryResult(
-        boundary=_back(composed, projection),
-        overlaps=tuple((a, b, _back(g, projection)) for a, b, g in overlaps),
-        gaps=tuple(d.geometry for d in gap_details),
-        method=method,
-        warnings=tuple(warnings),
-        gap_details=gap_details,
-        holes=tuple(_diagnostic(p, projection) for p in holes),
-        overlap_details=tuple(
-            _diagnostic(Patch(g, (a, b), False, width_m(g)), projection) for a, b, g in overlaps
-        ),
-        parts_union=_back(union, projection),
-        removed=_back(shapely.intersection(union, cut), projection) if cut is not None else None,
-        removed_by=tuple(
-            (cid, _back(shapely.intersection(union, g), projection))
-            for cid, g in zip(cut_ids, subtract, strict=True)
-        ),
-    )
+        union = _coverage_union_all(job.parts)
+        result: GeometryResult | InputError | None = None
+        if union is not None and not (valid.done() and not valid.result()):
+            try:
+                result = job.finish(union, "coverage", [])
+            except InputError as exc:  # raised only if the coverage union stands
+                result = exc
+        if not valid.result():
+            result = None
+    if result is None:
+        warnings: list[str] = []
+        union, method = _cleaned_union(job.parts, snap_tolerance_m, warnings)
+        result = job.finish(union, method, warnings)
+    if isinstance(result, InputError):
+        raise result
+    return result
 
 
-def _union_of_parts(
+class _Job:
+    """One composition in local metres: what :meth:`finish` needs beside the union."""
+
+    def __init__(
+        self,
+        projection: LocalProjection,
+        local: np.ndarray,
+        is_part: np.ndarray,
+        ids: list[str],
+        tol: float,
+        gap_width_m: float,
+    ) -> None:
+        self.projection, self.local, self.is_part, self.ids = projection, local, is_part, ids
+        self.parts = local[is_part]
+        self.part_ids = [i for i, keep in zip(ids, is_part, strict=True) if keep]
+        self.tol, self.gap_width_m = tol, gap_width_m
+
+    def finish(self, union: BaseGeometry, method: str, warnings: list[str]) -> GeometryResult:
+        """Cut the subtracted components out of ``union`` and measure overlaps, gaps and holes.
+
+        Raises
+        ------
+        autocity_gis.InputError
+            If the subtracted components cover every part.
+        """
+        projection, local, is_part, tol = self.projection, self.local, self.is_part, self.tol
+        # A valid coverage has no overlaps at all: the pairwise search is for the other methods.
+        overlaps, slivers = ([], 0) if method == "coverage" else _overlaps(
+            self.parts, self.part_ids, tol
+        )
+        if slivers:  # first, as before the union's own notes
+            warnings.insert(
+                0,
+                f"{slivers} sliver overlap(s) narrower than {2 * tol:g} m between components "
+                "were assigned to one neighbour.",
+            )
+        subtract = local[~is_part]
+        cut = shapely.union_all(subtract) if len(subtract) else None
+        composed = union  # every union is valid and polygonal already
+        if cut is not None:
+            composed = polygonal(shapely.make_valid(shapely.difference(union, cut)))
+            if composed.is_empty or composed.area <= 0.0:
+                raise _covers_everything(local, is_part, self.ids)
+        gaps, holes = gaps_and_holes(
+            union, self.parts, self.part_ids, gap_width_m=self.gap_width_m, sliver_m=2 * tol,
+            cut=cut,
+        )
+        cut_ids = [i for i, keep in zip(self.ids, is_part, strict=True) if not keep]
+        gap_details = tuple(_diagnostic(p, projection) for p in gaps)
+        parts_union = _back(union, projection)
+        removed = _back(shapely.intersection(union, cut), projection) if cut is not None else None
+        return GeometryResult(
+            boundary=parts_union if cut is None else _back(composed, projection),
+            overlaps=tuple((a, b, _back(g, projection)) for a, b, g in overlaps),
+            gaps=tuple(d.geometry for d in gap_details),
+            method=method,
+            warnings=tuple(warnings),
+            gap_details=gap_details,
+            holes=tuple(_diagnostic(p, projection) for p in holes),
+            overlap_details=tuple(
+                _diagnostic(Patch(g, (a, b), False, width_m(g)), projection)
+                for a, b, g in overlaps
+            ),
+            parts_union=parts_union,
+            removed=removed,
+            removed_by=tuple(
+                (cid, _back(shapely.intersection(union, g), projection))
+                for cid, g in zip(cut_ids, subtract, strict=True)
+            ),
+        )
+
+
+def _cleaned_union(
     parts: NDArray[np.object_], tol: float, warnings: list[str]
 ) -> tuple[BaseGeometry, str]:
-    """Return the parts' union in local metres and how it was made, noting closed slivers."""
-    covered = _checked_coverage_union(parts, tol)
-    if covered is not None:
-        return covered, "coverage"
+    """Return the union of parts that are not a valid coverage, noting closed slivers.
+
+    ``CoverageCleaner`` snaps and closes gaps under ``2·tol``; if GEOS cannot clean the parts,
+    an overlay union on a ``tol`` grid.
+    """
     try:
         cleaned = shapely.coverage_clean(parts, gap_width=2 * tol, snapping_distance=tol)
         union, method = shapely.coverage_union_all(cleaned), "cleaned"
@@ -307,23 +360,15 @@ def _union_of_parts(
     return polygonal(shapely.make_valid(union)), method
 
 
-def _checked_coverage_union(parts: NDArray[np.object_], tol: float) -> BaseGeometry | None:
-    """Return the parts' coverage union if they form a valid coverage (no gaps under ``2·tol``).
+def _coverage_union_all(parts: NDArray[np.object_]) -> BaseGeometry | None:
+    """Return the parts' coverage union, valid and polygonal (None: GEOS saw an overlap).
 
-    The edge-by-edge check (``shapely.coverage_is_valid``, 0.7 s on the country's provinces)
-    and the union (0.4 s) run on two threads, GEOS releasing the GIL; the union is dropped
-    when the check fails.
+    It is the union only if the parts form a valid coverage, which the caller checks.
     """
-    with ThreadPoolExecutor(1) as pool:
-        valid = pool.submit(shapely.coverage_is_valid, parts, gap_width=2 * tol)
-        try:
-            union: BaseGeometry | None = shapely.coverage_union_all(parts)
-        except shapely.errors.GEOSException:  # not a coverage: the check says so too
-            union = None
-        if not valid.result():
-            return None
-    if union is None:  # pragma: no cover - GEOS refused a coverage it validated
+    try:
         union = shapely.coverage_union_all(parts)
+    except shapely.errors.GEOSException:  # not a coverage: the check says so too
+        return None
     return polygonal(shapely.make_valid(union))
 
 

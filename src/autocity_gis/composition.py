@@ -269,7 +269,8 @@ class _Loader:
             if spec.block.index not in blocks:
                 blocks[spec.block.index] = self.block(spec)
             layer, part = blocks[spec.block.index][spec.block.value]
-            rows.append(_component_row(spec, layer, part, self.warnings))
+            # union_groups' unions are valid: no second validity check (0.09 s on 34 provinces)
+            rows.append(_component_row(spec, layer, part, self.warnings, valid=True))
         components = gpd.GeoDataFrame(rows, geometry="geometry", crs=WGS84)
         components["measured_km2"] = geodesic_area_km2(components.geometry.to_numpy())
         if log.isEnabledFor(logging.DEBUG):
@@ -416,9 +417,17 @@ def _empty_holes() -> gpd.GeoDataFrame:
 
 
 def _component_row(
-    spec: ComponentSpec, layer: Layer, frame: gpd.GeoDataFrame, warnings: list[str]
+    spec: ComponentSpec,
+    layer: Layer,
+    frame: gpd.GeoDataFrame,
+    warnings: list[str],
+    *,
+    valid: bool = False,
 ) -> dict[str, Any]:
-    """One component's row of the components frame, from its selected features."""
+    """One component's row of the components frame, from its selected features.
+
+    ``valid``: the frame is one geometry known to be valid (``make_valid`` would copy it).
+    """
     assert spec.source is not None
     geoms = frame.geometry.to_numpy()
     geom = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
@@ -455,7 +464,9 @@ def _component_row(
     row["stated_area_km2"] = stated
     row["stated_area_source"] = stated_source or ""
     row["source_crs"] = layer.source_crs  # for the plane area in the layer's own CRS
-    row["geometry"] = shapely.orient_polygons(shapely.make_valid(geom))
+    row["geometry"] = shapely.orient_polygons(
+        geom if valid and len(geoms) == 1 else shapely.make_valid(geom)
+    )
     # Text stays data, except what no UTF-8 file -- nor pandas' Arrow-backed strings, with
     # pyarrow installed -- can hold: lone surrogates (only a Python caller can pass them).
     return {k: for_utf8(v) if isinstance(v, str) else v for k, v in row.items()}
