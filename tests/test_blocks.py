@@ -279,3 +279,15 @@ def test_terminal_lists_a_large_block_in_a_few_lines(lang: str) -> None:
     assert any("80" in line and ("more components" in line or "另有" in line) for line in lines)
     verdict = next(line for line in lines if "(+2)" in line)
     assert verdict.count("z") == 10  # ten failing ids named, the other two counted
+
+
+def test_the_boundary_is_measured_once_and_every_figure_of_it_agrees(tmp_path: Path) -> None:
+    """Nothing subtracted: the parts' union is the boundary, whose area compose measured; the
+    report and the union's figure are that area, which pyproj's Geod confirms."""
+    _zones_file(tmp_path)
+    recipe_path = tmp_path / "plan.toml"
+    recipe_path.write_text(TEN_LINES.format(total=1.0), encoding="utf-8")
+    _, composition, report = ag.check(recipe_path)
+    measured = float(composition.boundary.area_km2.iloc[0])
+    assert measured == pytest.approx(sum(geod_km2(g) for g in ZONES), rel=1e-9)
+    assert composition.parts_union_km2 == measured and report.composed_km2 == measured

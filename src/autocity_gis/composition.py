@@ -192,11 +192,12 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
     overlaps = _overlap_frame(result)
     gaps = diagnostic_frame(result.gap_details, "gap")
     warnings.extend(diagnostic_warnings(overlaps, gaps, recipe.gap_width_m))
+    boundary = _boundary_frame(recipe, result)
     return Composition(
         name_en=recipe.name_en,
         name_zh=recipe.name_zh,
         components=components,
-        boundary=_boundary_frame(recipe, result),
+        boundary=boundary,
         overlaps=overlaps,
         gaps=gaps,
         context=context,
@@ -206,9 +207,7 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
         subtracted=_subtracted_frame(components, result),
         holes=diagnostic_frame(result.holes, "hole"),
         gap_width_m=recipe.gap_width_m,
-        parts_union_km2=(
-            float(geodesic_area_km2(result.parts_union)) if result.parts_union is not None else None
-        ),
+        parts_union_km2=_parts_union_km2(result, boundary),
         removed_km2=(
             float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
         ),
@@ -330,6 +329,15 @@ def _reads_of(recipe: Recipe) -> list[LayerSource]:
 def _file(source: LayerSource) -> tuple[str, str | None, str | None]:
     """Return what a read of ``source`` depends on (the key of its read in ReadCache)."""
     return (str(source.path), source.layer_name, source.encoding)
+
+
+def _parts_union_km2(result: GeometryResult, boundary: gpd.GeoDataFrame) -> float | None:
+    """Return the parts' union's area; nothing subtracted, it is the boundary's, measured."""
+    if result.parts_union is None:
+        return None
+    if result.parts_union is result.boundary:
+        return float(boundary["area_km2"].iloc[0])
+    return float(geodesic_area_km2(result.parts_union))
 
 
 def _boundary_frame(recipe: Recipe, result: GeometryResult) -> gpd.GeoDataFrame:
