@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
 from autocity_gis._memory import give_back
 
@@ -28,3 +30,25 @@ def test_give_back_returns_freed_small_blocks_to_the_system() -> None:
     if sys.platform.startswith("linux") and returned:
         assert after < before - 200  # ... until they are given back
     assert keep.sum() == 1000.0
+
+
+def test_large_reads_hand_memory_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read of 1,000 features or more hands its freed buffers back; a small one does not
+    spend the call."""
+    import geopandas as gpd
+    import shapely
+
+    from autocity_gis import _gdal
+
+    calls: list[int] = []
+    monkeypatch.setattr(_gdal, "give_back", lambda: calls.append(1) or True)
+    for count in (10, _gdal._LARGE_READ):
+        cells = [shapely.box(125 + i / 1e3, 43.8, 125.001 + i / 1e3, 43.801) for i in range(count)]
+        path = tmp_path / f"cells{count}.fgb"
+        gpd.GeoDataFrame({"n": range(count)}, geometry=cells, crs="EPSG:4326").to_file(path)
+        before = len(calls)
+        raw = _gdal.read_file(path)
+        assert len(raw.frame) == count
+        assert len(calls) - before == (1 if count >= _gdal._LARGE_READ else 0)

@@ -186,6 +186,8 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
             )
         except InputError as exc:  # the subtracted components cover every part
             raise InputError(f"{recipe.path}: {exc}") from exc
+    if len(components) >= _LARGE_JOB:
+        give_back()  # the local copies the composition made, freed (see _memory)
     found = (result.method, len(result.overlaps), len(result.gaps))
     log.log(DETAIL, "union by %s: %d overlap(s), %d gap(s)", *found)
     warnings.extend(result.warnings)
@@ -212,6 +214,10 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
             float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
         ),
     )
+
+
+#: Components from which the memory the composition freed is handed back at once.
+_LARGE_JOB = 20
 
 
 class _Loader:
