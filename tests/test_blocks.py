@@ -91,6 +91,35 @@ def test_thirty_zones_from_a_ten_line_recipe_read_once(
     assert report.passed
 
 
+def test_the_layer_read_is_dropped_once_composed_and_read_again_when_composed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read held the whole layer through the composition (the job's peak): it is dropped
+    after the blocks are made, and a second composition of the same recipe reads it again."""
+    _zones_file(tmp_path)
+    recipe_path = tmp_path / "plan.toml"
+    recipe_path.write_text(TEN_LINES.format(total=1.0), encoding="utf-8")
+    opened: list[Path] = []
+    real = _gdal.read_file
+
+    def counting(path: Path, **kwargs: object) -> _gdal.RawLayer:
+        opened.append(path)
+        return real(path, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_gdal, "read_file", counting)
+    recipe = load_recipe(recipe_path)
+    assert recipe.reads  # the values' read, kept for the composition
+    first = ag.compose(recipe)
+    assert opened == [tmp_path / "plan.gpkg"] and not recipe.reads
+    again = ag.compose(recipe)
+    assert opened == [tmp_path / "plan.gpkg"] * 2
+    total = sum(geod_km2(g) for g in ZONES)
+    for composition in (first, again):
+        assert float(composition.boundary.area_km2.iloc[0]) == pytest.approx(total, rel=1e-6)
+        assert list(composition.components["id"]) == [f"Z{n:02d}" for n in range(1, 31)]
+        assert len(composition.gaps) == 0 and len(composition.overlaps) == 0
+
+
 def test_features_sharing_a_value_are_merged_and_roles_come_from_a_column(
     tmp_path: Path,
 ) -> None:
@@ -250,3 +279,15 @@ def test_terminal_lists_a_large_block_in_a_few_lines(lang: str) -> None:
     assert any("80" in line and ("more components" in line or "另有" in line) for line in lines)
     verdict = next(line for line in lines if "(+2)" in line)
     assert verdict.count("z") == 10  # ten failing ids named, the other two counted
+
+
+def test_the_boundary_is_measured_once_and_every_figure_of_it_agrees(tmp_path: Path) -> None:
+    """Nothing subtracted: the parts' union is the boundary, whose area compose measured; the
+    report and the union's figure are that area, which pyproj's Geod confirms."""
+    _zones_file(tmp_path)
+    recipe_path = tmp_path / "plan.toml"
+    recipe_path.write_text(TEN_LINES.format(total=1.0), encoding="utf-8")
+    _, composition, report = ag.check(recipe_path)
+    measured = float(composition.boundary.area_km2.iloc[0])
+    assert measured == pytest.approx(sum(geod_km2(g) for g in ZONES), rel=1e-9)
+    assert composition.parts_union_km2 == measured and report.composed_km2 == measured

@@ -483,3 +483,31 @@ def test_large_layers_check_validity_on_two_threads_feature_by_feature(
     assert len(repaired) == 2
     assert "feature 1 " in repaired[0] and "feature 6 " in repaired[1]
     assert layer.frame.geometry.is_valid.all()
+
+
+def test_a_sound_layer_passes_at_once_and_one_unsound_feature_is_still_named(
+    tmp_path: Path,
+) -> None:
+    """The whole-array test lets a sound layer through untouched; one feature that is not
+    (3-D, bow-tie, line) is found and named by the feature-by-feature pass as before."""
+    from shapely import box
+
+    from autocity_gis.layers import _repair
+
+    cells = [box(125 + i * 0.01, 43.8, 125.01 + i * 0.01, 43.81) for i in range(20)]
+    frame = gpd.GeoDataFrame({"n": range(20)}, geometry=cells, crs="EPSG:4326")
+    same, warnings = _repair(frame, tmp_path / "x.gpkg")
+    assert same is frame and warnings == []
+    for odd, said in (
+        (Polygon([(125, 43, 1), (125.1, 43, 1), (125.1, 43.1, 1)]), "dropped the z"),
+        (Polygon([(125, 43), (125.1, 43.1), (125.1, 43), (125, 43.1)]), "repaired invalid"),
+    ):
+        mixed = frame.copy()
+        mixed.loc[7, "geometry"] = odd
+        repaired, warnings = _repair(mixed, tmp_path / "x.gpkg")
+        assert len(warnings) == 1 and said in warnings[0] and "feature 7" in warnings[0]
+        assert not repaired.geometry.has_z.any() and repaired.geometry.is_valid.all()
+    lined = frame.copy()
+    lined.loc[3, "geometry"] = LineString([(125, 43), (125.1, 43.1)])
+    with pytest.raises(LayerError, match=r"feature 3.*LineString"):
+        _repair(lined, tmp_path / "x.gpkg")

@@ -34,3 +34,28 @@ def test_bounds_in_matches_transform_bounds(epsg: int) -> None:
     expected = Transformer.from_crs(4326, epsg, always_xy=True).transform_bounds(*box)
     got = bounds_in(lonlat_to(CRS.from_epsg(epsg)), box)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-3)
+
+
+def test_large_arrays_move_on_two_threads_to_the_same_numbers() -> None:
+    """Above the threading threshold the halves get their own transformer: same numbers."""
+    import shapely
+
+    from autocity_gis import _proj
+
+    ring = 0.01 * np.column_stack(
+        [np.cos(np.linspace(0, 2 * np.pi, 5001)), np.sin(np.linspace(0, 2 * np.pi, 5001))]
+    )
+    geoms = np.array([shapely.Polygon(ring + np.array([120 + i * 0.05, 30.0])) for i in range(60)])
+    assert shapely.get_num_coordinates(geoms).sum() >= _proj._THREADED_VERTICES
+    projection = _proj.local_laea_for(geoms)
+    local = projection.to_local(geoms)
+    pipeline = Transformer.from_pipeline(projection.forward.definition)
+    for geom, moved in zip(geoms, local, strict=True):
+        x, y = pipeline.transform(*shapely.get_coordinates(geom).T)
+        assert np.array_equal(shapely.get_coordinates(moved), np.column_stack([x, y]))
+    back = projection.to_lonlat(local)
+    unthreaded = Transformer.from_pipeline(projection.back.definition)
+    for geom, moved in zip(local, back, strict=True):
+        x, y = unthreaded.transform(*shapely.get_coordinates(geom).T)
+        assert np.array_equal(shapely.get_coordinates(moved), np.column_stack([x, y]))
+    assert np.abs(shapely.get_coordinates(back) - shapely.get_coordinates(geoms)).max() < 1e-6

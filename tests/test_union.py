@@ -117,3 +117,24 @@ def test_overlapping_groups_are_still_found_and_named() -> None:
     assert pairs == {("a", "b")}
     truth = geod_km2(shapely.box(125.25, 43.0, 125.3, 43.25))
     assert float(composition.overlaps["area_km2"].sum()) == pytest.approx(truth, rel=1e-3)
+
+
+def test_an_invalid_coverage_union_is_repaired_and_finished_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The union's validity is tested beside the composition: were GEOS ever to return an
+    invalid union of a valid coverage, the boundary is made from the repaired union."""
+    from autocity_gis import _union
+
+    real = _union._coverage_union_all
+
+    def crossed(parts: np.ndarray) -> object:
+        union = real(parts)
+        x0, y0, x1, y1 = union.bounds
+        return shapely.Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])  # a bow-tie
+
+    monkeypatch.setattr(_union, "_coverage_union_all", crossed)
+    parts = np.array([shapely.box(125, 43, 125.1, 43.1), shapely.box(125.1, 43, 125.2, 43.1)])
+    result = _union.compose_geometries(parts, ids=["a", "b"])
+    assert result.method == "coverage" and result.boundary.is_valid
+    assert shapely.get_num_geometries(result.boundary) == 2  # the bow-tie's two triangles

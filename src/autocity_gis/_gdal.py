@@ -57,6 +57,7 @@ from ._gdal_network import (
 )
 from ._gdal_paths import _kind_of, _shown, resolve_layer_path
 from ._gdal_zip import _ZIPPED, check_zip
+from ._memory import give_back
 from .limits import DEFAULT_LIMITS, Limits
 from .limits import current as current_limits
 
@@ -214,6 +215,8 @@ def read_file(
             f"{path}: "
             + limits.exceeded("max_features", "features", f"more than {limits.max_features:,}")
         )
+    if len(frame) >= _LARGE_READ:
+        give_back()  # the read's transient buffers (WKB: 60 MB of the country's counties)
     if drawing:
         frame, areas_notes = cad.areas_only(frame, path)
         notes += areas_notes
@@ -225,6 +228,9 @@ def read_file(
     ]
     return RawLayer(frame=frame, driver=driver, encoding=info.get("encoding"), notes=tuple(notes))
 
+
+#: Features from which a read hands its freed buffers back to the system (see _memory).
+_LARGE_READ = 1000
 
 #: Drivers whose every open parses the whole file (GeoJSON: 1.2-1.5 s each for 96 MB), so the
 #: layer's information and its features are read on two threads (GDAL releases the GIL).

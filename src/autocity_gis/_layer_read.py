@@ -70,6 +70,13 @@ class ReadCache:
             self.reads[key] = found
         return found
 
+    def forget(self, source: LayerSource) -> None:
+        """Drop the read of ``source``'s file and what was built from it (checks, indexes)."""
+        key = _key(source)
+        for entry in list(self.reads):
+            if entry == key or (isinstance(entry, tuple) and len(entry) == 3 and entry[1] == key):
+                del self.reads[entry]
+
     def checked(self, source: LayerSource, limits: Limits) -> bool:
         """Return whether the read of ``source`` already passed the whole-layer checks."""
         return ("checked", _key(source), limits) in self.reads

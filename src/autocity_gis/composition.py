@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import geopandas as gpd
@@ -28,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from ._diagnostics import DEFAULT_GAP_WIDTH_M
 from ._errors import InputError
 from ._log import DETAIL, say_to, step
+from ._memory import give_back
 from ._text import for_utf8
 from ._types import ACCURACY_CLASSES
 from ._union import Diagnostic, GeometryResult, compose_geometries, union_groups
@@ -184,17 +186,20 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
             )
         except InputError as exc:  # the subtracted components cover every part
             raise InputError(f"{recipe.path}: {exc}") from exc
+    if len(components) >= _LARGE_JOB:
+        give_back()  # the local copies the composition made, freed (see _memory)
     found = (result.method, len(result.overlaps), len(result.gaps))
     log.log(DETAIL, "union by %s: %d overlap(s), %d gap(s)", *found)
     warnings.extend(result.warnings)
     overlaps = _overlap_frame(result)
     gaps = diagnostic_frame(result.gap_details, "gap")
     warnings.extend(diagnostic_warnings(overlaps, gaps, recipe.gap_width_m))
+    boundary = _boundary_frame(recipe, result)
     return Composition(
         name_en=recipe.name_en,
         name_zh=recipe.name_zh,
         components=components,
-        boundary=_boundary_frame(recipe, result),
+        boundary=boundary,
         overlaps=overlaps,
         gaps=gaps,
         context=context,
@@ -204,13 +209,15 @@ def compose(recipe: Recipe, *, limits: Limits | None = None) -> Composition:
         subtracted=_subtracted_frame(components, result),
         holes=diagnostic_frame(result.holes, "hole"),
         gap_width_m=recipe.gap_width_m,
-        parts_union_km2=(
-            float(geodesic_area_km2(result.parts_union)) if result.parts_union is not None else None
-        ),
+        parts_union_km2=_parts_union_km2(result, boundary),
         removed_km2=(
             float(geodesic_area_km2(result.removed)) if result.removed is not None else 0.0
         ),
     )
+
+
+#: Components from which the memory the composition freed is handed back at once.
+_LARGE_JOB = 20
 
 
 class _Loader:
@@ -224,6 +231,8 @@ class _Loader:
         # Each file is read once however many components it feeds; the layers a recipe read
         # for its whole-layer blocks are not read again (their values made the components).
         self.cache = ReadCache(dict(recipe.reads))
+        # Reads of each file still to come: at the last one its raw read is dropped.
+        self.uses = Counter(_file(s) for s in _reads_of(recipe))
 
     def read(self, source: LayerSource, *, borders: BaseGeometry | None = None) -> Layer:
         """Read one layer, logging the file's CRS, datum, feature count and read time."""
@@ -238,6 +247,13 @@ class _Loader:
             cache=self.cache,
         )
         elapsed = time.perf_counter() - start
+        self.uses[_file(source)] -= 1
+        if self.uses[_file(source)] <= 0:
+            # The recipe lives as long as the job, and its read held the whole layer (the
+            # country job's 2,875 counties, ~150 MB) through the composition, the job's peak;
+            # composing the same recipe again reads the file again.
+            self.cache.forget(source)
+            ReadCache(self.recipe.reads).forget(source)
         what = (len(layer.frame), layer.source_crs, layer.source_datum, elapsed)
         text = "read %s: %d feature(s) selected, CRS %s, datum %s, %.2f s"
         log.log(DETAIL, text, source.label, *what)
@@ -268,6 +284,7 @@ class _Loader:
                 continue
             if spec.block.index not in blocks:
                 blocks[spec.block.index] = self.block(spec)
+                give_back()  # the block's features, merged now, are freed (see _memory)
             layer, part = blocks[spec.block.index][spec.block.value]
             # union_groups' unions are valid: no second validity check (0.09 s on 34 provinces)
             rows.append(_component_row(spec, layer, part, self.warnings, valid=True))
@@ -294,10 +311,39 @@ class _Loader:
         # Each value's features merged once, the values on every core (see union_groups);
         # the first row carries the attributes, as _component_row reads them.
         unions = union_groups([p.geometry.to_numpy() for p in parts.values()])
+        # The rows keep the layer's CRS, datum and notes, not its features: those are freed.
+        header = replace(layer, frame=frame.iloc[:0].copy())  # a slice would keep them
         return {
-            value: (layer, p.iloc[:1].set_geometry([union], crs=p.crs))
+            value: (header, p.iloc[:1].set_geometry([union], crs=p.crs))
             for (value, p), union in zip(parts.items(), unions, strict=True)
         }
+
+
+def _reads_of(recipe: Recipe) -> list[LayerSource]:
+    """Return the layer reads :class:`_Loader` makes: context, components, one per block."""
+    out = [recipe.context] if recipe.context is not None else []
+    seen: set[int] = set()
+    for spec in recipe.components:
+        if spec.source is None or (spec.block is not None and spec.block.index in seen):
+            continue
+        if spec.block is not None:
+            seen.add(spec.block.index)
+        out.append(spec.source)
+    return out
+
+
+def _file(source: LayerSource) -> tuple[str, str | None, str | None]:
+    """Return what a read of ``source`` depends on (the key of its read in ReadCache)."""
+    return (str(source.path), source.layer_name, source.encoding)
+
+
+def _parts_union_km2(result: GeometryResult, boundary: gpd.GeoDataFrame) -> float | None:
+    """Return the parts' union's area; nothing subtracted, it is the boundary's, measured."""
+    if result.parts_union is None:
+        return None
+    if result.parts_union is result.boundary:
+        return float(boundary["area_km2"].iloc[0])
+    return float(geodesic_area_km2(result.parts_union))
 
 
 def _boundary_frame(recipe: Recipe, result: GeometryResult) -> gpd.GeoDataFrame:

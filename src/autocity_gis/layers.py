@@ -241,8 +241,10 @@ def _flat_parts(geom: BaseGeometry) -> list[BaseGeometry]:
 def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     warnings: list[str] = []
     given = frame.geometry.to_numpy()
-    geoms = given.copy()
     valid = _valid(given)
+    if _all_sound(given, valid):
+        return frame, warnings  # nothing for the loop below to refuse, repair or note
+    geoms = given.copy()
     for pos, index in enumerate(frame.index):
         geom = geoms[pos]
         label = _Label(path, frame, index)
@@ -273,6 +275,25 @@ def _repair(frame: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, list
     if any(new is not old for new, old in zip(geoms, given, strict=True)):
         frame = frame.set_geometry(gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs))
     return frame, warnings
+
+
+def _all_sound(geoms: np.ndarray, valid: np.ndarray) -> bool:
+    """Return whether every geometry is a valid, 2-D (multi)polygon with an area, at once.
+
+    The same tests :func:`_repair` makes feature by feature (2,875 counties: 40 ms), made on
+    the whole array; when one fails, the loop finds and names it.
+    """
+    kinds = shapely.get_type_id(geoms)  # -1 for a missing geometry
+    polygonal_ = (kinds == shapely.GeometryType.POLYGON) | (
+        kinds == shapely.GeometryType.MULTIPOLYGON
+    )
+    return bool(
+        polygonal_.all()
+        and valid.all()
+        and not shapely.is_empty(geoms).any()
+        and not shapely.has_z(geoms).any()
+        and (shapely.area(geoms) != 0.0).all()
+    )
 
 
 #: Below this many vertices the validity check runs on one thread (a thread costs more).

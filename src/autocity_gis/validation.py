@@ -86,7 +86,7 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
     # provinces) on a second core while the boundary is measured; PROJ releases the GIL.
     with ThreadPoolExecutor(1) as pool:
         measured = pool.submit(component_areas, composition, recipe, gk)
-        composed = float(geodesic_area_km2(boundary))
+        composed = _boundary_km2(composition)
         composed_equal_area = float(equal_area_km2(boundary))
         composed_gk = plane_area_km2(boundary, gk[0]) if gk else None
         areas = measured.result()
@@ -136,6 +136,15 @@ def validate(composition: Composition, recipe: Recipe) -> ValidationReport:
         gap_width_m=composition.gap_width_m,
         area_balance=area_balance(composition, parts, overlaps, composed),
     )
+
+
+def _boundary_km2(composition: Composition) -> float:
+    """Return the boundary's geodesic area: :func:`compose` measured it (``area_km2``)."""
+    frame = composition.boundary
+    known = finite_or_none(frame["area_km2"].iloc[0]) if "area_km2" in frame.columns else None
+    if known is not None:
+        return known
+    return float(geodesic_area_km2(frame.geometry.iloc[0]))
 
 
 def component_areas(
