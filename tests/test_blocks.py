@@ -60,14 +60,8 @@ stated_area_column = "area"
 """
 
 
-def test_thirty_zones_from_a_ten_line_recipe_read_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _zones_file(tmp_path)
-    total = sum(geod_km2(g) for g in ZONES)
-    recipe_path = tmp_path / "plan.toml"
-    recipe_path.write_text(TEN_LINES.format(total=round(total, 3)), encoding="utf-8")
-    assert len(recipe_path.read_text().strip().splitlines()) <= 16  # ten keys, four headers
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Return the list of the files the sandbox opens from now on, in order."""
     opened: list[Path] = []
     real = _gdal.read_file
 
@@ -76,6 +70,18 @@ def test_thirty_zones_from_a_ten_line_recipe_read_once(
         return real(path, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_gdal, "read_file", counting)
+    return opened
+
+
+def test_thirty_zones_from_a_ten_line_recipe_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _zones_file(tmp_path)
+    total = sum(geod_km2(g) for g in ZONES)
+    recipe_path = tmp_path / "plan.toml"
+    recipe_path.write_text(TEN_LINES.format(total=round(total, 3)), encoding="utf-8")
+    assert len(recipe_path.read_text().strip().splitlines()) <= 16  # ten keys, four headers
+    opened = _count_reads(monkeypatch)
     recipe, composition, report = ag.check(recipe_path)
     assert opened == [tmp_path / "plan.gpkg"]  # once for the values and the geometry
     assert [c.id for c in recipe.components] == [f"Z{n:02d}" for n in range(1, 31)]
@@ -99,14 +105,7 @@ def test_the_layer_read_is_dropped_once_composed_and_read_again_when_composed_ag
     _zones_file(tmp_path)
     recipe_path = tmp_path / "plan.toml"
     recipe_path.write_text(TEN_LINES.format(total=1.0), encoding="utf-8")
-    opened: list[Path] = []
-    real = _gdal.read_file
-
-    def counting(path: Path, **kwargs: object) -> _gdal.RawLayer:
-        opened.append(path)
-        return real(path, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_gdal, "read_file", counting)
+    opened = _count_reads(monkeypatch)
     recipe = load_recipe(recipe_path)
     assert recipe.reads  # the values' read, kept for the composition
     first = ag.compose(recipe)
