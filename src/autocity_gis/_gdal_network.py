@@ -132,6 +132,8 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.CPLCalloc.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
     lib.CPLStrdup.restype = ctypes.c_void_p
     lib.CPLStrdup.argtypes = [ctypes.c_char_p]
+    lib.CPLSetThreadLocalConfigOption.restype = None
+    lib.CPLSetThreadLocalConfigOption.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
     if hasattr(lib, "CPLHTTPPushFetchCallback"):
         lib.CPLHTTPPushFetchCallback.restype = ctypes.c_int
         lib.CPLHTTPPushFetchCallback.argtypes = [_FETCH_CALLBACK, ctypes.c_void_p]
@@ -214,6 +216,28 @@ def thread_guarded() -> Iterator[None]:
     finally:
         if pushed and lib is not None:
             lib.CPLHTTPPopFetchCallback()
+
+
+@contextmanager
+def thread_config(options: dict[str, str]) -> Iterator[bool]:
+    """Set GDAL configuration options for this thread only, for the duration of the block.
+
+    GDAL looks a thread's own options up before the process-wide ones
+    (``CPLSetThreadLocalConfigOption``), so another thread reading at the same time is not
+    affected. Yields whether the options could be set (False when the GDAL library pyogrio
+    loaded cannot be reached); they are unset afterwards.
+    """
+    lib = _GDAL
+    if lib is None:
+        yield False
+        return
+    for key, value in options.items():
+        lib.CPLSetThreadLocalConfigOption(key.encode("ascii"), value.encode("ascii"))
+    try:
+        yield True
+    finally:
+        for key in options:
+            lib.CPLSetThreadLocalConfigOption(key.encode("ascii"), None)
 
 
 def _configure(options: dict[str, Any]) -> None:
