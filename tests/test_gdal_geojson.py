@@ -110,3 +110,16 @@ def test_one_read_when_the_first_feature_tells_the_schema(
     monkeypatch.setattr(_gdal._Read, "frame", counting)
     _gdal.read_file(path)
     assert len(calls) == reads  # a second read only when the full pass saw more
+
+
+@needs_gdal_handle
+@pytest.mark.filterwarnings("ignore:Several features with id:RuntimeWarning")
+def test_what_gdal_says_on_the_worker_thread_becomes_a_note_not_raw_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # pyogrio's handler lives on the thread that imported it; GDAL prints raw elsewhere
+    path = _write(tmp_path / "dup.geojson", [{"a": n} for n in range(MANY)], ids=[0] * MANY)
+    notes = _gdal.read_file(path).notes
+    assert any("Several features with id = 0" in note for note in notes)
+    assert len(notes) == len(set(notes))
+    assert "Warning" not in capfd.readouterr().err

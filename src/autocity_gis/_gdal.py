@@ -55,6 +55,7 @@ from ._gdal_network import (
     sandbox,
     thread_config,
     thread_guarded,
+    thread_messages,
 )
 from ._gdal_paths import _kind_of, _shown, resolve_layer_path
 from ._gdal_zip import _ZIPPED, check_zip
@@ -205,8 +206,9 @@ def read_file(
     with sandbox(options) as tried, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         read = _Read(path, gdal_path, layer_name, encoding, use_arrow)
+        said: list[str] = []
         if together:
-            info, frame = read.with_info(limits, progress)
+            info, frame, said = read.with_info(limits, progress)
         else:
             info = _layer_info(path, gdal_path, layer_name, encoding)
             frame = read.frame(_feature_count(path, info, limits, progress), limits)
@@ -222,6 +224,8 @@ def read_file(
         frame, areas_notes = cad.areas_only(frame, path)
         notes += areas_notes
     notes += [f"{path.name}: GDAL: {_shown(str(w.message), 200)}" for w in caught]
+    notes += [f"{path.name}: GDAL: {_shown(message, 200)}" for message in said]
+    notes = list(dict.fromkeys(notes))  # both threads' first passes may say the same
     notes += [
         f"{path.name}: GDAL tried to fetch {_shown(url, 120)}; refused (layers are read "
         "without network access)."
@@ -263,21 +267,30 @@ class _Read:
         except Exception as exc:
             raise _unreadable(self.path, exc) from exc
 
-    def _guarded_frame(self, limits: Limits, cap: int) -> tuple[Any, dict[str, Any] | None]:
+    def _guarded_frame(
+        self, limits: Limits, cap: int
+    ) -> tuple[Any, dict[str, Any] | None, list[str]]:
         """Read the features on a worker thread, with the schema of the first feature only.
 
-        Returns the frame and the information the read's own (shortened) first pass gave, or
-        None when the shortening could not be set (the read then made the full first pass).
+        Returns the frame, the information the read's own (shortened) first pass gave (None
+        when the shortening could not be set: the read then made the full first pass), and
+        what GDAL said on this thread.
         """
-        with thread_guarded(), thread_config(_FIRST_FEATURE_SCHEMA) as shortened:
+        with (
+            thread_guarded(),
+            thread_messages() as said,
+            thread_config(_FIRST_FEATURE_SCHEMA) as shortened,
+        ):
             schema = (
                 _layer_info(self.path, self.gdal_path, self.layer_name, self.encoding)
                 if shortened
                 else None
             )
-            return self.frame(-1, limits, cap), schema
+            return self.frame(-1, limits, cap), schema, said
 
-    def with_info(self, limits: Limits, progress: Any) -> tuple[dict[str, Any], Any]:
+    def with_info(
+        self, limits: Limits, progress: Any
+    ) -> tuple[dict[str, Any], Any, list[str]]:
         """Read the information and the features at once, the information checked first.
 
         The features are capped at the limit plus one, or lower by the file's size (see
@@ -290,11 +303,11 @@ class _Read:
             future = pool.submit(self._guarded_frame, limits, cap)
             info = _layer_info(self.path, self.gdal_path, self.layer_name, self.encoding)
             count = _feature_count(self.path, info, limits, progress)
-            frame, schema = future.result()
+            frame, schema, said = future.result()
         cut_short = len(frame) == cap <= limits.max_features and count != cap
         if cut_short or (schema is not None and not _same_schema(schema, info)):
-            frame = self.frame(count, limits)
-        return info, frame
+            return info, self.frame(count, limits), []  # this thread's read reports itself
+        return info, frame, said
 
 
 #: GDAL's GeoJSON driver parses a whole FeatureCollection for its schema before reading the

@@ -240,6 +240,40 @@ def thread_config(options: dict[str, str]) -> Iterator[bool]:
             lib.CPLSetThreadLocalConfigOption(key.encode("ascii"), None)
 
 
+#: GDAL's error handler signature: ``void (CPLErr, CPLErrorNum, const char *)``.
+_ERROR_HANDLER = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_char_p)
+#: ``CE_Warning`` in GDAL's ``CPLErr``: debug messages below it are not collected.
+_CE_WARNING = 2
+
+
+@contextmanager
+def thread_messages() -> Iterator[list[str]]:
+    """Collect GDAL's warnings and errors on this thread instead of letting GDAL print them.
+
+    pyogrio turns GDAL's messages into Python warnings through an error handler it installs on
+    the thread that imports it; GDAL keeps handlers per thread, so on any other thread GDAL
+    would print them raw to the standard error. Inside the block they are collected instead
+    (the caller reports them, escaped, with the layer's notes); pyogrio still sees failures
+    through GDAL's last-error state.
+    """
+    messages: list[str] = []
+    lib = _GDAL
+    if lib is None:
+        yield messages
+        return
+
+    def collect(level: int, _number: int, message: bytes | None) -> None:
+        if level >= _CE_WARNING:
+            messages.append((message or b"").decode("utf-8", errors="replace"))
+
+    handler = _ERROR_HANDLER(collect)  # kept alive by this frame until the handler is popped
+    lib.CPLPushErrorHandler(ctypes.cast(handler, ctypes.c_void_p))
+    try:
+        yield messages
+    finally:
+        lib.CPLPopErrorHandler()
+
+
 def _configure(options: dict[str, Any]) -> None:
     import warnings
 
