@@ -56,7 +56,7 @@ class ReadCache:
         self, source: LayerSource, limits: Limits, progress: Progress | None
     ) -> _gdal.RawLayer:
         """Return the raw read of ``source``'s file, reading it only the first time."""
-        key = _key(source)
+        key = self.key(source)
         found = self.reads.get(key)
         if found is None:
             found = _gdal.read_file(
@@ -70,20 +70,25 @@ class ReadCache:
             self.reads[key] = found
         return found
 
+    @staticmethod
+    def key(source: LayerSource) -> tuple[str, str | None, str | None]:
+        """Return what a read of ``source`` depends on: its file, layer and encoding."""
+        return (str(source.path), source.layer_name, source.encoding)
+
     def forget(self, source: LayerSource) -> None:
         """Drop the read of ``source``'s file and what was built from it (checks, indexes)."""
-        key = _key(source)
+        key = self.key(source)
         for entry in list(self.reads):
             if entry == key or (isinstance(entry, tuple) and len(entry) == 3 and entry[1] == key):
                 del self.reads[entry]
 
     def checked(self, source: LayerSource, limits: Limits) -> bool:
         """Return whether the read of ``source`` already passed the whole-layer checks."""
-        return ("checked", _key(source), limits) in self.reads
+        return ("checked", self.key(source), limits) in self.reads
 
     def mark_checked(self, source: LayerSource, limits: Limits) -> None:
         """Note that the read of ``source`` passed the whole-layer checks within ``limits``."""
-        self.reads["checked", _key(source), limits] = True
+        self.reads["checked", self.key(source), limits] = True
 
     def positions(self, source: LayerSource, frame: gpd.GeoDataFrame, column: str) -> Any:
         """Return ``column``'s values as text → the row positions holding each, built once.
@@ -91,16 +96,12 @@ class ReadCache:
         The filter of every component fed by the file looks its values up here, so that
         selecting rows costs the rows selected, not a scan of the whole layer.
         """
-        key = ("positions", _key(source), column)
+        key = ("positions", self.key(source), column)
         found = self.reads.get(key)
         if found is None:
             found = _positions(frame[column])
             self.reads[key] = found
         return found
-
-
-def _key(source: LayerSource) -> tuple[str, str | None, str | None]:
-    return (str(source.path), source.layer_name, source.encoding)
 
 
 def _positions(column: pd.Series) -> dict[str, Any]:

@@ -232,7 +232,7 @@ class _Loader:
         # for its whole-layer blocks are not read again (their values made the components).
         self.cache = ReadCache(dict(recipe.reads))
         # Reads of each file still to come: at the last one its raw read is dropped.
-        self.uses = Counter(_file(s) for s in _reads_of(recipe))
+        self.uses = Counter(ReadCache.key(s) for s in _reads_of(recipe))
 
     def read(self, source: LayerSource, *, borders: BaseGeometry | None = None) -> Layer:
         """Read one layer, logging the file's CRS, datum, feature count and read time."""
@@ -247,8 +247,8 @@ class _Loader:
             cache=self.cache,
         )
         elapsed = time.perf_counter() - start
-        self.uses[_file(source)] -= 1
-        if self.uses[_file(source)] <= 0:
+        self.uses[ReadCache.key(source)] -= 1
+        if self.uses[ReadCache.key(source)] <= 0:
             # The recipe lives as long as the job, and its read held the whole layer (the
             # country job's 2,875 counties, ~150 MB) through the composition, the job's peak;
             # composing the same recipe again reads the file again.
@@ -330,11 +330,6 @@ def _reads_of(recipe: Recipe) -> list[LayerSource]:
             seen.add(spec.block.index)
         out.append(spec.source)
     return out
-
-
-def _file(source: LayerSource) -> tuple[str, str | None, str | None]:
-    """Return what a read of ``source`` depends on (the key of its read in ReadCache)."""
-    return (str(source.path), source.layer_name, source.encoding)
 
 
 def _parts_union_km2(result: GeometryResult, boundary: gpd.GeoDataFrame) -> float | None:
