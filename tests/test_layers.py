@@ -471,9 +471,9 @@ def test_large_layers_check_validity_on_two_threads_feature_by_feature(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The validity check split across threads still names each invalid feature, in order."""
-    from autocity_gis import layers
+    from autocity_gis import _cores
 
-    monkeypatch.setattr(layers, "_THREADED_VERTICES", 0)
+    monkeypatch.setattr(_cores, "THREADED_VERTICES", 0)
     bowtie = Polygon([(125.0, 43.0), (125.1, 43.1), (125.1, 43.0), (125.0, 43.1)])
     cells = [shapely.box(125.0 + i * 0.1, 43.2, 125.1 + i * 0.1, 43.3) for i in range(6)]
     geoms = [cells[0], bowtie, *cells[1:5], shapely.affinity.translate(bowtie, 1.0), cells[5]]

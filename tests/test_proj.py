@@ -40,13 +40,13 @@ def test_large_arrays_move_on_two_threads_to_the_same_numbers() -> None:
     """Above the threading threshold the halves get their own transformer: same numbers."""
     import shapely
 
-    from autocity_gis import _proj
+    from autocity_gis import _cores, _proj
 
     ring = 0.01 * np.column_stack(
         [np.cos(np.linspace(0, 2 * np.pi, 5001)), np.sin(np.linspace(0, 2 * np.pi, 5001))]
     )
     geoms = np.array([shapely.Polygon(ring + np.array([120 + i * 0.05, 30.0])) for i in range(60)])
-    assert shapely.get_num_coordinates(geoms).sum() >= _proj._THREADED_VERTICES
+    assert shapely.get_num_coordinates(geoms).sum() >= _cores.THREADED_VERTICES
     projection = _proj.local_laea_for(geoms)
     local = projection.to_local(geoms)
     pipeline = Transformer.from_pipeline(projection.forward.definition)

@@ -21,8 +21,6 @@ with the repairs and the placement checks.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from . import placement
+from ._cores import on_two_cores
 from ._errors import CRSError, LayerError
 from ._layer_crs import (
     CHINA_BBOX,
@@ -296,24 +295,12 @@ def _all_sound(geoms: np.ndarray, valid: np.ndarray) -> bool:
     )
 
 
-#: Below this many vertices the validity check runs on one thread (a thread costs more).
-_THREADED_VERTICES = 200_000
-
-
 def _valid(geoms: np.ndarray) -> np.ndarray:
-    """Return ``shapely.is_valid`` of each geometry, on two threads for a large layer.
+    """Return ``shapely.is_valid`` of each geometry, on two cores for a large layer.
 
-    GEOS releases the GIL, so the halves (split by vertex count) run on two cores: 0.29 s of
-    the country layer's 2,875 counties (4.2 M vertices) on one.
+    0.29 s of the country layer's 2,875 counties (4.2 M vertices) on one.
     """
-    sizes = np.cumsum(shapely.get_num_coordinates(geoms))
-    if len(geoms) < 2 or sizes[-1] < _THREADED_VERTICES or (os.cpu_count() or 1) < 2:
-        return np.asarray(shapely.is_valid(geoms))
-    half = int(np.searchsorted(sizes, sizes[-1] / 2)) + 1
-    with ThreadPoolExecutor(1) as pool:
-        second = pool.submit(shapely.is_valid, geoms[half:])
-        first = shapely.is_valid(geoms[:half])
-        return np.concatenate([first, second.result()])
+    return np.asarray(on_two_cores(geoms, shapely.is_valid))
 
 
 class _Label:
