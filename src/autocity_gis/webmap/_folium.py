@@ -26,8 +26,7 @@ from ._page import (
     JS_SLOT,
     LANG_SLOT,
     MAP_SLOT,
-    splice_data,
-    splice_own_assets,
+    finish,
 )
 
 
@@ -64,13 +63,8 @@ class _Page(Figure):
         return shell
 
     def render(self, **kwargs: Any) -> str:
-        """Render the whole self-contained page (also what notebooks show).
-
-        The vendored libraries are inlined before any data is in the page, then the page's own
-        CSS and script, then the data island.
-        """
-        shell = _offline.inline_assets(self.render_shell(**kwargs))
-        return splice_data(splice_own_assets(shell), self.document)
+        """Render the whole self-contained page (also what notebooks show), as a build does."""
+        return finish(self.render_shell(**kwargs), self.document)
 
 
 class _Start(JSCSSMixin):

@@ -70,8 +70,16 @@ def page(document: dict[str, Any], *, lang: str = "en") -> str:
     str
         The HTML page.
     """
-    inlined = _offline.inline_assets(shell(lang))
-    return splice_data(splice_own_assets(inlined), document)
+    return finish(shell(lang), document)
+
+
+def finish(fixed: str, document: dict[str, Any]) -> str:
+    """Return the self-contained page from its fixed shell (steps 2-4 of the module's list).
+
+    The vendored libraries are inlined before any data is in the page, then the page's own
+    CSS and script, then the data island.
+    """
+    return splice_data(splice_own_assets(_offline.inline_assets(fixed)), document)
 
 
 def shell(lang: str = "en") -> str:
