@@ -53,8 +53,10 @@ def test_tables_hold_the_published_first_levels() -> None:
     assert gbt.get("0101").name_zh == mnr.get("0101").name_zh == "水田"
     assert mnr.get("0701").name_zh == "城镇住宅用地"
     assert gbt.get("0306").name_zh == "灌丛沼泽"
-    # Rows that could not be verified in two sources are not shipped.
-    assert gbt.get("0803") is None and mnr.get("2005") is None
+    # Every GB/T second-level class ships (73); rows the sources disagree on do not (MNR 2005).
+    assert len([c for c in gbt.classes if c.level == 2]) == 73
+    assert [gbt.get(c).name_zh for c in ("0803", "0804", "0805")] == ["教育用地", "科研用地", "医疗卫生用地"]
+    assert mnr.get("2005") is None
     assert gbt.get("0809").name_zh == "公用设施用地"
 
 
