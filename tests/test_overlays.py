@@ -36,11 +36,13 @@ def test_table_is_a_consistent_hierarchy(key: str) -> None:
     codes = [c.code for c in table.classes]
     assert len(codes) == len(set(codes))
     for c in table.classes:
-        assert re.fullmatch(r"\d{2}" if c.level == 1 else r"\d{4}", c.code)
+        assert re.fullmatch(rf"\d{{{2 * c.level}}}", c.code)
         assert c.name_zh and c.name_en
         assert c.en_source == "project"
-        if c.level == 2:
-            assert c.parent == c.code[:2] and c.parent in table
+        if c.level > 1:
+            assert c.parent == c.code[: 2 * c.level - 2] and c.parent in table
+            # Every class follows its parent, as in the standard's table.
+            assert codes.index(c.parent) < codes.index(c.code)
 
 
 def test_tables_hold_the_published_first_levels() -> None:
@@ -55,8 +57,18 @@ def test_tables_hold_the_published_first_levels() -> None:
     assert gbt.get("0306").name_zh == "灌丛沼泽"
     # Every GB/T second-level class ships (73); rows the sources disagree on do not (MNR 2005).
     assert len([c for c in gbt.classes if c.level == 2]) == 73
-    assert [gbt.get(c).name_zh for c in ("0803", "0804", "0805")] == ["教育用地", "科研用地", "医疗卫生用地"]
+    names = [gbt.get(c).name_zh for c in ("0803", "0804", "0805")]
+    assert names == ["教育用地", "科研用地", "医疗卫生用地"]
     assert mnr.get("2005") is None
+    # The 2023 guide's third level: 38 classes (0601's two children wait for 0601 itself).
+    third = [c for c in mnr.classes if c.level == 3]
+    assert len(third) == 38 and not [c for c in gbt.classes if c.level == 3]
+    assert mnr.get("080403").name_zh == "中小学用地" and mnr.get("080403").parent == "0804"
+    assert mnr.get("060101") is None
+    assert (mnr.first_level("120803"), mnr.second_level("120803")) == ("12", "1208")
+    assert (mnr.second_level("0701"), mnr.second_level("07"), mnr.first_level("9999")) == (
+        "0701", None, None
+    )
     assert gbt.get("0809").name_zh == "公用设施用地"
 
 
@@ -220,6 +232,65 @@ def test_first_level_rolls_up_second_level(balance) -> None:
     assert sum(c.area_km2 for c in level1.values()) == pytest.approx(
         sum(by_code.values()), rel=1e-12
     )
+
+
+#: A SYNTHETIC detailed plan: the synthetic survey's codes recoded to the 2023 guide, some down
+#: to its third level, one second-level class both alone and with children (0701), one code
+#: whose parent is not shipped (060101).
+PLAN = {
+    "0101": "070101",
+    "0102": "070102",
+    "0103": "0701",
+    "0201": "080403",
+    "0301": "0902",
+    "0401": "090104",
+    "0601": "060101",
+    "0701": "1001",
+    "0702": "100102",
+}
+
+
+def test_third_level_codes_roll_up_by_their_prefixes(parcels, site) -> None:
+    from autocity_gis._overlay_run import OverlayResults
+    from autocity_gis._report_overlays import overlay_markdown_lines
+    from autocity_gis._report_text import Lang
+    from autocity_gis._text import for_markdown
+
+    boundary, _ = site
+    plan = parcels.assign(DLBM=parcels["DLBM"].replace(PLAN))
+    balance = landuse_balance(
+        plan, boundary=boundary, class_column="DLBM", classification="mnr-2023"
+    )
+    table, mnr = balance.boundary, load_classification("mnr-2023")
+    expected = reference_table(plan, boundary)
+    got = _observed(table)
+    assert set(got) == set(expected)
+    for code, km2 in expected.items():
+        assert got[code] == pytest.approx(km2, rel=RTOL), code
+    assert "060101" in {c.code for c in table.unknown_codes}  # reported, not dropped
+    known = {c: km2 for c, km2 in expected.items() if c in mnr}
+    for rolled, width in ((table.level1, 2), (table.level2, 4)):
+        by_prefix: dict[str, float] = {}
+        for code, km2 in known.items():
+            if len(code) >= width:
+                by_prefix[code[:width]] = by_prefix.get(code[:width], 0.0) + km2
+        assert {c.code for c in rolled} == set(by_prefix)
+        for row in rolled:
+            assert row.area_km2 == pytest.approx(by_prefix[row.code], rel=RTOL), row.code
+    doc = balance.to_dict()
+    assert {r["code"] for r in doc["level2"]} >= {"0701", "0804", "0901", "0902", "1001"}
+
+    md = "\n".join(
+        overlay_markdown_lines(
+            OverlayResults(results=(balance,)), Lang("en", for_markdown, ("km2",))
+        )
+    )
+    assert "| **07** | **Residential land** |" in md
+    assert "| *0701* | *Urban residential land* |" in md  # subtotal of 0701 and its children
+    assert "| 0701 | Urban residential land (coded at this level) |" in md
+    assert "| 070101 | · Class I urban residential land |" in md
+    assert "| 0902 | Business and finance land |" in md  # no third-level class: a plain row
+    assert md.index("| *0701*") < md.index("| 070101") < md.index("| 070102")
 
 
 def test_report_shape(balance) -> None:

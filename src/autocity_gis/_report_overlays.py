@@ -1,10 +1,11 @@
 """The overlays' sections of report.md and their terminal lines, in either language.
 
 The land-use balance table (用地平衡表) is laid out as planners expect it: code, name, 公顷, km²
-and share, each first-level class as a subtotal row followed by its second-level classes, then
-the codes not in the table, the unclassified remainder and the total, so that the rows add up
-to the scope's area. A control line gets its verdict and the conflict of each component. Ids,
-codes and names come from recipes and layers: they only ever fill escaped fields
+and share, each first-level class as a subtotal row followed by its second-level classes (one
+with third-level classes found as a subtotal row followed by them), then the codes not in the
+table, the unclassified remainder and the total, so that the rows add up to the scope's area.
+A control line gets its verdict and the conflict of each component. Ids, codes and names come
+from recipes and layers: they only ever fill escaped fields
 (:class:`autocity_gis._report_text.Lang`), never the template text.
 """
 
@@ -83,12 +84,9 @@ def _landuse(result: LanduseBalance, tx: Lang) -> list[str]:
 def _table(table: LanduseTable, tx: Lang, heading: str) -> list[str]:
     t = tx.section("overlays")
     lines = ["", heading, "", t("table_head"), "|---|---|---:|---:|---:|"]
-    children: dict[str, list[ClassArea]] = {}
-    for row in table.classes:
-        children.setdefault(row.code[:2], []).append(row)
     for first in table.level1:
         lines.append(_row(first, tx, "table_level1"))
-        lines += [_row(r, tx, "table_row") for r in children.get(first.code, []) if r.level != 1]
+        lines += _second_level_rows(table, first.code, tx)
     for row in table.unknown_codes:
         lines.append(
             t("table_unknown", code=row.code, ha=row.area_ha, km2=row.area_km2, pct=row.share_pct)
@@ -109,6 +107,26 @@ def _table(table: LanduseTable, tx: Lang, heading: str) -> list[str]:
     if table.no_code_km2 > 0:
         notes.append(t("note_no_code", km2=table.no_code_km2))
     return lines + [line for note in notes for line in ("", note)]
+
+
+def _second_level_rows(table: LanduseTable, first: str, tx: Lang) -> list[str]:
+    """Rows of the second-level classes under ``first``, each with its third-level classes.
+
+    A second-level class with third-level classes found is a subtotal row followed by them
+    (and by the area coded at the second level itself, if any); otherwise a plain row.
+    """
+    own = {r.code: r for r in table.classes}
+    lines = []
+    for second in (r for r in table.level2 if r.code[:2] == first):
+        third = [r for r in table.classes if r.level == 3 and r.code[:4] == second.code]
+        if not third:
+            lines.append(_row(second, tx, "table_row"))
+            continue
+        lines.append(_row(second, tx, "table_level2"))
+        if second.code in own:
+            lines.append(_row(own[second.code], tx, "table_row_own"))
+        lines += [_row(r, tx, "table_row3") for r in third]
+    return lines
 
 
 def _row(row: ClassArea, tx: Lang, key: str) -> str:

@@ -38,9 +38,10 @@ class LandClass:
     code : str
         The class code as the standard writes it (``"01"``, ``"0101"``).
     level : int
-        1 for a first-level class, 2 for a second-level class.
+        1, 2 or 3: the class's level in the hierarchy (GB/T 21010-2017 has two levels, the
+        2023 guide three).
     parent : str or None
-        The first-level code of a second-level class.
+        The code of the class one level up (None for a first-level class).
     name_zh, name_en : str
         The standard's Chinese name and an English name.
     en_source : str
@@ -64,6 +65,9 @@ class Classification:
     >>> table = load_classification("gbt21010-2017")
     >>> table.get("0101").name_zh, table.first_level("0101")
     ('水田', '01')
+    >>> mnr = load_classification("mnr-2023")
+    >>> mnr.get("070101").name_zh, mnr.first_level("070101"), mnr.second_level("070101")
+    ('一类城镇住宅用地', '07', '0701')
     """
 
     key: str
@@ -83,10 +87,17 @@ class Classification:
 
     def first_level(self, code: str) -> str | None:
         """Return the first-level code a known code rolls up to (itself for a first-level one)."""
+        return self._ancestor(code, 1)
+
+    def second_level(self, code: str) -> str | None:
+        """Return the second-level code a known code rolls up to (None for a first-level one)."""
+        return self._ancestor(code, 2)
+
+    def _ancestor(self, code: str, level: int) -> str | None:
         cls = self._by_code.get(code)
-        if cls is None:
-            return None
-        return cls.code if cls.level == 1 else cls.parent
+        while cls is not None and cls.level > level and cls.parent is not None:
+            cls = self._by_code.get(cls.parent)
+        return cls.code if cls is not None and cls.level == level else None
 
 
 @functools.cache
@@ -101,7 +112,7 @@ def load_classification(key: str) -> Classification:
     Returns
     -------
     Classification
-        The table, first- and second-level classes in the standard's order.
+        The table, its classes (every level) in the standard's order.
 
     Raises
     ------

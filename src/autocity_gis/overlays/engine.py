@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -123,9 +123,9 @@ def landuse_balance(
     Returns
     -------
     LanduseBalance
-        Per class km², 公顷 and share of the boundary and of each component, the first-level
-        roll-up, codes not in the table, and the unclassified remainder: classes + remainder
-        equal the scope's geodesic area.
+        Per class km², 公顷 and share of the boundary and of each component, the first- and
+        second-level roll-ups, codes not in the table, and the unclassified remainder: classes
+        + remainder equal the scope's geodesic area.
 
     Raises
     ------
@@ -184,6 +184,24 @@ def _local_partials(
     return parts, count
 
 
+def _rolled_up(
+    by_code: dict[str, float],
+    known: list[str],
+    up: Callable[[str], str | None],
+    order: dict[str, int],
+) -> list[tuple[str, float]]:
+    """Sum the areas of ``known`` codes into the class ``up`` gives each (skipped if None).
+
+    Returns ``(code, km²)`` pairs in the standard's order.
+    """
+    sums: dict[str, float] = {}
+    for code in known:
+        target = up(code)
+        if target is not None:
+            sums[target] = sums.get(target, 0.0) + by_code[code]
+    return [(c, sums[c]) for c in sorted(sums, key=order.__getitem__)]
+
+
 def _balance(
     overlay_id: str,
     table: Classification,
@@ -212,18 +230,18 @@ def _balance(
                 share_pct=100.0 * km2 / area if area > 0 else 0.0,
             )
 
-        level1: dict[str, float] = {}
-        for code in known:
-            first = table.first_level(code)
-            assert first is not None  # known codes have a first level
-            level1[first] = level1.get(first, 0.0) + by_code[code]
+        level1, level2 = (
+            tuple(row(c, km2) for c, km2 in _rolled_up(by_code, known, up, order))
+            for up in (table.first_level, table.second_level)
+        )
         classified = sum(by_code[c] for c in known)
         tables.append(
             LanduseTable(
                 id=ident,
                 area_km2=area,
                 classes=tuple(row(c, by_code[c]) for c in known),
-                level1=tuple(row(c, level1[c]) for c in sorted(level1, key=order.__getitem__)),
+                level1=level1,
+                level2=level2,
                 unknown_codes=tuple(row(c, by_code[c]) for c in unknown),
                 no_code_km2=by_code.get(NO_CODE, 0.0),
                 unclassified_km2=area - classified,

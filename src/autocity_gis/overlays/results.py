@@ -68,8 +68,10 @@ class ClassArea:
 class LanduseTable:
     """The balance table of one scope (the composed boundary or one component).
 
-    ``classes`` holds the codes found in the table at their own level (usually level 2);
-    ``level1`` rolls them up to the first level. ``unclassified_km2`` is everything else, so
+    ``classes`` holds the codes found in the table at their own level (usually level 2, or 3
+    in a detailed plan); ``level1`` rolls them up to the first level and ``level2`` those of
+    level 2 and 3 to the second (a code of level 1 has no second-level class, so ``level2``
+    can sum to less than ``level1``). ``unclassified_km2`` is everything else, so
     that ``sum(classes) + unclassified_km2 == area_km2``: codes not in the table (listed in
     ``unknown_codes``, never dropped), parcels without a code (``no_code_km2``) and ground no
     parcel covers (``no_parcel_km2``). A negative ``no_parcel_km2`` means parcels overlap.
@@ -79,6 +81,7 @@ class LanduseTable:
     area_km2: float
     classes: tuple[ClassArea, ...]
     level1: tuple[ClassArea, ...]
+    level2: tuple[ClassArea, ...]
     unknown_codes: tuple[ClassArea, ...]
     no_code_km2: float
     unclassified_km2: float
@@ -96,6 +99,7 @@ class LanduseTable:
             "area_km2": self.area_km2,
             "classes": [c.to_dict() for c in self.classes],
             "level1": [c.to_dict() for c in self.level1],
+            "level2": [c.to_dict() for c in self.level2],
             "unclassified_km2": self.unclassified_km2,
             "unclassified_ha": self.unclassified_km2 * _HA_PER_KM2,
             "unclassified_share_pct": _share(self.unclassified_km2, self.area_km2),
