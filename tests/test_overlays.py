@@ -15,6 +15,7 @@ import shapely
 from common import geod_km2
 
 from autocity_gis._errors import InputError, LayerError, RecipeError
+from autocity_gis._overlay_draw import PALETTE
 from autocity_gis.overlays import (
     CLASSIFICATIONS,
     control_conflicts,
@@ -36,13 +37,20 @@ def test_table_is_a_consistent_hierarchy(key: str) -> None:
     codes = [c.code for c in table.classes]
     assert len(codes) == len(set(codes))
     for c in table.classes:
-        assert re.fullmatch(rf"\d{{{2 * c.level}}}", c.code)
+        # Two digits a level; the 三调's merged classes write H in the third place (05H1).
+        assert re.fullmatch(rf"\d{{2}}([0-9H]\d){{{c.level - 1}}}", c.code)
         assert c.name_zh and c.name_en
         assert c.en_source == "project"
         if c.level > 1:
-            assert c.parent == c.code[: 2 * c.level - 2] and c.parent in table
+            parent = table.get(c.parent or "")
+            assert parent is not None and parent.level == c.level - 1
+            # The code carries its parent's digits, except the GB/T classes the 三调 groups
+            # under 00 湿地 (0303 ... 1108 keep their GB/T codes).
+            assert c.code.startswith(c.parent or "") or (key, c.parent) == ("tdt1055-2019", "00")
             # Every class follows its parent, as in the standard's table.
             assert codes.index(c.parent) < codes.index(c.code)
+    # The web map and QGIS colour every first-level class (the project's own palette).
+    assert {c.code for c in table.classes if c.level == 1} <= set(PALETTE)
 
 
 def test_tables_hold_the_published_first_levels() -> None:
@@ -73,7 +81,7 @@ def test_tables_hold_the_published_first_levels() -> None:
 
 
 def test_unknown_classification_is_a_recipe_error() -> None:
-    with pytest.raises(RecipeError, match="gbt21010-2017, mnr-2023"):
+    with pytest.raises(RecipeError, match="gbt21010-2017, tdt1055-2019, mnr-2023"):
         load_classification("gb50137")
 
 
@@ -291,6 +299,48 @@ def test_third_level_codes_roll_up_by_their_prefixes(parcels, site) -> None:
     assert "| 070101 | · Class I urban residential land |" in md
     assert "| 0902 | Business and finance land |" in md  # no third-level class: a plain row
     assert md.index("| *0701*") < md.index("| 070101") < md.index("| 070102")
+
+
+#: The SYNTHETIC survey recoded to the 三调 working classification: merged H classes, a GB/T
+#: class the 三调 files under 00 湿地 (1108), and a K ("adjustable") code no table ships.
+SURVEY = {"0102": "08H2", "0201": "0201K", "0301": "05H1", "0401": "1108"}
+
+
+def test_survey_working_codes_roll_up_by_the_table_not_the_digits(parcels, site) -> None:
+    from autocity_gis._overlay_run import OverlayResults
+    from autocity_gis._report_overlays import overlay_markdown_lines
+    from autocity_gis._report_text import Lang
+    from autocity_gis._text import for_markdown
+
+    boundary, _ = site
+    survey = parcels.assign(DLBM=parcels["DLBM"].replace(SURVEY))
+    balance = landuse_balance(
+        survey, boundary=boundary, class_column="DLBM", classification="tdt1055-2019"
+    )
+    table = balance.boundary
+    expected = reference_table(survey, boundary)
+    got = _observed(table)
+    assert set(got) == set(expected)
+    for code, km2 in expected.items():
+        assert got[code] == pytest.approx(km2, rel=RTOL), code
+    assert [c.code for c in table.unknown_codes] == ["0201K", "9999"]
+    level1 = {c.code: c.area_km2 for c in table.level1}
+    assert level1["00"] == pytest.approx(expected["1108"], rel=RTOL)  # 湿地, not 11
+    assert level1["11"] == pytest.approx(expected["1101"] + expected["1104"], rel=RTOL)
+    assert level1["05"] == pytest.approx(expected["05H1"], rel=RTOL)
+    assert level1["08"] == pytest.approx(expected["08H2"], rel=RTOL)
+
+    md = "\n".join(
+        overlay_markdown_lines(
+            OverlayResults(results=(balance,)), Lang("zh", for_markdown, ("km2",))
+        )
+    )
+    assert "第三次全国国土调查工作分类" in md
+    # 1108 沼泽地 sits under 00 湿地, which comes first, not under 11.
+    rows = ("| **00** | **湿地** |", "| 1108 | 沼泽地 |", "| **01** | **耕地** |")
+    positions = [md.index(r) for r in rows]
+    assert positions == sorted(positions)
+    assert "| 05H1 | 商业服务业设施用地 |" in md and "| 0201K | （分类表中无此代码） |" in md
 
 
 def test_report_shape(balance) -> None:

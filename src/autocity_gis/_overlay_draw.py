@@ -25,8 +25,10 @@ __all__ = ["CONFLICT_FILL", "CONFLICT_STROKE", "MAX_DRAWN_PARCELS", "PALETTE", "
 
 #: Largest parcel count drawn on the map and written to the GeoPackage.
 MAX_DRAWN_PARCELS: Final = 200_000
-#: The project's own colours by first-level code (01-24: both classifications' first levels).
+#: The project's own colours by first-level code (00-24: every shipped table's first levels;
+#: 00 is the 三调's 湿地).
 PALETTE: Final[dict[str, str]] = {
+    "00": "#7fc9b4",
     "01": "#f5e08c",
     "02": "#c9de6f",
     "03": "#4f9e4f",

@@ -17,7 +17,7 @@ from ._report_text import Lang, Raw, some_ids
 
 if TYPE_CHECKING:
     from ._overlay_run import OverlayResults
-    from .overlays import ClassArea, ControlResult, LanduseBalance, LanduseTable
+    from .overlays import ClassArea, Classification, ControlResult, LanduseBalance, LanduseTable
 
 __all__ = ["control_verdict", "overlay_markdown_lines", "overlay_terminal_lines", "with_overlays"]
 
@@ -75,18 +75,21 @@ def _landuse(result: LanduseBalance, tx: Lang) -> list[str]:
             parcels=result.parcels_read,
         ),
     ]
-    lines += _table(result.boundary, tx, t("scope_boundary"))
+    from .overlays import load_classification
+
+    classes = load_classification(result.classification)
+    lines += _table(result.boundary, classes, tx, t("scope_boundary"))
     for table in result.per_component:
-        lines += _table(table, tx, t("scope_component", id=table.id))
+        lines += _table(table, classes, tx, t("scope_component", id=table.id))
     return lines
 
 
-def _table(table: LanduseTable, tx: Lang, heading: str) -> list[str]:
+def _table(table: LanduseTable, classes: Classification, tx: Lang, heading: str) -> list[str]:
     t = tx.section("overlays")
     lines = ["", heading, "", t("table_head"), "|---|---|---:|---:|---:|"]
     for first in table.level1:
         lines.append(_row(first, tx, "table_level1"))
-        lines += _second_level_rows(table, first.code, tx)
+        lines += _second_level_rows(table, classes, first.code, tx)
     for row in table.unknown_codes:
         lines.append(
             t("table_unknown", code=row.code, ha=row.area_ha, km2=row.area_km2, pct=row.share_pct)
@@ -109,16 +112,21 @@ def _table(table: LanduseTable, tx: Lang, heading: str) -> list[str]:
     return lines + [line for note in notes for line in ("", note)]
 
 
-def _second_level_rows(table: LanduseTable, first: str, tx: Lang) -> list[str]:
+def _second_level_rows(
+    table: LanduseTable, classes: Classification, first: str, tx: Lang
+) -> list[str]:
     """Rows of the second-level classes under ``first``, each with its third-level classes.
 
     A second-level class with third-level classes found is a subtotal row followed by them
-    (and by the area coded at the second level itself, if any); otherwise a plain row.
+    (and by the area coded at the second level itself, if any); otherwise a plain row. The
+    hierarchy is the table's, not the codes' digits (the 三调 puts 0303 under 00 湿地).
     """
     own = {r.code: r for r in table.classes}
     lines = []
-    for second in (r for r in table.level2 if r.code[:2] == first):
-        third = [r for r in table.classes if r.level == 3 and r.code[:4] == second.code]
+    for second in (r for r in table.level2 if classes.first_level(r.code) == first):
+        third = [
+            r for r in table.classes if r.level == 3 and classes.second_level(r.code) == second.code
+        ]
         if not third:
             lines.append(_row(second, tx, "table_row"))
             continue

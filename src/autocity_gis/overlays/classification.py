@@ -1,10 +1,12 @@
 """Land-use classification tables shipped with the package, from the published standards.
 
 This module owns the class tables a land-use overlay is accounted by: GB/T 21010-2017
-(土地利用现状分类, the land survey's classes) and the 2023 national land- and sea-use
-classification guide (国土空间调查、规划、用途管制用地用海分类指南, MNR 自然资发〔2023〕234号, the
-plans' classes). The tables live in ``data/*.csv`` with their sources cited in each file's header
-and in ``data/README.md``; every row was cross-checked against two public texts, and rows that
+(土地利用现状分类, the land-use standard), the third national land survey's working
+classification (TD/T 1055-2019 三调工作分类: the codes survey layers actually carry, 05H1, 08H2,
+00 湿地 ...) and the 2023 national land- and sea-use classification guide
+(国土空间调查、规划、用途管制用地用海分类指南, MNR 自然资发〔2023〕234号, the plans' classes). The
+tables live in ``data/*.csv`` with their sources cited in each file's header and in
+``data/README.md``; every row was cross-checked against two public texts, and rows that
 could not be verified are left out (a parcel coded with one is reported as a code not in the
 table, never dropped). English names are the project's own translations (``en_source``).
 """
@@ -25,6 +27,7 @@ __all__ = ["CLASSIFICATIONS", "Classification", "LandClass", "load_classificatio
 #: Classification keys a recipe may name, with the data file and the standard's title.
 CLASSIFICATIONS: Final[dict[str, tuple[str, str]]] = {
     "gbt21010-2017": ("gbt21010-2017.csv", "GB/T 21010-2017 土地利用现状分类"),
+    "tdt1055-2019": ("tdt1055-2019.csv", "TD/T 1055-2019 第三次全国国土调查工作分类"),
     "mnr-2023": ("mnr-2023.csv", "国土空间调查、规划、用途管制用地用海分类指南 (2023)"),
 }
 
@@ -36,7 +39,7 @@ class LandClass:
     Attributes
     ----------
     code : str
-        The class code as the standard writes it (``"01"``, ``"0101"``).
+        The class code as the standard writes it (``"01"``, ``"0101"``, ``"05H1"``).
     level : int
         1, 2 or 3: the class's level in the hierarchy (GB/T 21010-2017 has two levels, the
         2023 guide three).
@@ -107,7 +110,8 @@ def load_classification(key: str) -> Classification:
     Parameters
     ----------
     key : str
-        ``"gbt21010-2017"`` or ``"mnr-2023"``.
+        A key of :data:`CLASSIFICATIONS`: ``"gbt21010-2017"``, ``"tdt1055-2019"`` or
+        ``"mnr-2023"``.
 
     Returns
     -------
@@ -124,6 +128,9 @@ def load_classification(key: str) -> Classification:
     >>> mnr = load_classification("mnr-2023")
     >>> mnr.get("0701").name_zh, mnr.get("07").name_zh
     ('城镇住宅用地', '居住用地')
+    >>> survey = load_classification("tdt1055-2019")
+    >>> survey.get("05H1").name_zh, survey.first_level("0303")
+    ('商业服务业设施用地', '00')
     """
     if key not in CLASSIFICATIONS:
         raise RecipeError(

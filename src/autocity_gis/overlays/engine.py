@@ -100,7 +100,7 @@ def landuse_balance(
     class_column : str
         The column of class codes.
     classification : str or Classification
-        ``"gbt21010-2017"`` or ``"mnr-2023"`` (or a loaded table).
+        ``"gbt21010-2017"``, ``"tdt1055-2019"`` or ``"mnr-2023"`` (or a loaded table).
     overlay_id : str
         The overlay's id, carried into the result.
     engine : {"local", "dask"}

@@ -121,7 +121,7 @@ class LanduseBalance:
     id : str
         The overlay's id.
     classification : str
-        The classification key (``"gbt21010-2017"``, ``"mnr-2023"``).
+        The classification key (``"gbt21010-2017"``, ``"tdt1055-2019"``, ``"mnr-2023"``).
     boundary : LanduseTable
         The table of the composed boundary.
     per_component : tuple of LanduseTable

@@ -59,7 +59,7 @@ class OverlaySpec:
     class_column : str or None
         For land use: the column holding each parcel's class code.
     classification : str or None
-        For land use: ``"gbt21010-2017"`` or ``"mnr-2023"``.
+        For land use: ``"gbt21010-2017"``, ``"tdt1055-2019"`` or ``"mnr-2023"``.
     rule : {"exclude", "within"} or None
         For a control: components must not overlap the layer (``exclude``) or must lie inside
         it (``within``).
