@@ -194,19 +194,32 @@ def _observed(table) -> dict[str, float]:
     return out
 
 
-def test_balance_equals_geopandas_overlay_class_by_class(parcels, site, balance) -> None:
-    boundary, components = site
-    expected = reference_table(parcels, boundary)
-    got = _observed(balance.boundary)
+def _equals_reference(table, parcels: gpd.GeoDataFrame, scope) -> dict[str, float]:
+    """Assert ``table`` equals the independent overlay class by class; return the reference."""
+    expected = reference_table(parcels, scope)
+    got = _observed(table)
     assert set(got) == set(expected)
     for code, km2 in expected.items():
-        assert got[code] == pytest.approx(km2, rel=RTOL), code
+        assert got[code] == pytest.approx(km2, rel=RTOL), (table.id, code)
+    return expected
+
+
+def _markdown(balance, lang: str) -> str:
+    """The balance's report.md section in ``lang``."""
+    from autocity_gis._overlay_run import OverlayResults
+    from autocity_gis._report_overlays import overlay_markdown_lines
+    from autocity_gis._report_text import Lang
+    from autocity_gis._text import for_markdown
+
+    tx = Lang(lang, for_markdown, ("km2",))
+    return "\n".join(overlay_markdown_lines(OverlayResults(results=(balance,)), tx))
+
+
+def test_balance_equals_geopandas_overlay_class_by_class(parcels, site, balance) -> None:
+    boundary, components = site
+    _equals_reference(balance.boundary, parcels, boundary)
     for table in balance.per_component:
-        expected = reference_table(parcels, components[table.id])
-        got = _observed(table)
-        assert set(got) == set(expected)
-        for code, km2 in expected.items():
-            assert got[code] == pytest.approx(km2, rel=RTOL), (table.id, code)
+        _equals_reference(table, parcels, components[table.id])
 
 
 def test_classes_plus_remainder_is_the_composed_area(site, balance) -> None:
@@ -259,22 +272,13 @@ PLAN = {
 
 
 def test_third_level_codes_roll_up_by_their_prefixes(parcels, site) -> None:
-    from autocity_gis._overlay_run import OverlayResults
-    from autocity_gis._report_overlays import overlay_markdown_lines
-    from autocity_gis._report_text import Lang
-    from autocity_gis._text import for_markdown
-
     boundary, _ = site
     plan = parcels.assign(DLBM=parcels["DLBM"].replace(PLAN))
     balance = landuse_balance(
         plan, boundary=boundary, class_column="DLBM", classification="mnr-2023"
     )
     table, mnr = balance.boundary, load_classification("mnr-2023")
-    expected = reference_table(plan, boundary)
-    got = _observed(table)
-    assert set(got) == set(expected)
-    for code, km2 in expected.items():
-        assert got[code] == pytest.approx(km2, rel=RTOL), code
+    expected = _equals_reference(table, plan, boundary)
     assert "060101" in {c.code for c in table.unknown_codes}  # reported, not dropped
     known = {c: km2 for c, km2 in expected.items() if c in mnr}
     for rolled, width in ((table.level1, 2), (table.level2, 4)):
@@ -288,11 +292,7 @@ def test_third_level_codes_roll_up_by_their_prefixes(parcels, site) -> None:
     doc = balance.to_dict()
     assert {r["code"] for r in doc["level2"]} >= {"0701", "0804", "0901", "0902", "1001"}
 
-    md = "\n".join(
-        overlay_markdown_lines(
-            OverlayResults(results=(balance,)), Lang("en", for_markdown, ("km2",))
-        )
-    )
+    md = _markdown(balance, "en")
     assert "| **07** | **Residential land** |" in md
     assert "| *0701* | *Urban residential land* |" in md  # subtotal of 0701 and its children
     assert "| 0701 | Urban residential land (coded at this level) |" in md
@@ -307,22 +307,13 @@ SURVEY = {"0102": "08H2", "0201": "0201K", "0301": "05H1", "0401": "1108"}
 
 
 def test_survey_working_codes_roll_up_by_the_table_not_the_digits(parcels, site) -> None:
-    from autocity_gis._overlay_run import OverlayResults
-    from autocity_gis._report_overlays import overlay_markdown_lines
-    from autocity_gis._report_text import Lang
-    from autocity_gis._text import for_markdown
-
     boundary, _ = site
     survey = parcels.assign(DLBM=parcels["DLBM"].replace(SURVEY))
     balance = landuse_balance(
         survey, boundary=boundary, class_column="DLBM", classification="tdt1055-2019"
     )
     table = balance.boundary
-    expected = reference_table(survey, boundary)
-    got = _observed(table)
-    assert set(got) == set(expected)
-    for code, km2 in expected.items():
-        assert got[code] == pytest.approx(km2, rel=RTOL), code
+    expected = _equals_reference(table, survey, boundary)
     assert [c.code for c in table.unknown_codes] == ["0201K", "9999"]
     level1 = {c.code: c.area_km2 for c in table.level1}
     assert level1["00"] == pytest.approx(expected["1108"], rel=RTOL)  # 湿地, not 11
@@ -330,11 +321,7 @@ def test_survey_working_codes_roll_up_by_the_table_not_the_digits(parcels, site)
     assert level1["05"] == pytest.approx(expected["05H1"], rel=RTOL)
     assert level1["08"] == pytest.approx(expected["08H2"], rel=RTOL)
 
-    md = "\n".join(
-        overlay_markdown_lines(
-            OverlayResults(results=(balance,)), Lang("zh", for_markdown, ("km2",))
-        )
-    )
+    md = _markdown(balance, "zh")
     assert "第三次全国国土调查工作分类" in md
     # 1108 沼泽地 sits under 00 湿地, which comes first, not under 11.
     rows = ("| **00** | **湿地** |", "| 1108 | 沼泽地 |", "| **01** | **耕地** |")
