@@ -9,15 +9,13 @@ category labels come from the class tables that ship with the package, never fro
 from __future__ import annotations
 
 import textwrap
-import xml.etree.ElementTree as ET
 
 import geopandas as gpd
 
 from .._text import for_xml
 from ..style import LayerStyle
-from . import _xml
 
-__all__ = ["landuse_categories", "landuse_renderer", "landuse_sld_rules", "legend_label"]
+__all__ = ["landuse_categories", "legend_label"]
 
 
 def landuse_categories(frame: gpd.GeoDataFrame) -> list[tuple[str, str, LayerStyle]]:
@@ -43,36 +41,3 @@ def legend_label(label: str) -> str:
 
     first, _, rest = label.partition(" / ")
     return "\n".join([first, *textwrap.wrap(rest, LEGEND_WRAP_CHARS)] if rest else [first])
-
-
-def landuse_renderer(frame: gpd.GeoDataFrame) -> ET.Element:
-    """Return the ``renderer-v2`` of the land-use layer: categories by ``code``."""
-    from .symbology import _RENDERER, symbol
-
-    node = _xml.element("renderer-v2", {"type": "categorizedSymbol", "attr": "code", **_RENDERER})
-    categories = _xml.sub(node, "categories")
-    symbols = _xml.sub(node, "symbols")
-    for n, (code, label, layer_style) in enumerate(landuse_categories(frame)):
-        _xml.sub(
-            categories,
-            "category",
-            {"render": "true", "symbol": n, "value": code, "label": legend_label(label)},
-        )
-        symbols.append(symbol(str(n), layer_style))
-    _xml.sub(node, "rotation")
-    _xml.sub(node, "sizescale")
-    return node
-
-
-def landuse_sld_rules(parent: ET.Element, frame: gpd.GeoDataFrame) -> None:
-    """Add one SLD rule per first-level class (filtered on ``code``)."""
-    from .sld import _ogc, _se, _symbolizer
-
-    for code, label, layer_style in landuse_categories(frame):
-        rule = _xml.sub(parent, _se("Rule"))
-        _xml.sub(rule, _se("Name"), text=label)
-        _xml.sub(_xml.sub(rule, _se("Description")), _se("Title"), text=label)
-        equal = _xml.sub(_xml.sub(rule, _ogc("Filter")), _ogc("PropertyIsEqualTo"))
-        _xml.sub(equal, _ogc("PropertyName"), text="code")
-        _xml.sub(equal, _ogc("Literal"), text=code)
-        _symbolizer(rule, layer_style)

@@ -7,6 +7,7 @@ element text, escaped by ElementTree after :func:`autocity_gis._text.for_xml`.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 
 import geopandas as gpd
 
@@ -48,15 +49,22 @@ def _symbolizer(rule: ET.Element, layer_style: style.LayerStyle) -> None:
         _svg(stroke, "stroke-dasharray", style.ESTIMATED_DASH_PX)
 
 
-def _component_rules(parent: ET.Element, frame: gpd.GeoDataFrame) -> None:
-    for cid, label, layer_style in component_styles(frame):
+def _category_rules(
+    parent: ET.Element, attr: str, categories: Iterable[tuple[str, str, style.LayerStyle]]
+) -> None:
+    """Add one rule per ``(value, label, style)``, filtered on ``attr`` equal to the value."""
+    for value, label, layer_style in categories:
         rule = _xml.sub(parent, _se("Rule"))
         _xml.sub(rule, _se("Name"), text=label)
         _xml.sub(_xml.sub(rule, _se("Description")), _se("Title"), text=label)
         equal = _xml.sub(_xml.sub(rule, _ogc("Filter")), _ogc("PropertyIsEqualTo"))
-        _xml.sub(equal, _ogc("PropertyName"), text="id")
-        _xml.sub(equal, _ogc("Literal"), text=cid)
+        _xml.sub(equal, _ogc("PropertyName"), text=attr)
+        _xml.sub(equal, _ogc("Literal"), text=value)
         _symbolizer(rule, layer_style)
+
+
+def _component_rules(parent: ET.Element, frame: gpd.GeoDataFrame) -> None:
+    _category_rules(parent, "id", component_styles(frame))
     text = _xml.sub(_xml.sub(parent, _se("Rule")), _se("TextSymbolizer"))
     _xml.sub(_xml.sub(text, _se("Label")), _ogc("PropertyName"), text="name_en")
     _svg(_xml.sub(text, _se("Font")), "font-size", 12)
@@ -92,9 +100,9 @@ def layer_style_sld(layer: str, frame: gpd.GeoDataFrame) -> str:
     if base_layer(layer) == "components":
         _component_rules(feature_style, frame)
     elif base_layer(layer) == "landuse":  # issue 14
-        from ._overlay_styles import landuse_sld_rules
+        from ._overlay_styles import landuse_categories
 
-        landuse_sld_rules(feature_style, frame)
+        _category_rules(feature_style, "code", landuse_categories(frame))  # by first level
     else:
         rule = _xml.sub(feature_style, _se("Rule"))
         _xml.sub(rule, _se("Name"), text=layer)

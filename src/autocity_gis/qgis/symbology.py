@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import textwrap
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -154,25 +155,35 @@ _RENDERER = {"forceraster": 0, "symbollevels": 0, "enableorderby": 0, "reference
 def renderer(layer: str, frame: gpd.GeoDataFrame) -> ET.Element:
     """Return the layer's ``renderer-v2``: categories by ``id`` for components, else one symbol."""
     if base_layer(layer) == "landuse":  # issue 14: categorised by first-level class
-        from ._overlay_styles import landuse_renderer
+        from ._overlay_styles import landuse_categories, legend_label
 
-        return landuse_renderer(frame)
-    if base_layer(layer) == "components":
-        node = _xml.element("renderer-v2", {"type": "categorizedSymbol", "attr": "id", **_RENDERER})
-        categories = _xml.sub(node, "categories")
-        symbols = _xml.sub(node, "symbols")
-        for n, (cid, label, layer_style) in enumerate(component_styles(frame)):
-            _xml.sub(
-                categories,
-                "category",
-                {"render": "true", "symbol": n, "value": cid, "label": label},
-            )
-            symbols.append(symbol(str(n), layer_style))
+        node = _categorized(
+            "code", [(c, legend_label(label), s) for c, label, s in landuse_categories(frame)]
+        )
+    elif base_layer(layer) == "components":
+        node = _categorized("id", component_styles(frame))
     else:
         node = _xml.element("renderer-v2", {"type": "singleSymbol", **_RENDERER})
         _xml.sub(node, "symbols").append(symbol("0", single_style(layer, frame)))
     _xml.sub(node, "rotation")
     _xml.sub(node, "sizescale")
+    return node
+
+
+def _categorized(
+    attr: str, categories: Iterable[tuple[str, str, style.LayerStyle]]
+) -> ET.Element:
+    """Return a ``categorizedSymbol`` renderer on ``attr``: one ``(value, label, style)`` each."""
+    node = _xml.element("renderer-v2", {"type": "categorizedSymbol", "attr": attr, **_RENDERER})
+    categories_node = _xml.sub(node, "categories")
+    symbols = _xml.sub(node, "symbols")
+    for n, (value, label, layer_style) in enumerate(categories):
+        _xml.sub(
+            categories_node,
+            "category",
+            {"render": "true", "symbol": n, "value": value, "label": label},
+        )
+        symbols.append(symbol(str(n), layer_style))
     return node
 
 
